@@ -1,0 +1,36 @@
+package io.factoryfl.coordinator.admin;
+
+import io.factoryfl.proto.v1.RoundEvent;
+import java.util.Locale;
+
+/** One readable line per job event, for terminals and logs. */
+public final class EventFormat {
+  private EventFormat() {}
+
+  public static String line(RoundEvent e) {
+    String prefix = "round " + e.getRound() + ": ";
+    return switch (e.getEventCase()) {
+      case COMMITTED -> prefix + String.format(Locale.ROOT,
+          "committed model %s from %d participants (%d examples), train loss %.4f, %.1f s",
+          e.getCommitted().getModelHash().substring(0, 12), e.getCommitted().getParticipantsCount(),
+          e.getCommitted().getTotalExamples(), e.getCommitted().getTrainLoss(),
+          e.getCommitted().getSeconds());
+      case EVALUATED -> prefix + String.format(Locale.ROOT,
+          "evaluated on %d sites (%d examples): loss %.4f, accuracy %.4f, ROC-AUC %.4f, PR-AUC %.4f",
+          e.getEvaluated().getParticipants(), e.getEvaluated().getNumExamples(),
+          e.getEvaluated().getLoss(), e.getEvaluated().getAccuracy(), e.getEvaluated().getRocAuc(),
+          e.getEvaluated().getPrAuc());
+      case RETRIED -> prefix + "attempt " + e.getRetried().getAttempt() + " failed, retrying: "
+          + e.getRetried().getReason();
+      case DROPPED -> prefix + "dropped " + e.getDropped().getParticipant() + ": "
+          + e.getDropped().getReason();
+      case REJECTED -> prefix + "rejected update from " + e.getRejected().getParticipant() + ": "
+          + e.getRejected().getReason();
+      case REFUSED -> prefix + e.getRefused().getParticipant() + " refused the task: "
+          + e.getRefused().getReason();
+      case ENDED -> "job " + e.getJobId() + " ended " + e.getEnded().getState().name()
+          .replace("JOB_STATE_", "") + ": " + e.getEnded().getMessage();
+      case EVENT_NOT_SET -> prefix + "(empty event)";
+    };
+  }
+}

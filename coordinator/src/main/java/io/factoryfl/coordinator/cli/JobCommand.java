@@ -1,0 +1,90 @@
+package io.factoryfl.coordinator.cli;
+
+import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.coordinator.admin.EventFormat;
+import io.factoryfl.core.cli.Flags;
+import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.core.model.ModelFile;
+import io.factoryfl.proto.v1.JobStatus;
+import io.factoryfl.proto.v1.RoundEvent;
+import io.grpc.ManagedChannel;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/** {@code factoryfl job ...}: the ML engineer's commands against a running coordinator. */
+final class JobCommand {
+  static final String HELP = """
+      Usage: factoryfl job COMMAND --coordinator HOST:PORT --cert FILE --key FILE --ca FILE
+        submit SPEC.json       validate and start a job; prints its id
+        list                   list jobs
+        status JOB_ID          show one job
+        watch JOB_ID           follow a job's rounds until it ends
+        cancel JOB_ID          stop a job (its last global model is kept)
+        model JOB_ID --out F   download the job's global model as a DL4J model zip
+        The certificate must carry the admin role ('factoryfl ca issue --role admin').
+      """;
+
+  private JobCommand() {}
+
+  static int run(String[] args, PrintStream out) throws Exception {
+    if (args.length == 0) {
+      throw new UsageException("job", "missing command; expected submit, list, status, watch, cancel or model");
+    }
+    String command = args[0];
+    Set<String> valued = new HashSet<>(TlsFlags.NAMES);
+    valued.addAll(Set.of("--coordinator", "--out", "--timeout-minutes"));
+    Flags flags = Flags.parse("job " + command, java.util.Arrays.copyOfRange(args, 1, args.length),
+        valued, Set.of());
+    String target = flags.required("--coordinator");
+    ManagedChannel channel = AdminClient.openChannel(target, TlsFlags.load(flags));
+    try {
+      AdminClient client = new AdminClient(channel);
+      switch (command) {
+        case "submit" -> {
+          Path spec = Path.of(flags.onePositional("job spec file"));
+          if (!Files.isReadable(spec)) {
+            throw new UsageException("job submit", "cannot read job spec " + spec);
+          }
+          JobStatus status = client.submit(Files.readString(spec));
+          out.println(status.getJobId());
+        }
+        case "list" -> {
+          for (JobStatus status : client.list()) {
+            out.println(describe(status));
+          }
+        }
+        case "status" -> out.println(describe(client.status(flags.onePositional("job id"))));
+        case "watch" -> {
+          RoundEvent last = client.watch(flags.onePositional("job id"),
+              Duration.ofMinutes(flags.intValue("--timeout-minutes", 24 * 60, 1, 7 * 24 * 60)),
+              event -> out.println(EventFormat.line(event)));
+          return last != null && last.getEnded().getState().name().endsWith("SUCCEEDED") ? 0 : 1;
+        }
+        case "cancel" -> out.println(describe(client.cancel(flags.onePositional("job id"))));
+        case "model" -> {
+          AdminClient.DownloadedModel model = client.downloadModel(flags.onePositional("job id"));
+          Path file = Path.of(flags.required("--out"));
+          ModelFile.write(ModelDefinition.fromJson(model.configurationJson()), model.parameters(), file);
+          out.println("wrote model " + model.hash() + " to " + file);
+        }
+        default -> throw new UsageException("job", "unknown command '" + command
+            + "'; expected submit, list, status, watch, cancel or model");
+      }
+      return 0;
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String describe(JobStatus s) {
+    return s.getJobId() + "  " + s.getState().name().replace("JOB_STATE_", "") + "  "
+        + s.getCompletedRounds() + "/" + s.getTotalRounds() + " rounds  " + s.getName()
+        + (s.getMessage().isEmpty() ? "" : "  (" + s.getMessage() + ")");
+  }
+}

@@ -1,0 +1,389 @@
+package io.factoryfl.coordinator.job;
+
+import io.factoryfl.coordinator.registry.ParticipantInfo;
+import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.coordinator.strategy.Aggregation;
+import io.factoryfl.coordinator.strategy.EvaluateResult;
+import io.factoryfl.coordinator.strategy.EvaluationSummary;
+import io.factoryfl.coordinator.strategy.Failure;
+import io.factoryfl.coordinator.strategy.FitInstruction;
+import io.factoryfl.coordinator.strategy.FitOutcome;
+import io.factoryfl.coordinator.strategy.FitResult;
+import io.factoryfl.coordinator.strategy.Strategy;
+import io.factoryfl.coordinator.task.PendingTask;
+import io.factoryfl.coordinator.task.RoundGate;
+import io.factoryfl.coordinator.task.TaskOutcome;
+import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.job.JobSpec;
+import io.factoryfl.core.metrics.ScoreHistogram;
+import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.proto.v1.CategoricalFeature;
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.EvaluateTask;
+import io.factoryfl.proto.v1.EvaluationDone;
+import io.factoryfl.proto.v1.EvaluationResult;
+import io.factoryfl.proto.v1.FeatureStatsTask;
+import io.factoryfl.proto.v1.JobEnded;
+import io.factoryfl.proto.v1.JobState;
+import io.factoryfl.proto.v1.JobStatus;
+import io.factoryfl.proto.v1.ParticipantDropped;
+import io.factoryfl.proto.v1.RoundCommitted;
+import io.factoryfl.proto.v1.RoundEvent;
+import io.factoryfl.proto.v1.RoundRetried;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TaskRefused;
+import io.factoryfl.proto.v1.TrainTask;
+import io.factoryfl.proto.v1.UpdateRejected;
+import io.factoryfl.core.data.FeatureSchema;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One job's round state machine, and the only code that changes the job's state:
+ *
+ * <pre>
+ * PENDING (wait for participants.min sites offering the dataset)
+ *   -> feature statistics (round 0): global means / standard deviations from sites' sums
+ *   -> for each round: select cohort -> send train tasks -> collect until all are in or the
+ *      deadline -> aggregate -> commit the new model version (by hash) -> federated evaluation
+ *   -> SUCCEEDED
+ * </pre>
+ *
+ * A round that ends with fewer than participants.min usable updates is retried (up to
+ * max_round_attempts) and the previous global model stays; a cancelled job ends at once.
+ */
+public final class JobRun implements Runnable {
+  private static final Logger LOG = Logger.getLogger(JobRun.class.getName());
+
+  private final String jobId;
+  private final JobSpec spec;
+  private final String specHash;
+  private final Federation federation;
+  private final Strategy strategy;
+  private final JobEvents events;
+  private final DatasetBinding binding;
+  private final String configurationJson;
+
+  private volatile JobState state = JobState.JOB_STATE_PENDING;
+  private volatile int completedRounds;
+  private volatile ModelVersion current;
+  private volatile String message = "";
+  private volatile boolean cancelRequested;
+  private volatile Thread runner;
+  private Normalization normalization;
+
+  public JobRun(String jobId, JobSpec spec, String specHash, Federation federation, Strategy strategy) {
+    this.jobId = jobId;
+    this.spec = spec;
+    this.specHash = specHash;
+    this.federation = federation;
+    this.strategy = strategy;
+    this.events = new JobEvents(jobId, federation.clock());
+    this.binding = binding(spec);
+    this.configurationJson = spec.modelConfigurationJson();
+  }
+
+  public String jobId() {
+    return jobId;
+  }
+
+  public JobSpec spec() {
+    return spec;
+  }
+
+  public JobEvents events() {
+    return events;
+  }
+
+  /** The current global model, or null before the first version exists. */
+  public ModelVersion currentModel() {
+    return current;
+  }
+
+  public JobStatus status() {
+    JobStatus.Builder status = JobStatus.newBuilder().setJobId(jobId).setName(spec.name())
+        .setState(state).setCompletedRounds(completedRounds).setTotalRounds(spec.rounds())
+        .setMessage(message).setSpecHash(specHash);
+    ModelVersion model = current;
+    if (model != null) {
+      status.setModelHash(model.hash());
+    }
+    return status.build();
+  }
+
+  public boolean finished() {
+    return state == JobState.JOB_STATE_SUCCEEDED || state == JobState.JOB_STATE_FAILED
+        || state == JobState.JOB_STATE_CANCELLED;
+  }
+
+  /** Asks the job to stop; it ends CANCELLED with the given reason, keeping its last model. */
+  public void cancel(String reason) {
+    message = reason;
+    cancelRequested = true;
+    Thread thread = runner;
+    if (thread != null) {
+      thread.interrupt();
+    }
+  }
+
+  @Override
+  public void run() {
+    runner = Thread.currentThread();
+    try {
+      if (cancelRequested) {
+        throw new InterruptedException();
+      }
+      awaitParticipants();
+      state = JobState.JOB_STATE_RUNNING;
+      normalization = withRetries(0, this::collectFeatureStats);
+      current = federation.store().put(configurationJson,
+          ModelDefinition.fromJson(configurationJson).initialParameters());
+      for (int round = 1; round <= spec.rounds(); round++) {
+        final int r = round;
+        withRetries(round, attempt -> trainRound(r, attempt));
+        completedRounds = round;
+        evaluate(round);
+      }
+      end(JobState.JOB_STATE_SUCCEEDED, "completed " + spec.rounds() + " rounds");
+    } catch (InterruptedException e) {
+      end(JobState.JOB_STATE_CANCELLED, message.isEmpty() ? "cancelled" : message);
+    } catch (JobFailedException e) {
+      end(JobState.JOB_STATE_FAILED, e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
+      end(JobState.JOB_STATE_FAILED, "internal error: " + e);
+    }
+  }
+
+  private void end(JobState finalState, String why) {
+    message = why;
+    state = finalState;
+    JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why);
+    if (current != null) {
+      ended.setModelHash(current.hash());
+    }
+    events.publish(completedRounds, RoundEvent.newBuilder().setEnded(ended));
+  }
+
+  private void awaitParticipants() throws InterruptedException, JobFailedException {
+    List<ParticipantInfo> ready = federation.registry().awaitAvailable(
+        spec.datasetName(), spec.minParticipants(), spec.startTimeout());
+    if (ready.size() < spec.minParticipants()) {
+      throw new JobFailedException("only " + ready.size() + " participants offering dataset '"
+          + spec.datasetName() + "' connected within " + spec.startTimeout().toSeconds()
+          + " s, participants.min is " + spec.minParticipants());
+    }
+  }
+
+  /** One attempt of a step: its value, or the reason it could not complete. */
+  private record Attempt<T>(T value, String failure) {
+    static <T> Attempt<T> ok(T value) {
+      return new Attempt<>(value, null);
+    }
+
+    static <T> Attempt<T> failed(String reason) {
+      return new Attempt<>(null, reason);
+    }
+  }
+
+  private interface Step<T> {
+    Attempt<T> run(int attempt) throws InterruptedException;
+  }
+
+  private <T> T withRetries(int round, Step<T> step) throws InterruptedException, JobFailedException {
+    for (int attempt = 1; ; attempt++) {
+      Attempt<T> result = step.run(attempt);
+      if (result.failure() == null) {
+        return result.value();
+      }
+      events.publish(round, RoundEvent.newBuilder().setRetried(
+          RoundRetried.newBuilder().setReason(result.failure()).setAttempt(attempt)));
+      if (attempt >= spec.maxRoundAttempts()) {
+        throw new JobFailedException("round " + round + " failed " + attempt
+            + " times (max_round_attempts); last reason: " + result.failure());
+      }
+    }
+  }
+
+  private Attempt<Normalization> collectFeatureStats(int attempt) throws InterruptedException {
+    List<String> ids = idsOf(capped(federation.registry().available(spec.datasetName())));
+    Instant deadline = federation.clock().instant().plus(spec.roundDeadline());
+    List<PendingTask> tasks = send(ids, 0, attempt, "stats", deadline, null,
+        id -> Task.newBuilder().setFeatureStats(FeatureStatsTask.getDefaultInstance()));
+    List<TaskOutcome> outcomes = RoundCollector.collect(tasks, deadline, null,
+        federation.registry(), federation.clock());
+    FeatureStats total = FeatureStats.empty(spec.schema().numericColumns().size());
+    int contributors = 0;
+    for (TaskOutcome outcome : outcomes) {
+      if (outcome instanceof TaskOutcome.Stats stats) {
+        if (stats.stats().sum().length != spec.schema().numericColumns().size()) {
+          reportFailure(0, new TaskOutcome.Failed(stats.participantId(),
+              TaskOutcome.FailureKind.REJECTED, "feature statistics have "
+                  + stats.stats().sum().length + " columns, expected "
+                  + spec.schema().numericColumns().size()));
+          continue;
+        }
+        total = total.merge(stats.stats());
+        contributors++;
+      } else {
+        reportFailure(0, outcome);
+      }
+    }
+    if (contributors < spec.minParticipants()) {
+      return Attempt.failed("feature statistics from " + contributors + " sites, participants.min is "
+          + spec.minParticipants());
+    }
+    if (spec.schema().numericColumns().isEmpty()) {
+      return Attempt.ok(new Normalization(new double[0], new double[0]));
+    }
+    return Attempt.ok(total.toNormalization());
+  }
+
+  private Attempt<Void> trainRound(int round, int attempt) throws InterruptedException {
+    long started = federation.clock().millis();
+    List<FitInstruction> cohort =
+        strategy.configureFit(round, federation.registry().available(spec.datasetName()));
+    if (cohort.size() < spec.minParticipants()) {
+      return Attempt.failed(cohort.size() + " participants available for the cohort, participants.min is "
+          + spec.minParticipants());
+    }
+    ModelVersion base = current;
+    Aggregation aggregation = strategy.beginFit(round, base.dimension());
+    RoundGate gate = new RoundGate(aggregation);
+    Instant deadline = federation.clock().instant().plus(spec.roundDeadline());
+    List<String> ids = cohort.stream().map(FitInstruction::participantId).toList();
+    List<PendingTask> tasks = send(ids, round, attempt, "train", deadline, gate, id -> {
+      FitInstruction instruction = cohort.get(ids.indexOf(id));
+      return Task.newBuilder().setTrain(TrainTask.newBuilder().setModelHash(base.hash())
+          .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
+          .setLearningRate(instruction.learningRate()).setSeed(instruction.seed())
+          .setNormalization(normalizationProto()));
+    });
+    List<TaskOutcome> outcomes =
+        RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
+    List<FitResult> results = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    for (TaskOutcome outcome : outcomes) {
+      if (outcome instanceof TaskOutcome.Fitted fitted) {
+        results.add(new FitResult(fitted.participantId(), fitted.numExamples(), fitted.metrics()));
+      } else {
+        failures.add(reportFailure(round, outcome));
+      }
+    }
+    FitOutcome fit = strategy.aggregateFit(round, aggregation, results, failures);
+    if (!fit.isCommitted()) {
+      return Attempt.failed(fit.rejection());
+    }
+    current = federation.store().put(configurationJson, fit.parameters());
+    events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
+        .addAllParticipants(results.stream().map(FitResult::participantId).toList())
+        .setTotalExamples(fit.totalExamples()).setTrainLoss(fit.trainLoss())
+        .setModelHash(current.hash())
+        .setSeconds((federation.clock().millis() - started) / 1000.0)));
+    return Attempt.ok(null);
+  }
+
+  private void evaluate(int round) throws InterruptedException {
+    List<String> ids = strategy.configureEvaluate(round, federation.registry().available(spec.datasetName()));
+    if (ids.isEmpty()) {
+      return;
+    }
+    ModelVersion model = current;
+    Instant deadline = federation.clock().instant().plus(spec.roundDeadline());
+    List<PendingTask> tasks = send(ids, round, 1, "eval", deadline, null,
+        id -> Task.newBuilder().setEvaluate(EvaluateTask.newBuilder().setModelHash(model.hash())
+            .setNormalization(normalizationProto()).setHistogramBins(federation.histogramBins())));
+    List<EvaluateResult> results = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
+    for (TaskOutcome outcome : RoundCollector.collect(tasks, deadline, null, federation.registry(),
+        federation.clock())) {
+      if (outcome instanceof TaskOutcome.Evaluated evaluated
+          && evaluated.result().getPositiveHistogramCount() == federation.histogramBins()
+          && evaluated.result().getNegativeHistogramCount() == federation.histogramBins()) {
+        EvaluationResult r = evaluated.result();
+        results.add(new EvaluateResult(evaluated.participantId(), r.getNumExamples(), r.getLossSum(),
+            r.getCorrect(), ScoreHistogram.of(toArray(r.getPositiveHistogramList()),
+                toArray(r.getNegativeHistogramList()))));
+      } else if (outcome instanceof TaskOutcome.Evaluated evaluated) {
+        failures.add(reportFailure(round, new TaskOutcome.Failed(evaluated.participantId(),
+            TaskOutcome.FailureKind.REJECTED, "evaluation histograms must have "
+                + federation.histogramBins() + " bins")));
+      } else {
+        failures.add(reportFailure(round, outcome));
+      }
+    }
+    EvaluationSummary summary = strategy.aggregateEvaluate(round, results, failures);
+    events.publish(round, RoundEvent.newBuilder().setEvaluated(EvaluationDone.newBuilder()
+        .setParticipants(summary.participants()).setNumExamples(summary.numExamples())
+        .setLoss(summary.loss()).setAccuracy(summary.accuracy()).setRocAuc(summary.rocAuc())
+        .setPrAuc(summary.prAuc())));
+  }
+
+  private List<PendingTask> send(List<String> participantIds, int round, int attempt, String kind,
+      Instant deadline, RoundGate gate, Function<String, Task.Builder> body) {
+    List<PendingTask> tasks = new ArrayList<>();
+    for (String id : participantIds) {
+      Task task = body.apply(id).setTaskId(jobId + "/r" + round + "/a" + attempt + "/" + kind + "/" + id)
+          .setJobId(jobId).setRound(round).setDeadlineEpochMillis(deadline.toEpochMilli())
+          .setDataset(binding).build();
+      tasks.add(federation.board().open(id, task, gate));
+      federation.registry().send(id, task);
+    }
+    return tasks;
+  }
+
+  private Failure reportFailure(int round, TaskOutcome outcome) {
+    TaskOutcome.Failed failed = (TaskOutcome.Failed) outcome;
+    RoundEvent.Builder event = RoundEvent.newBuilder();
+    switch (failed.kind()) {
+      case REFUSED -> event.setRefused(TaskRefused.newBuilder()
+          .setParticipant(failed.participantId()).setReason(failed.reason()));
+      case REJECTED -> event.setRejected(UpdateRejected.newBuilder()
+          .setParticipant(failed.participantId()).setReason(failed.reason()));
+      case DROPPED, TIMED_OUT -> event.setDropped(ParticipantDropped.newBuilder()
+          .setParticipant(failed.participantId()).setReason(failed.reason()));
+    }
+    events.publish(round, event);
+    return new Failure(failed.participantId(), failed.kind().name(), failed.reason());
+  }
+
+  private io.factoryfl.proto.v1.Normalization normalizationProto() {
+    io.factoryfl.proto.v1.Normalization.Builder proto = io.factoryfl.proto.v1.Normalization.newBuilder();
+    for (double mean : normalization.mean()) {
+      proto.addMean(mean);
+    }
+    for (double std : normalization.std()) {
+      proto.addStd(std);
+    }
+    return proto.build();
+  }
+
+  private List<ParticipantInfo> capped(List<ParticipantInfo> available) {
+    return available.subList(0, Math.min(available.size(), spec.maxParticipants()));
+  }
+
+  private static List<String> idsOf(List<ParticipantInfo> participants) {
+    return participants.stream().map(ParticipantInfo::id).toList();
+  }
+
+  private static long[] toArray(List<Long> values) {
+    return values.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  private static DatasetBinding binding(JobSpec spec) {
+    FeatureSchema schema = spec.schema();
+    DatasetBinding.Builder binding = DatasetBinding.newBuilder().setName(spec.datasetName())
+        .addAllNumericFeatures(schema.numericColumns()).setLabelColumn(schema.labelColumn())
+        .addAllLabelClasses(schema.labelClasses());
+    for (FeatureSchema.CategoricalColumn column : schema.categoricalColumns()) {
+      binding.addCategoricalFeatures(CategoricalFeature.newBuilder().setColumn(column.column())
+          .addAllCategories(column.categories()));
+    }
+    return binding.build();
+  }
+}

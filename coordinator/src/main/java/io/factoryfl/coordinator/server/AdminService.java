@@ -1,0 +1,117 @@
+package io.factoryfl.coordinator.server;
+
+import io.factoryfl.coordinator.job.JobRun;
+import io.factoryfl.coordinator.job.JobScheduler;
+import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.core.job.InvalidJobSpecException;
+import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.Role;
+import io.factoryfl.proto.v1.AdminGrpc;
+import io.factoryfl.proto.v1.GetJobRequest;
+import io.factoryfl.proto.v1.JobStatus;
+import io.factoryfl.proto.v1.ListJobsRequest;
+import io.factoryfl.proto.v1.ListJobsResponse;
+import io.factoryfl.proto.v1.ModelChunk;
+import io.factoryfl.proto.v1.RoundEvent;
+import io.factoryfl.proto.v1.SubmitJobRequest;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/** The ML engineers' service: submit, inspect, watch and cancel jobs, fetch their models. */
+final class AdminService extends AdminGrpc.AdminImplBase {
+  private final JobScheduler scheduler;
+
+  AdminService(JobScheduler scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  @Override
+  public void submitJob(SubmitJobRequest request, StreamObserver<JobStatus> response) {
+    admin();
+    try {
+      JobRun run = scheduler.submit(request.getSpecJson());
+      response.onNext(run.status());
+      response.onCompleted();
+    } catch (InvalidJobSpecException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("invalid job spec: " + e.getMessage())
+          .asRuntimeException());
+    }
+  }
+
+  @Override
+  public void getJob(GetJobRequest request, StreamObserver<JobStatus> response) {
+    response.onNext(job(request).status());
+    response.onCompleted();
+  }
+
+  @Override
+  public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
+    admin();
+    ListJobsResponse.Builder list = ListJobsResponse.newBuilder();
+    for (JobRun run : scheduler.list()) {
+      list.addJobs(run.status());
+    }
+    response.onNext(list.build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void watchJob(GetJobRequest request, StreamObserver<RoundEvent> response) {
+    JobRun run = job(request);
+    ServerCallStreamObserver<RoundEvent> call = (ServerCallStreamObserver<RoundEvent>) response;
+    Runnable[] stop = new Runnable[1];
+    boolean[] done = new boolean[1];
+    stop[0] = run.events().watch(event -> {
+      if (done[0] || call.isCancelled()) {
+        return;
+      }
+      call.onNext(event);
+      if (event.hasEnded()) {
+        done[0] = true;
+        call.onCompleted();
+      }
+    });
+    call.setOnCancelHandler(stop[0]);
+    if (done[0]) {
+      stop[0].run();
+    }
+  }
+
+  @Override
+  public void cancelJob(GetJobRequest request, StreamObserver<JobStatus> response) {
+    PeerIdentity caller = admin();
+    JobRun run = job(request);
+    if (!run.finished()) {
+      run.cancel("cancelled by " + caller.name());
+    }
+    response.onNext(run.status());
+    response.onCompleted();
+  }
+
+  @Override
+  public void downloadGlobalModel(GetJobRequest request, StreamObserver<ModelChunk> response) {
+    ModelVersion model = job(request).currentModel();
+    if (model == null) {
+      throw Status.FAILED_PRECONDITION.withDescription("job '" + request.getJobId()
+          + "' has no global model yet; it is waiting for participants").asRuntimeException();
+    }
+    ModelStreamer.stream(model, response);
+  }
+
+  private JobRun job(GetJobRequest request) {
+    admin();
+    return scheduler.find(request.getJobId()).orElseThrow(() -> Status.NOT_FOUND
+        .withDescription("no job '" + request.getJobId() + "'; `factoryfl job list` shows the jobs")
+        .asRuntimeException());
+  }
+
+  private static PeerIdentity admin() {
+    PeerIdentity peer = Peers.current();
+    if (peer.role() != Role.ADMIN) {
+      throw Status.PERMISSION_DENIED.withDescription("the Admin service needs the admin role; '"
+          + peer.name() + "' has the " + peer.role().wireName() + " role").asRuntimeException();
+    }
+    return peer;
+  }
+}

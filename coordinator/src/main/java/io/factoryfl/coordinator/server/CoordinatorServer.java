@@ -1,0 +1,86 @@
+package io.factoryfl.coordinator.server;
+
+import io.factoryfl.coordinator.job.Federation;
+import io.factoryfl.coordinator.job.JobScheduler;
+import io.factoryfl.core.params.ParameterCodec;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.store.ModelStore;
+import io.factoryfl.coordinator.task.TaskBoard;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The coordinator's gRPC server: lifecycle only (start, stop, block until shutdown); the
+ * services do the work. Takes a {@link ServerBuilder} so tests can pass an in-process one and
+ * production a TLS one from {@link ServerTls}.
+ */
+public final class CoordinatorServer {
+  /** One parameter chunk plus generous room for the message framing. */
+  static final int MAX_INBOUND_MESSAGE_BYTES = ParameterCodec.MAX_CHUNK_BYTES + 64 * 1024;
+
+  /** Resolution of the score histograms behind federated ROC-AUC and PR-AUC. */
+  static final int HISTOGRAM_BINS = 10_000;
+
+  private final Server server;
+  private final JobScheduler scheduler;
+  private final Federation federation;
+
+  public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
+      ServerInterceptor authentication) {
+    this.scheduler = scheduler;
+    this.federation = federation;
+    this.server = builder
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .addService(ServerInterceptors.intercept(
+            new FleetService(federation.registry(), federation.board(), federation.store()),
+            authentication))
+        .addService(ServerInterceptors.intercept(new AdminService(scheduler), authentication))
+        .build();
+  }
+
+  /**
+   * Assembles a coordinator with its own registry, task board and model store under {@code dataDir}.
+   *
+   * @param heartbeatGrace how long a silent participant counts as connected
+   */
+  public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
+      Duration heartbeatGrace, ServerInterceptor authentication) {
+    Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
+        new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS);
+    return new CoordinatorServer(builder, federation, new JobScheduler(federation), authentication);
+  }
+
+  public CoordinatorServer start() throws IOException {
+    server.start();
+    return this;
+  }
+
+  /** The port the server listens on (useful when started on port 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  public JobScheduler scheduler() {
+    return scheduler;
+  }
+
+  public void stop() throws InterruptedException {
+    scheduler.close();
+    federation.registry().close();
+    server.shutdown();
+    if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  public void blockUntilShutdown() throws InterruptedException {
+    server.awaitTermination();
+  }
+}

@@ -1,0 +1,167 @@
+package io.factoryfl.coordinator.server;
+
+import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.registry.UnknownSessionException;
+import io.factoryfl.coordinator.store.ModelStore;
+import io.factoryfl.coordinator.task.PendingTask;
+import io.factoryfl.coordinator.task.TaskBindingException;
+import io.factoryfl.coordinator.task.TaskBoard;
+import io.factoryfl.coordinator.task.TaskOutcome;
+import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.Role;
+import io.factoryfl.proto.v1.DownloadModelRequest;
+import io.factoryfl.proto.v1.FleetGrpc;
+import io.factoryfl.proto.v1.HeartbeatRequest;
+import io.factoryfl.proto.v1.HeartbeatResponse;
+import io.factoryfl.proto.v1.ModelChunk;
+import io.factoryfl.proto.v1.PollTaskRequest;
+import io.factoryfl.proto.v1.PollTaskResponse;
+import io.factoryfl.proto.v1.RegisterRequest;
+import io.factoryfl.proto.v1.RegisterResponse;
+import io.factoryfl.proto.v1.ReportResultResponse;
+import io.factoryfl.proto.v1.SubmitUpdateResponse;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TaskResult;
+import io.factoryfl.proto.v1.UpdateChunk;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+
+/**
+ * The participant-facing service: a thin layer that checks who is calling and hands over to the
+ * registry, the task board and the model store.
+ */
+final class FleetService extends FleetGrpc.FleetImplBase {
+  static final Duration MAX_POLL = Duration.ofSeconds(30);
+
+  private final ParticipantRegistry registry;
+  private final TaskBoard board;
+  private final ModelStore store;
+
+  FleetService(ParticipantRegistry registry, TaskBoard board, ModelStore store) {
+    this.registry = registry;
+    this.board = board;
+    this.store = store;
+  }
+
+  @Override
+  public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
+    String caller = participant();
+    String session = registry.register(caller, request.getDatasetsList());
+    response.onNext(RegisterResponse.newBuilder().setSessionId(session).setParticipantId(caller)
+        .setHeartbeatIntervalMillis(Math.max(100, registry.heartbeatGrace().toMillis() / 4)).build());
+    response.onCompleted();
+  }
+
+  @Override
+  public void pollTask(PollTaskRequest request, StreamObserver<PollTaskResponse> response) {
+    String caller = participant();
+    touch(request.getSessionId(), caller);
+    Duration wait = Duration.ofMillis(Math.max(0, Math.min(request.getWaitMillis(), MAX_POLL.toMillis())));
+    try {
+      Task task = registry.take(caller, wait);
+      PollTaskResponse.Builder reply = PollTaskResponse.newBuilder();
+      if (task != null) {
+        reply.setTask(task);
+      }
+      response.onNext(reply.build());
+      response.onCompleted();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.UNAVAILABLE.withDescription("coordinator shutting down").asRuntimeException();
+    }
+  }
+
+  @Override
+  public void downloadModel(DownloadModelRequest request, StreamObserver<ModelChunk> response) {
+    touch(request.getSessionId(), participant());
+    ModelStreamer.stream(store.get(request.getModelHash()).orElseThrow(() ->
+        Status.NOT_FOUND.withDescription("no model with hash '" + request.getModelHash() + "'")
+            .asRuntimeException()), response);
+  }
+
+  @Override
+  public StreamObserver<UpdateChunk> submitUpdate(StreamObserver<SubmitUpdateResponse> response) {
+    return new UpdateReceiver(participant(), registry, board, store, response);
+  }
+
+  @Override
+  public void reportResult(TaskResult result, StreamObserver<ReportResultResponse> response) {
+    String caller = participant();
+    touch(result.getSessionId(), caller);
+    PendingTask task;
+    try {
+      task = board.claim(result.getTaskId(), caller);
+    } catch (TaskBindingException e) {
+      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+    }
+    Task sent = task.task();
+    if (!result.getJobId().equals(sent.getJobId()) || result.getRound() != sent.getRound()) {
+      throw rejected(task, "the result names job '" + result.getJobId() + "' round " + result.getRound()
+          + ", but task '" + sent.getTaskId() + "' belongs to job '" + sent.getJobId() + "' round "
+          + sent.getRound());
+    }
+    switch (result.getOutcomeCase()) {
+      case REFUSAL -> task.settle(new TaskOutcome.Failed(caller, TaskOutcome.FailureKind.REFUSED,
+          result.getRefusal().getReason()));
+      case FEATURE_STATS -> {
+        if (!sent.hasFeatureStats()) {
+          throw rejected(task, "feature statistics sent for a task that did not ask for them");
+        }
+        var stats = result.getFeatureStats();
+        try {
+          task.settle(new TaskOutcome.Stats(caller, new FeatureStats(stats.getCount(),
+              stats.getSumList().stream().mapToDouble(Double::doubleValue).toArray(),
+              stats.getSumOfSquaresList().stream().mapToDouble(Double::doubleValue).toArray())));
+        } catch (IllegalArgumentException e) {
+          throw rejected(task, "invalid feature statistics: " + e.getMessage());
+        }
+      }
+      case EVALUATION -> {
+        if (!sent.hasEvaluate()) {
+          throw rejected(task, "an evaluation sent for a task that did not ask for one");
+        }
+        task.settle(new TaskOutcome.Evaluated(caller, result.getEvaluation()));
+      }
+      default -> throw rejected(task, "the result carries no outcome");
+    }
+    response.onNext(ReportResultResponse.getDefaultInstance());
+    response.onCompleted();
+  }
+
+  @Override
+  public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
+    boolean valid = true;
+    try {
+      registry.touch(request.getSessionId(), participant());
+    } catch (UnknownSessionException e) {
+      valid = false;
+    }
+    response.onNext(HeartbeatResponse.newBuilder().setSessionValid(valid).build());
+    response.onCompleted();
+  }
+
+  private static StatusRuntimeException rejected(PendingTask task, String reason) {
+    task.settle(new TaskOutcome.Failed(task.participantId(), TaskOutcome.FailureKind.REJECTED, reason));
+    return Status.INVALID_ARGUMENT.withDescription(reason).asRuntimeException();
+  }
+
+  private void touch(String sessionId, String caller) {
+    try {
+      registry.touch(sessionId, caller);
+    } catch (UnknownSessionException e) {
+      throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+    }
+  }
+
+  private static String participant() {
+    PeerIdentity peer = Peers.current();
+    if (peer.role() != Role.PARTICIPANT) {
+      throw Status.PERMISSION_DENIED.withDescription("the Fleet service needs the participant role; '"
+          + peer.name() + "' has the " + peer.role().wireName() + " role").asRuntimeException();
+    }
+    return peer.name();
+  }
+}

@@ -1,0 +1,60 @@
+package io.factoryfl.coordinator.server;
+
+import com.google.protobuf.ByteString;
+import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.proto.v1.ModelChunk;
+import io.factoryfl.proto.v1.ModelHeader;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * Streams a model version as a header followed by chunks of at most 1 MiB, sending only while the
+ * transport is ready: a slow reader holds back the sender instead of filling the coordinator's
+ * memory with encoded chunks.
+ */
+final class ModelStreamer {
+  private static final int FLOATS_PER_CHUNK = ParameterCodec.MAX_CHUNK_BYTES / Float.BYTES;
+
+  private final ModelVersion model;
+  private final ServerCallStreamObserver<ModelChunk> call;
+  private int next = -1;
+  private boolean done;
+
+  private ModelStreamer(ModelVersion model, ServerCallStreamObserver<ModelChunk> call) {
+    this.model = model;
+    this.call = call;
+  }
+
+  static void stream(ModelVersion model, StreamObserver<ModelChunk> observer) {
+    ModelStreamer streamer =
+        new ModelStreamer(model, (ServerCallStreamObserver<ModelChunk>) observer);
+    streamer.call.setOnCancelHandler(streamer::cancelled);
+    streamer.call.setOnReadyHandler(streamer::drain);
+    streamer.drain();
+  }
+
+  private synchronized void cancelled() {
+    done = true;
+  }
+
+  private synchronized void drain() {
+    float[] parameters = model.parameters();
+    while (!done && call.isReady()) {
+      if (next < 0) {
+        call.onNext(ModelChunk.newBuilder().setHeader(ModelHeader.newBuilder()
+            .setModelHash(model.hash()).setConfigurationJson(model.configurationJson())
+            .setNumParameters(parameters.length)).build());
+        next = 0;
+      } else if (next < parameters.length) {
+        int count = Math.min(FLOATS_PER_CHUNK, parameters.length - next);
+        call.onNext(ModelChunk.newBuilder()
+            .setData(ByteString.copyFrom(ParameterCodec.encode(parameters, next, count))).build());
+        next += count;
+      } else {
+        done = true;
+        call.onCompleted();
+      }
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package io.factoryfl.coordinator.server;
+
+import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.registry.UnknownSessionException;
+import io.factoryfl.coordinator.task.TaskBindingException;
+import io.factoryfl.coordinator.store.ModelStore;
+import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.coordinator.task.PendingTask;
+import io.factoryfl.coordinator.task.TaskBoard;
+import io.factoryfl.coordinator.task.TaskOutcome;
+import io.factoryfl.core.params.ContentHash;
+import io.factoryfl.core.params.ParameterAssembler;
+import io.factoryfl.proto.v1.SubmitUpdateResponse;
+import io.factoryfl.proto.v1.UpdateChunk;
+import io.factoryfl.proto.v1.UpdateHeader;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * Receives one client-streamed update and lets it into the round only after every check passed:
+ * the session and task belong to the caller, the header names the task's job, round and base
+ * model, the length is the model's, the bytes hash to the announced SHA-256 and every value is
+ * finite. A rejected update settles its task as rejected, so the round does not wait for it.
+ */
+final class UpdateReceiver implements StreamObserver<UpdateChunk> {
+  private final String caller;
+  private final ParticipantRegistry registry;
+  private final TaskBoard board;
+  private final ModelStore store;
+  private final StreamObserver<SubmitUpdateResponse> response;
+
+  private UpdateHeader header;
+  private PendingTask task;
+  private ParameterAssembler assembler;
+  private boolean finished;
+
+  UpdateReceiver(String caller, ParticipantRegistry registry, TaskBoard board, ModelStore store,
+      StreamObserver<SubmitUpdateResponse> response) {
+    this.caller = caller;
+    this.registry = registry;
+    this.board = board;
+    this.store = store;
+    this.response = response;
+  }
+
+  @Override
+  public void onNext(UpdateChunk chunk) {
+    if (finished) {
+      return;
+    }
+    try {
+      if (header == null) {
+        begin(chunk);
+      } else if (chunk.hasHeader()) {
+        throw reject(Status.INVALID_ARGUMENT, "the header was sent twice; send it once, first");
+      } else {
+        try {
+          assembler.append(chunk.getData().toByteArray());
+        } catch (IllegalArgumentException e) {
+          throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      fail(e);
+    } catch (UnknownSessionException | TaskBindingException e) {
+      fail(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+    }
+  }
+
+  private void begin(UpdateChunk chunk) {
+    if (!chunk.hasHeader()) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("the first message of SubmitUpdate must be the UpdateHeader")
+          .asRuntimeException();
+    }
+    UpdateHeader h = chunk.getHeader();
+    registry.touch(h.getSessionId(), caller);
+    task = board.claim(h.getTaskId(), caller);
+    header = h;
+    if (!task.task().hasTrain()) {
+      throw reject(Status.INVALID_ARGUMENT, "task '" + h.getTaskId() + "' is not a training task");
+    }
+    if (!h.getJobId().equals(task.task().getJobId()) || h.getRound() != task.task().getRound()) {
+      throw reject(Status.INVALID_ARGUMENT, "the update names job '" + h.getJobId() + "' round "
+          + h.getRound() + ", but task '" + h.getTaskId() + "' belongs to job '"
+          + task.task().getJobId() + "' round " + task.task().getRound());
+    }
+    String base = task.task().getTrain().getModelHash();
+    if (!h.getBaseModelHash().equals(base)) {
+      throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
+          + "', but the round trains from model '" + base + "'");
+    }
+    ModelVersion model = store.get(base).orElseThrow(() -> reject(Status.INTERNAL,
+        "the round's base model " + base + " is missing from the store"));
+    if (h.getNumParameters() != model.dimension()) {
+      throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters()
+          + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters");
+    }
+    if (h.getNumExamples() < 1) {
+      throw reject(Status.INVALID_ARGUMENT,
+          "num_examples was " + h.getNumExamples() + "; an update must come from at least 1 example");
+    }
+    if (!h.getSha256().matches("[0-9a-f]{64}")) {
+      throw reject(Status.INVALID_ARGUMENT,
+          "sha256 must be 64 lower-case hex digits, got '" + h.getSha256() + "'");
+    }
+    assembler = new ParameterAssembler(h.getNumParameters());
+  }
+
+  @Override
+  public void onCompleted() {
+    if (finished) {
+      return;
+    }
+    try {
+      if (header == null) {
+        throw Status.INVALID_ARGUMENT.withDescription("the update stream was empty; send the header first")
+            .asRuntimeException();
+      }
+      if (!assembler.complete()) {
+        throw reject(Status.INVALID_ARGUMENT, "the stream ended after " + assembler.received() + " of "
+            + header.getNumParameters() + " parameters");
+      }
+      String actual = assembler.finishHash();
+      if (!ContentHash.matches(header.getSha256(), actual)) {
+        throw reject(Status.INVALID_ARGUMENT, "sha256 mismatch: the header announced "
+            + header.getSha256() + " but the parameters hash to " + actual);
+      }
+      long bad = assembler.firstNonFiniteIndex();
+      if (bad >= 0) {
+        throw reject(Status.INVALID_ARGUMENT, "parameter " + bad + " is "
+            + assembler.values()[(int) bad] + "; updates must contain only finite values");
+      }
+      boolean admitted;
+      try {
+        admitted = task.gate().admit(task, assembler.values(), header.getNumExamples(),
+            header.getMetricsMap());
+      } catch (IllegalArgumentException e) {
+        throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+      }
+      if (!admitted) {
+        throw Status.FAILED_PRECONDITION.withDescription("round " + header.getRound() + " of job '"
+            + header.getJobId() + "' no longer accepts this update (deadline passed or the"
+            + " participant was dropped)").asRuntimeException();
+      }
+      finished = true;
+      response.onNext(SubmitUpdateResponse.newBuilder().setAccepted(true).build());
+      response.onCompleted();
+    } catch (StatusRuntimeException e) {
+      fail(e);
+    }
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    // The participant gave up on this upload; the task stays open until the round deadline.
+    finished = true;
+  }
+
+  /** Settles the claimed task as rejected and returns the status to send. */
+  private StatusRuntimeException reject(Status status, String reason) {
+    if (task != null) {
+      task.settle(new TaskOutcome.Failed(caller, TaskOutcome.FailureKind.REJECTED, reason));
+    }
+    return status.withDescription(reason).asRuntimeException();
+  }
+
+  private void fail(StatusRuntimeException e) {
+    finished = true;
+    assembler = null;
+    response.onError(e);
+  }
+}

@@ -1,0 +1,120 @@
+package io.factoryfl.coordinator.strategy;
+
+import io.factoryfl.coordinator.registry.ParticipantInfo;
+import io.factoryfl.core.aggregate.WeightedSumAccumulator;
+import io.factoryfl.core.job.JobSpec;
+import io.factoryfl.core.metrics.ScoreHistogram;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Federated averaging (McMahan et al. 2017): the new model is the mean of the cohort's models
+ * weighted by their example counts, computed by a streaming {@link WeightedSumAccumulator}.
+ */
+public final class FedAvg implements Strategy {
+  private final JobSpec spec;
+  private final int histogramBins;
+
+  public FedAvg(JobSpec spec, int histogramBins) {
+    this.spec = spec;
+    this.histogramBins = histogramBins;
+  }
+
+  @Override
+  public List<FitInstruction> configureFit(int round, List<ParticipantInfo> available) {
+    int wanted = (int) Math.ceil(spec.fractionPerRound() * available.size());
+    wanted = Math.min(spec.maxParticipants(), Math.max(spec.minParticipants(), wanted));
+    List<ParticipantInfo> cohort = sample(available, Math.min(wanted, available.size()),
+        Seeds.mix(spec.seed(), round, 0x5EED_C0507L));
+    List<FitInstruction> instructions = new ArrayList<>();
+    for (ParticipantInfo participant : cohort) {
+      instructions.add(new FitInstruction(participant.id(), spec.localEpochs(), spec.batchSize(),
+          spec.learningRate(), Seeds.mix(spec.seed(), round, participant.id().hashCode())));
+    }
+    return instructions;
+  }
+
+  @Override
+  public Aggregation beginFit(int round, int dimension) {
+    WeightedSumAccumulator accumulator = new WeightedSumAccumulator(dimension);
+    return new Weighted(accumulator);
+  }
+
+  private record Weighted(WeightedSumAccumulator accumulator) implements Aggregation {
+    @Override
+    public void accept(float[] parameters, long numExamples) {
+      accumulator.add(parameters, numExamples);
+    }
+  }
+
+  @Override
+  public FitOutcome aggregateFit(
+      int round, Aggregation aggregation, List<FitResult> results, List<Failure> failures) {
+    if (results.size() < spec.minParticipants()) {
+      return FitOutcome.notCommitted(results.size() + " of the cohort returned a usable update, "
+          + spec.minParticipants() + " needed (participants.min); " + failures.size() + " failed");
+    }
+    WeightedSumAccumulator accumulator = ((Weighted) aggregation).accumulator();
+    double lossSum = 0;
+    long lossWeight = 0;
+    for (FitResult result : results) {
+      Double loss = result.metrics().get("train_loss");
+      if (loss != null && Double.isFinite(loss)) {
+        lossSum += loss * result.numExamples();
+        lossWeight += result.numExamples();
+      }
+    }
+    return FitOutcome.committed(accumulator.weightedMean(),
+        lossWeight == 0 ? Double.NaN : lossSum / lossWeight, accumulator.totalWeight());
+  }
+
+  @Override
+  public List<String> configureEvaluate(int round, List<ParticipantInfo> available) {
+    boolean due = spec.evaluateEvery() > 0
+        && (round % spec.evaluateEvery() == 0 || round == spec.rounds());
+    if (!due) {
+      return List.of();
+    }
+    List<String> ids = new ArrayList<>();
+    for (ParticipantInfo participant : available.subList(0, Math.min(available.size(), spec.maxParticipants()))) {
+      ids.add(participant.id());
+    }
+    return ids;
+  }
+
+  @Override
+  public EvaluationSummary aggregateEvaluate(
+      int round, List<EvaluateResult> results, List<Failure> failures) {
+    ScoreHistogram pooled = new ScoreHistogram(histogramBins);
+    long examples = 0;
+    long correct = 0;
+    double loss = 0;
+    for (EvaluateResult result : results) {
+      pooled = pooled.merge(result.histogram());
+      examples += result.numExamples();
+      correct += result.correct();
+      loss += result.lossSum();
+    }
+    if (examples == 0) {
+      return new EvaluationSummary(results.size(), 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    }
+    return new EvaluationSummary(results.size(), examples, loss / examples,
+        (double) correct / examples, pooled.rocAuc(), pooled.prAuc());
+  }
+
+  /** A seeded partial Fisher-Yates shuffle of the (sorted) available list. */
+  static List<ParticipantInfo> sample(List<ParticipantInfo> available, int count, long seed) {
+    List<ParticipantInfo> pool = new ArrayList<>(available);
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = 0; i < count; i++) {
+      int j = i + random.nextInt(pool.size() - i);
+      ParticipantInfo swap = pool.get(i);
+      pool.set(i, pool.get(j));
+      pool.set(j, swap);
+    }
+    List<ParticipantInfo> cohort = new ArrayList<>(pool.subList(0, count));
+    cohort.sort(java.util.Comparator.comparing(ParticipantInfo::id));
+    return cohort;
+  }
+}

@@ -1,0 +1,34 @@
+package io.factoryfl.coordinator.strategy;
+
+import io.factoryfl.coordinator.registry.ParticipantInfo;
+import java.util.List;
+
+/**
+ * How a job chooses its participants and combines their results, in the spirit of Flower's
+ * Strategy. Strategies are pure: values in, values out; failures are an argument, not an
+ * exception. New behaviour (clipping, differential privacy) wraps a strategy instead of adding
+ * flags to one.
+ */
+public interface Strategy {
+  /** Chooses this round's cohort from the available participants and says how each trains. */
+  List<FitInstruction> configureFit(int round, List<ParticipantInfo> available);
+
+  /** Starts the streaming aggregate of a round for a model of {@code dimension} parameters. */
+  Aggregation beginFit(int round, int dimension);
+
+  /**
+   * Turns the round's aggregate into the next global model, or declines to commit.
+   *
+   * @param results the updates already folded into {@code aggregation}
+   * @param failures the cohort members that gave nothing usable
+   */
+  FitOutcome aggregateFit(
+      int round, Aggregation aggregation, List<FitResult> results, List<Failure> failures);
+
+  /** Chooses who evaluates the model after {@code round}; an empty list skips evaluation. */
+  List<String> configureEvaluate(int round, List<ParticipantInfo> available);
+
+  /** Combines the sites' evaluations into federation-wide metrics. */
+  EvaluationSummary aggregateEvaluate(
+      int round, List<EvaluateResult> results, List<Failure> failures);
+}

@@ -1,0 +1,36 @@
+package io.factoryfl.coordinator.task;
+
+import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.proto.v1.EvaluationResult;
+import java.util.Map;
+
+/** How one task ended, as seen by the round that sent it. */
+public sealed interface TaskOutcome {
+  String participantId();
+
+  /** A training update was verified and folded into the round's aggregate. */
+  record Fitted(String participantId, long numExamples, Map<String, Double> metrics)
+      implements TaskOutcome {
+    public Fitted {
+      metrics = Map.copyOf(metrics);
+    }
+  }
+
+  record Stats(String participantId, FeatureStats stats) implements TaskOutcome {}
+
+  record Evaluated(String participantId, EvaluationResult result) implements TaskOutcome {}
+
+  /** The task produced nothing usable for the round. */
+  record Failed(String participantId, FailureKind kind, String reason) implements TaskOutcome {}
+
+  enum FailureKind {
+    /** The site refused the task (policy) or failed running it, and said why. */
+    REFUSED,
+    /** The coordinator rejected what the site sent (bad length, hash, values, binding). */
+    REJECTED,
+    /** The participant stopped calling (heartbeat lost) while the task was open. */
+    DROPPED,
+    /** The round's deadline passed before a result arrived (straggler). */
+    TIMED_OUT
+  }
+}

@@ -1,0 +1,140 @@
+package io.factoryfl.coordinator.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.TlsMaterial;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CaCommandTest {
+
+  @TempDir Path tmp;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return CaCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void initThenIssue_writesFilesThatTlsMaterialLoads() throws Exception {
+    Path ca = tmp.resolve("ca");
+    Path site = tmp.resolve("plant-3");
+    assertEquals(0, run("init", "--dir", ca.toString(), "--name", "acme", "--days", "30"), err());
+    assertEquals(0, run("issue", "--dir", ca.toString(), "--name", "plant-3",
+        "--role", "participant", "--out", site.toString(), "--days", "7"), err());
+
+    TlsMaterial tls = TlsMaterial.load(site.resolve("plant-3.pem"),
+        site.resolve("plant-3-key.pem"), site.resolve("ca.pem"));
+    assertEquals(new PeerIdentity("plant-3", Role.PARTICIPANT), tls.self());
+    assertTrue(tls.certificateChain().get(0).getSubjectX500Principal().getName()
+        .contains("O=acme"));
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(site.resolve("plant-3-key.pem"))));
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(ca.resolve("ca-key.pem"))));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("plant-3-key.pem"));
+  }
+
+  @Test
+  void issue_withDns_putsHostNamesInTheCertificate() throws Exception {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+    assertEquals(0, run("issue", "--dir=" + ca, "--name=coordinator", "--role=coordinator",
+        "--out=" + tmp.resolve("srv"), "--dns=fl.example.com, localhost"), err());
+
+    X509Certificate cert = TlsMaterial.load(tmp.resolve("srv/coordinator.pem"),
+        tmp.resolve("srv/coordinator-key.pem"), tmp.resolve("srv/ca.pem"))
+        .certificateChain().get(0);
+    assertEquals(3, cert.getSubjectAlternativeNames().size());
+  }
+
+  @Test
+  void issue_unknownRole_exits2NamingTheRole() {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+
+    int code = run("issue", "--dir", ca.toString(), "--name", "x", "--role", "superuser",
+        "--out", tmp.resolve("x").toString());
+
+    assertEquals(2, code);
+    assertTrue(err().startsWith("ca issue: invalid --role: unknown role 'superuser'; expected"
+        + " one of participant, admin, auditor, coordinator"), err());
+    assertFalse(err().contains("Exception"), err());
+    assertFalse(Files.exists(tmp.resolve("x")));
+  }
+
+  @Test
+  void init_refusesToOverwriteAnExistingCa() throws Exception {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+    String before = Files.readString(ca.resolve("ca-key.pem"));
+
+    assertEquals(1, run("init", "--dir", ca.toString()));
+
+    assertTrue(err().contains("already exists; refusing to overwrite"), err());
+    assertEquals(before, Files.readString(ca.resolve("ca-key.pem")));
+  }
+
+  @Test
+  void badArguments_exit2NamingFlagAndValue() {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+    String dir = ca.toString();
+
+    assertEquals(2, run("init", "--dir", tmp.resolve("b").toString(), "--days", "ten"));
+    assertTrue(err().startsWith("ca init: invalid --days 'ten': expected a whole number"), err());
+
+    assertEquals(2, run("issue", "--dir", dir, "--name", "a b", "--role", "admin", "--out", dir));
+    assertTrue(err().startsWith("ca issue: invalid --name: name 'a b' is not allowed"), err());
+
+    assertEquals(2, run("issue", "--dir", dir, "--role", "admin", "--out", dir));
+    assertTrue(err().startsWith("ca issue: missing --name"), err());
+
+    assertEquals(2, run("issue", "--dir", tmp.resolve("none").toString(), "--name", "a",
+        "--role", "admin", "--out", dir));
+    assertTrue(err().startsWith("ca issue: invalid --dir '" + tmp.resolve("none") + "': "),
+        err());
+
+    assertEquals(2, run("issue", "--dir", dir, "--name", "a", "--role", "admin", "--out", dir,
+        "--days", "5000"));
+    assertTrue(err().startsWith("ca issue: invalid --days 5000: the certificate would outlive"),
+        err());
+
+    assertEquals(2, run("issue", "--dir", dir, "--name", "a", "--role", "admin", "--out", dir,
+        "--dns", "bad_host"));
+    assertTrue(err().startsWith("ca issue: invalid --dns 'bad_host': "), err());
+
+    assertEquals(2, run("init", "--dir", dir, "--colour", "red"));
+    assertTrue(err().startsWith("ca init: unknown option '--colour'"), err());
+
+    assertEquals(2, run("rotate"));
+    assertTrue(err().startsWith("ca: unknown command 'rotate'; expected init or issue"), err());
+  }
+
+  @Test
+  void help_printsUsageAndExits0() {
+    assertEquals(0, run("issue", "--help"));
+    assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: ca issue --dir DIR"));
+    assertEquals(0, run("init", "--help"));
+    assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: ca init --dir DIR"));
+  }
+}

@@ -1,0 +1,140 @@
+package io.factoryfl.core.data;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Sufficient statistics (count, sum, sum of squares) of the numeric features of one dataset.
+ * Statistics of disjoint datasets {@link #merge merge} into the statistics of their union, so a
+ * federation can compute a global {@link Normalization} without moving raw rows.
+ *
+ * <p>Arrays are copied in and out.
+ *
+ * @param count number of rows
+ * @param sum per-feature sum of values
+ * @param sumOfSquares per-feature sum of squared values
+ */
+public record FeatureStats(long count, double[] sum, double[] sumOfSquares) {
+
+  public FeatureStats {
+    Objects.requireNonNull(sum, "sum must not be null");
+    Objects.requireNonNull(sumOfSquares, "sumOfSquares must not be null");
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, was " + count);
+    }
+    if (sum.length != sumOfSquares.length) {
+      throw new IllegalArgumentException(
+          "sum and sumOfSquares must have equal length, were "
+              + sum.length + " and " + sumOfSquares.length);
+    }
+    sum = sum.clone();
+    sumOfSquares = sumOfSquares.clone();
+  }
+
+  /** Statistics of zero rows over {@code numFeatures} features. */
+  public static FeatureStats empty(int numFeatures) {
+    if (numFeatures < 0) {
+      throw new IllegalArgumentException("numFeatures must be >= 0, was " + numFeatures);
+    }
+    return new FeatureStats(0, new double[numFeatures], new double[numFeatures]);
+  }
+
+  /**
+   * Statistics of the rows of {@code rows} ({@code rows[i]} is one row of features).
+   *
+   * @throws IllegalArgumentException if a row's length differs from {@code numFeatures}
+   */
+  public static FeatureStats of(int numFeatures, double[]... rows) {
+    double[] sum = new double[numFeatures];
+    double[] squares = new double[numFeatures];
+    for (int r = 0; r < rows.length; r++) {
+      if (rows[r].length != numFeatures) {
+        throw new IllegalArgumentException(
+            "row " + r + " has " + rows[r].length + " features, expected " + numFeatures);
+      }
+      for (int f = 0; f < numFeatures; f++) {
+        sum[f] += rows[r][f];
+        squares[f] += rows[r][f] * rows[r][f];
+      }
+    }
+    return new FeatureStats(rows.length, sum, squares);
+  }
+
+  public int numFeatures() {
+    return sum.length;
+  }
+
+  @Override
+  public double[] sum() {
+    return sum.clone();
+  }
+
+  @Override
+  public double[] sumOfSquares() {
+    return sumOfSquares.clone();
+  }
+
+  /** Statistics of the union of the two (disjoint) datasets. */
+  public FeatureStats merge(FeatureStats other) {
+    Objects.requireNonNull(other, "other must not be null");
+    if (other.sum.length != sum.length) {
+      throw new IllegalArgumentException(
+          "cannot merge feature stats of different widths: "
+              + sum.length + " features vs " + other.sum.length + " features");
+    }
+    double[] mergedSum = new double[sum.length];
+    double[] mergedSquares = new double[sum.length];
+    for (int i = 0; i < sum.length; i++) {
+      mergedSum[i] = sum[i] + other.sum[i];
+      mergedSquares[i] = sumOfSquares[i] + other.sumOfSquares[i];
+    }
+    return new FeatureStats(Math.addExact(count, other.count), mergedSum, mergedSquares);
+  }
+
+  /**
+   * Mean and population standard deviation of each feature; a constant feature gets std 1 (see
+   * {@link Normalization#fromStats}).
+   *
+   * @throws IllegalStateException if the statistics cover no rows
+   */
+  public Normalization toNormalization() {
+    if (count == 0) {
+      throw new IllegalStateException(
+          "cannot derive a normalization from feature stats of 0 rows;"
+              + " compute stats over a non-empty dataset first");
+    }
+    double[] mean = new double[sum.length];
+    double[] std = new double[sum.length];
+    for (int i = 0; i < sum.length; i++) {
+      mean[i] = sum[i] / count;
+      double meanOfSquares = sumOfSquares[i] / count;
+      double variance = meanOfSquares - mean[i] * mean[i];
+      // E[x^2] - E[x]^2 cancels catastrophically for a constant feature and leaves rounding
+      // noise of a few ulps of E[x^2] (possibly negative); that is not a real spread.
+      if (variance <= 1e-13 * meanOfSquares) {
+        variance = 0.0;
+      }
+      std[i] = Math.sqrt(variance);
+    }
+    return Normalization.fromStats(mean, std);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof FeatureStats other
+        && count == other.count
+        && Arrays.equals(sum, other.sum)
+        && Arrays.equals(sumOfSquares, other.sumOfSquares);
+  }
+
+  @Override
+  public int hashCode() {
+    return Long.hashCode(count) * 31 * 31 + Arrays.hashCode(sum) * 31 + Arrays.hashCode(sumOfSquares);
+  }
+
+  @Override
+  public String toString() {
+    return "FeatureStats[count=" + count + ", sum=" + Arrays.toString(sum)
+        + ", sumOfSquares=" + Arrays.toString(sumOfSquares) + "]";
+  }
+}

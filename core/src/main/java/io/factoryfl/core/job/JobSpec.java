@@ -1,0 +1,49 @@
+package io.factoryfl.core.job;
+
+import io.factoryfl.core.data.FeatureSchema;
+import java.time.Duration;
+
+/**
+ * A validated federated training job, as submitted by an ML engineer. Build one with {@link
+ * JobSpecParser}, which checks every field; the record itself only holds values.
+ *
+ * @param name human-readable job name
+ * @param model the model to train
+ * @param datasetName the catalogue name each site resolves to its own local file
+ * @param schema feature and label columns
+ * @param rounds number of training rounds to commit
+ * @param minParticipants a round commits only with at least this many accepted updates
+ * @param maxParticipants upper bound on a round's cohort
+ * @param fractionPerRound share of the available participants sampled per round
+ * @param localEpochs passes over local data per round
+ * @param batchSize local mini-batch size
+ * @param learningRate local optimiser learning rate
+ * @param roundDeadline how long a round waits for updates before closing without stragglers
+ * @param evaluateEvery run a federated evaluation after every k-th round (0 = never)
+ * @param seed seeds cohort sampling, model initialisation and local shuffling
+ * @param maxRoundAttempts attempts per round before the job fails
+ * @param startTimeout how long the job waits for the minimum number of participants
+ */
+public record JobSpec(
+    String name,
+    ModelSpec model,
+    String datasetName,
+    FeatureSchema schema,
+    int rounds,
+    int minParticipants,
+    int maxParticipants,
+    double fractionPerRound,
+    int localEpochs,
+    int batchSize,
+    double learningRate,
+    Duration roundDeadline,
+    int evaluateEvery,
+    long seed,
+    int maxRoundAttempts,
+    Duration startTimeout) {
+
+  /** The DL4J configuration JSON of the job's model. */
+  public String modelConfigurationJson() {
+    return model.resolve(schema, learningRate, seed);
+  }
+}

@@ -1,0 +1,231 @@
+package io.factoryfl.core.job;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
+import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.core.params.ContentHash;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads and validates a job spec (JSON). Every problem is reported as an {@link
+ * InvalidJobSpecException} naming the field, the value and what is allowed; a spec that parses is
+ * one the coordinator can run.
+ *
+ * <pre>{@code
+ * {
+ *   "name": "ai4i-failure",
+ *   "model": {"template": "mlp", "hidden_layers": [64, 32]},
+ *   "dataset": {
+ *     "name": "ai4i",
+ *     "numeric_features": ["Air temperature [K]", "Torque [Nm]"],
+ *     "categorical_features": [{"column": "Type", "categories": ["L", "M", "H"]}],
+ *     "label": "Machine failure",
+ *     "label_classes": ["0", "1"]
+ *   },
+ *   "rounds": 20,
+ *   "participants": {"min": 2, "max": 100, "fraction": 1.0},
+ *   "training": {"local_epochs": 2, "batch_size": 64, "learning_rate": 0.003},
+ *   "round_deadline_seconds": 120,
+ *   "evaluate_every": 1,
+ *   "seed": 7
+ * }
+ * }</pre>
+ */
+public final class JobSpecParser {
+  static final int MAX_ROUNDS = 100_000;
+  static final int MAX_PARTICIPANTS = 100_000;
+  static final int MAX_LAYER_WIDTH = 65_536;
+
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
+
+  private static final Set<String> TOP =
+      Set.of("name", "model", "dataset", "rounds", "participants", "training",
+          "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
+          "start_timeout_seconds");
+  private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
+  private static final Set<String> DATASET =
+      Set.of("name", "numeric_features", "categorical_features", "label", "label_classes");
+  private static final Set<String> CATEGORICAL = Set.of("column", "categories");
+  private static final Set<String> PARTICIPANTS = Set.of("min", "max", "fraction");
+  private static final Set<String> TRAINING = Set.of("local_epochs", "batch_size", "learning_rate");
+
+  private JobSpecParser() {}
+
+  /** Parses and validates a spec. */
+  public static JobSpec parse(String json) {
+    SpecNode top = new SpecNode(readTree(json), "", TOP);
+
+    String name = top.requiredString("name");
+    SpecNode dataset = top.object("dataset", DATASET);
+    FeatureSchema schema = schema(dataset);
+    String datasetName = dataset.requiredString("name");
+
+    int rounds = top.integer("rounds", 10, 1, MAX_ROUNDS);
+    SpecNode participants =
+        top.has("participants")
+            ? top.object("participants", PARTICIPANTS)
+            : new SpecNode(MAPPER.createObjectNode(), "participants", PARTICIPANTS);
+    int min = participants.integer("min", 2, 1, MAX_PARTICIPANTS);
+    int max = participants.integer("max", 1000, 1, MAX_PARTICIPANTS);
+    if (max < min) {
+      throw new InvalidJobSpecException(
+          participants.field("max"), "was " + max + "; must be at least participants.min (" + min + ")");
+    }
+    double fraction = participants.number("fraction", 1.0, 0.0, 1.0);
+
+    SpecNode training =
+        top.has("training")
+            ? top.object("training", TRAINING)
+            : new SpecNode(MAPPER.createObjectNode(), "training", TRAINING);
+    int epochs = training.integer("local_epochs", 1, 1, 1000);
+    int batch = training.integer("batch_size", 32, 1, 1 << 20);
+    double learningRate = training.number("learning_rate", 0.001, 0.0, 10.0);
+
+    int deadlineSeconds = top.integer("round_deadline_seconds", 300, 1, 7 * 24 * 3600);
+    int evaluateEvery = top.integer("evaluate_every", 1, 0, MAX_ROUNDS);
+    long seed = top.longValue("seed", 0);
+    int attempts = top.integer("max_round_attempts", 3, 1, 100);
+    int startTimeout = top.integer("start_timeout_seconds", 600, 1, 7 * 24 * 3600);
+
+    ModelSpec model = model(top.object("model", MODEL));
+    checkModelFitsSchema(model, schema, learningRate, seed);
+
+    return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
+        learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
+        Duration.ofSeconds(startTimeout));
+  }
+
+  /**
+   * Hex SHA-256 of the spec in canonical form (keys sorted, no insignificant whitespace), so the
+   * same spec written differently has the same hash.
+   */
+  public static String canonicalHash(String json) {
+    return ContentHash.of(canonical(json).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The spec in canonical JSON form. */
+  public static String canonical(String json) {
+    try {
+      Object tree = MAPPER.treeToValue(readTree(json), Object.class);
+      return MAPPER.writeValueAsString(tree);
+    } catch (JsonProcessingException e) {
+      throw new InvalidJobSpecException("(job spec)", "cannot be canonicalised: " + e.getOriginalMessage());
+    }
+  }
+
+  private static JsonNode readTree(String json) {
+    if (json == null || json.isBlank()) {
+      throw new InvalidJobSpecException("(job spec)", "is empty; expected a JSON object");
+    }
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new InvalidJobSpecException(
+          "(job spec)",
+          "is not valid JSON at line " + e.getLocation().getLineNr() + ", column "
+              + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+    }
+  }
+
+  private static FeatureSchema schema(SpecNode dataset) {
+    List<String> numeric = dataset.strings("numeric_features", false);
+    List<CategoricalColumn> categorical = new ArrayList<>();
+    if (dataset.has("categorical_features")) {
+      JsonNode list = dataset.raw("categorical_features");
+      if (!list.isArray()) {
+        throw new InvalidJobSpecException(
+            dataset.field("categorical_features"),
+            "must be a list of {\"column\": ..., \"categories\": [...]}, got " + SpecNode.describe(list));
+      }
+      for (int i = 0; i < list.size(); i++) {
+        SpecNode item =
+            new SpecNode(list.get(i), dataset.field("categorical_features") + "[" + i + "]", CATEGORICAL);
+        List<String> categories = item.strings("categories", true);
+        if (categories.isEmpty()) {
+          throw new InvalidJobSpecException(item.field("categories"), "must list at least one category");
+        }
+        categorical.add(new CategoricalColumn(item.requiredString("column"), categories));
+      }
+    }
+    String label = dataset.requiredString("label");
+    List<String> classes = dataset.has("label_classes")
+        ? dataset.strings("label_classes", true) : List.of("0", "1");
+    try {
+      return new FeatureSchema(numeric, categorical, label, classes);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidJobSpecException("dataset", e.getMessage());
+    }
+  }
+
+  private static ModelSpec model(SpecNode model) {
+    if (model.has("configuration")) {
+      if (model.has("template") || model.has("hidden_layers")) {
+        throw new InvalidJobSpecException(
+            model.field("configuration"),
+            "give either a DL4J configuration or a template with hidden_layers, not both");
+      }
+      JsonNode configuration = model.raw("configuration");
+      String json = configuration.isTextual() ? configuration.asText() : configuration.toString();
+      return ModelSpec.configuration(json);
+    }
+    String template = model.requiredString("template");
+    if (!ModelSpec.MLP.equals(template)) {
+      throw new InvalidJobSpecException(
+          model.field("template"), "unknown template \"" + template + "\"; allowed: [mlp]");
+    }
+    JsonNode layers = model.raw("hidden_layers");
+    if (layers == null || !layers.isArray() || layers.isEmpty()) {
+      throw new InvalidJobSpecException(
+          model.field("hidden_layers"),
+          "must be a non-empty list of layer widths such as [64, 32], got " + SpecNode.describe(layers));
+    }
+    List<Integer> widths = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      JsonNode width = layers.get(i);
+      if (!width.isIntegralNumber() || width.asInt() < 1 || width.asInt() > MAX_LAYER_WIDTH) {
+        throw new InvalidJobSpecException(
+            model.field("hidden_layers") + "[" + i + "]",
+            "was " + SpecNode.describe(width) + "; must be an integer between 1 and " + MAX_LAYER_WIDTH);
+      }
+      widths.add(width.asInt());
+    }
+    return ModelSpec.mlp(widths);
+  }
+
+  private static void checkModelFitsSchema(
+      ModelSpec model, FeatureSchema schema, double learningRate, long seed) {
+    if (model.configurationJson() == null) {
+      return;
+    }
+    ModelDefinition definition;
+    try {
+      definition = ModelDefinition.fromJson(model.configurationJson());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidJobSpecException("model.configuration", e.getMessage());
+    }
+    if (definition.numInputs() != schema.numInputs()) {
+      throw new InvalidJobSpecException(
+          "model.configuration",
+          "the first layer takes " + definition.numInputs() + " inputs but the dataset's features encode to "
+              + schema.numInputs() + " (numeric features plus one-hot categories)");
+    }
+    if (definition.numOutputs() != schema.numClasses()) {
+      throw new InvalidJobSpecException(
+          "model.configuration",
+          "the output layer has " + definition.numOutputs() + " units but dataset.label_classes lists "
+              + schema.numClasses() + " classes");
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package io.factoryfl.core.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A JSON object of the spec together with its path, so that every error names the field.
+ * Unknown fields are errors: a typo such as {@code "round": 20} must not silently fall back to a
+ * default.
+ */
+final class SpecNode {
+  private final JsonNode node;
+  private final String path;
+
+  SpecNode(JsonNode node, String path, Set<String> knownFields) {
+    if (node == null || !node.isObject()) {
+      throw new InvalidJobSpecException(
+          displayPath(path), "must be a JSON object, got " + describe(node));
+    }
+    this.node = node;
+    this.path = path;
+    Iterator<String> names = node.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!knownFields.contains(name)) {
+        throw new InvalidJobSpecException(
+            field(name), "unknown field; allowed fields here are " + sorted(knownFields));
+      }
+    }
+  }
+
+  String field(String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  boolean has(String name) {
+    return node.has(name) && !node.get(name).isNull();
+  }
+
+  SpecNode object(String name, Set<String> knownFields) {
+    if (!has(name)) {
+      throw new InvalidJobSpecException(field(name), "is required");
+    }
+    return new SpecNode(node.get(name), field(name), knownFields);
+  }
+
+  JsonNode raw(String name) {
+    return node.get(name);
+  }
+
+  String requiredString(String name) {
+    if (!has(name)) {
+      throw new InvalidJobSpecException(field(name), "is required");
+    }
+    return string(name, null);
+  }
+
+  String string(String name, String fallback) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode value = node.get(name);
+    if (!value.isTextual() || value.asText().isBlank()) {
+      throw new InvalidJobSpecException(
+          field(name), "must be a non-empty string, got " + describe(value));
+    }
+    return value.asText();
+  }
+
+  int integer(String name, int fallback, int min, int max) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode value = node.get(name);
+    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+      throw new InvalidJobSpecException(
+          field(name), "must be an integer between " + min + " and " + max + ", got " + describe(value));
+    }
+    return checkRange(name, value.asInt(), min, max);
+  }
+
+  int checkRange(String name, int value, int min, int max) {
+    if (value < min || value > max) {
+      throw new InvalidJobSpecException(
+          field(name), "was " + value + "; must be between " + min + " and " + max);
+    }
+    return value;
+  }
+
+  long longValue(String name, long fallback) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode value = node.get(name);
+    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+      throw new InvalidJobSpecException(field(name), "must be an integer, got " + describe(value));
+    }
+    return value.asLong();
+  }
+
+  /** A number in the half-open range (exclusiveMin, max]. */
+  double number(String name, double fallback, double exclusiveMin, double max) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode value = node.get(name);
+    if (!value.isNumber()) {
+      throw new InvalidJobSpecException(
+          field(name), "must be a number in (" + exclusiveMin + ", " + max + "], got " + describe(value));
+    }
+    double d = value.asDouble();
+    if (!(d > exclusiveMin && d <= max)) {
+      throw new InvalidJobSpecException(
+          field(name), "was " + value.asText() + "; must be greater than " + exclusiveMin
+              + " and at most " + max);
+    }
+    return d;
+  }
+
+  List<String> strings(String name, boolean required) {
+    if (!has(name)) {
+      if (required) {
+        throw new InvalidJobSpecException(field(name), "is required (a list of strings)");
+      }
+      return List.of();
+    }
+    JsonNode value = node.get(name);
+    if (!value.isArray()) {
+      throw new InvalidJobSpecException(field(name), "must be a list of strings, got " + describe(value));
+    }
+    List<String> result = new ArrayList<>();
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode item = value.get(i);
+      if (!item.isTextual() || item.asText().isBlank()) {
+        throw new InvalidJobSpecException(
+            field(name) + "[" + i + "]", "must be a non-empty string, got " + describe(item));
+      }
+      result.add(item.asText());
+    }
+    return result;
+  }
+
+  static String describe(JsonNode value) {
+    if (value == null || value.isMissingNode()) {
+      return "nothing";
+    }
+    String text = value.toString();
+    return text.length() > 80 ? text.substring(0, 77) + "..." : text;
+  }
+
+  private static String displayPath(String path) {
+    return path.isEmpty() ? "(job spec)" : path;
+  }
+
+  private static List<String> sorted(Set<String> names) {
+    List<String> list = new ArrayList<>(names);
+    list.sort(null);
+    return list;
+  }
+}

@@ -1,0 +1,71 @@
+package io.factoryfl.core.model;
+
+import java.util.List;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
+
+/** Builds the DL4J configuration of a plain multi-layer perceptron classifier. */
+public final class MlpTemplate {
+
+  private MlpTemplate() {}
+
+  /**
+   * A DL4J {@code MultiLayerConfiguration}, as JSON, of an MLP: one ReLU {@code DenseLayer} per
+   * entry of {@code hiddenLayers}, then a softmax {@code OutputLayer} with multi-class cross-entropy
+   * loss; Xavier initialisation, Adam with {@code learningRate}, and {@code seed} for the initial
+   * weights.
+   *
+   * @throws IllegalArgumentException if a size is &lt; 1, {@code numOutputs < 2}, or the learning
+   *     rate is not finite and &gt; 0
+   */
+  public static String configurationJson(
+      int numInputs, List<Integer> hiddenLayers, int numOutputs, double learningRate, long seed) {
+    Objects.requireNonNull(hiddenLayers, "hiddenLayers must not be null");
+    if (numInputs < 1) {
+      throw new IllegalArgumentException("numInputs must be >= 1, was " + numInputs);
+    }
+    if (numOutputs < 2) {
+      throw new IllegalArgumentException(
+          "numOutputs must be >= 2 (softmax over classes), was " + numOutputs);
+    }
+    if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+      throw new IllegalArgumentException(
+          "learningRate must be finite and > 0, was " + learningRate);
+    }
+    for (int i = 0; i < hiddenLayers.size(); i++) {
+      Integer width = hiddenLayers.get(i);
+      if (width == null || width < 1) {
+        throw new IllegalArgumentException(
+            "hiddenLayers[" + i + "] must be >= 1, was " + width + " in " + hiddenLayers);
+      }
+    }
+
+    NeuralNetConfiguration.ListBuilder layers =
+        new NeuralNetConfiguration.Builder()
+            .seed(seed)
+            .weightInit(WeightInit.XAVIER)
+            .updater(new Adam(learningRate))
+            .list();
+    int fanIn = numInputs;
+    for (int width : hiddenLayers) {
+      layers.layer(
+          new DenseLayer.Builder().nIn(fanIn).nOut(width).activation(Activation.RELU).build());
+      fanIn = width;
+    }
+    layers.layer(
+        new OutputLayer.Builder(LossFunction.MCXENT)
+            .nIn(fanIn)
+            .nOut(numOutputs)
+            .activation(Activation.SOFTMAX)
+            .build());
+    MultiLayerConfiguration conf = layers.build();
+    return conf.toJson();
+  }
+}

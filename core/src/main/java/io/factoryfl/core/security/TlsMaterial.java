@@ -1,0 +1,150 @@
+package io.factoryfl.core.security;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * What one node needs for mutual TLS: its own certificate chain and private key, and the
+ * federation CA certificate(s) it trusts. The trust anchors are the federation CA only, never
+ * the JVM's public CA list, so a certificate from any other issuer is refused.
+ *
+ * <p>Construction checks that the private key belongs to the leaf certificate, that the leaf
+ * names a valid {@link PeerIdentity}, and that it was signed by one of the trusted CAs, so a
+ * misassembled set of files fails here with a message instead of in a later handshake.
+ * Instances are immutable; {@link #toString()} never shows the key.
+ */
+public final class TlsMaterial {
+
+  // The key store only lives in memory for the key manager, so its password protects nothing.
+  private static final char[] IN_MEMORY_PASSWORD = "in-memory".toCharArray();
+
+  private final List<X509Certificate> chain;
+  private final PrivateKey privateKey;
+  private final List<X509Certificate> trusted;
+  private final PeerIdentity self;
+
+  private TlsMaterial(
+      List<X509Certificate> chain, PrivateKey privateKey, List<X509Certificate> trusted) {
+    if (chain.isEmpty()) {
+      throw new IllegalArgumentException("certificate chain is empty");
+    }
+    if (trusted.isEmpty()) {
+      throw new IllegalArgumentException("no trusted CA certificate");
+    }
+    this.chain = List.copyOf(chain);
+    this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
+    this.trusted = List.copyOf(trusted);
+    X509Certificate leaf = this.chain.get(0);
+    Keys.requireMatching(leaf, privateKey);
+    this.self = PeerIdentity.fromCertificate(leaf);
+    X509Certificate issuer = this.chain.size() > 1 ? this.chain.get(this.chain.size() - 1) : leaf;
+    if (this.trusted.stream().noneMatch(ca -> signedBy(issuer, ca))) {
+      throw new IllegalArgumentException("certificate '" + leaf.getSubjectX500Principal()
+          + "' was issued by '" + issuer.getIssuerX500Principal()
+          + "', which is not a trusted CA (trusted: " + this.trusted.stream()
+              .map(c -> c.getSubjectX500Principal().toString()).toList() + ")");
+    }
+  }
+
+  /**
+   * Loads PEM files: our certificate (optionally followed by intermediates), our private key,
+   * and the trusted CA certificate(s).
+   *
+   * @throws IOException naming the file when one is missing or damaged, or naming all three
+   *     when they do not fit together
+   */
+  public static TlsMaterial load(Path certPem, Path keyPem, Path caPem) throws IOException {
+    List<X509Certificate> chain = Pem.readCertificates(certPem);
+    PrivateKey key = Pem.readPrivateKey(keyPem);
+    List<X509Certificate> cas = Pem.readCertificates(caPem);
+    try {
+      return new TlsMaterial(chain, key, cas);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("TLS files do not fit together (certificate " + certPem + ", key "
+          + keyPem + ", CA " + caPem + "): " + e.getMessage(), e);
+    }
+  }
+
+  /** The material for a freshly issued identity, trusting the CA that issued it. */
+  public static TlsMaterial of(IssuedIdentity identity) {
+    return new TlsMaterial(List.of(identity.certificate()), identity.privateKey(),
+        List.of(identity.caCertificate()));
+  }
+
+  /** Who we are, according to our own certificate. */
+  public PeerIdentity self() {
+    return self;
+  }
+
+  /** Our certificate first, then any intermediates. */
+  public List<X509Certificate> certificateChain() {
+    return chain;
+  }
+
+  /** The CA certificates we accept peers from. */
+  public List<X509Certificate> trustedCertificates() {
+    return trusted;
+  }
+
+  /** A new key manager factory that presents our chain and key. */
+  public KeyManagerFactory keyManagerFactory() {
+    try {
+      KeyStore store = emptyStore();
+      store.setKeyEntry("self", privateKey, IN_MEMORY_PASSWORD,
+          chain.toArray(X509Certificate[]::new));
+      KeyManagerFactory factory =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      factory.init(store, IN_MEMORY_PASSWORD);
+      return factory;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build key manager for " + self, e);
+    }
+  }
+
+  /** A new PKIX trust manager factory whose only trust anchors are the federation CA(s). */
+  public TrustManagerFactory trustManagerFactory() {
+    try {
+      KeyStore store = emptyStore();
+      for (int i = 0; i < trusted.size(); i++) {
+        store.setCertificateEntry("ca-" + i, trusted.get(i));
+      }
+      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+      factory.init(store);
+      return factory;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalStateException("cannot build trust manager for " + self, e);
+    }
+  }
+
+  private static KeyStore emptyStore() throws GeneralSecurityException, IOException {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    return store;
+  }
+
+  private static boolean signedBy(X509Certificate certificate, X509Certificate ca) {
+    if (!certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+      return false;
+    }
+    try {
+      certificate.verify(ca.getPublicKey());
+      return true;
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TlsMaterial[self=" + self + ", trusted=" + trusted.stream()
+        .map(c -> c.getSubjectX500Principal().toString()).toList() + "]";
+  }
+}

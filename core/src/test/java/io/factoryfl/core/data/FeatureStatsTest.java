@@ -1,0 +1,78 @@
+package io.factoryfl.core.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class FeatureStatsTest {
+
+  @Test
+  void toNormalization_givesMeanAndPopulationStd() {
+    FeatureStats stats = FeatureStats.of(2,
+        new double[] {1, 10}, new double[] {2, 10}, new double[] {3, 10}, new double[] {4, 10});
+    Normalization normalization = stats.toNormalization();
+    assertArrayEquals(new double[] {2.5, 10}, normalization.mean(), 1e-12);
+    // population std of 1..4 is sqrt(1.25); the constant column gets std 1
+    assertArrayEquals(new double[] {Math.sqrt(1.25), 1.0}, normalization.std(), 1e-12);
+  }
+
+  @Test
+  void merge_equalsStatsOfTheUnion() {
+    SplittableRandom random = new SplittableRandom(7);
+    double[][] rows = new double[1000][3];
+    for (double[] row : rows) {
+      row[0] = 300 + random.nextGaussian() * 2;
+      row[1] = random.nextDouble() * 3000;
+      row[2] = random.nextInt(5);
+    }
+    double[][] first = java.util.Arrays.copyOfRange(rows, 0, 313);
+    double[][] second = java.util.Arrays.copyOfRange(rows, 313, 1000);
+
+    FeatureStats merged = FeatureStats.empty(3)
+        .merge(FeatureStats.of(3, first))
+        .merge(FeatureStats.of(3, second));
+    FeatureStats union = FeatureStats.of(3, rows);
+
+    assertEquals(1000, merged.count());
+    assertArrayEquals(union.sum(), merged.sum(), 1e-6);
+    assertArrayEquals(union.sumOfSquares(), merged.sumOfSquares(), 1e-3);
+    assertArrayEquals(union.toNormalization().mean(), merged.toNormalization().mean(), 1e-9);
+    assertArrayEquals(union.toNormalization().std(), merged.toNormalization().std(), 1e-6);
+  }
+
+  @Test
+  void toNormalization_treatsLargeConstantFeatureAsConstant() {
+    double[][] rows = new double[777][];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = new double[] {298.1};
+    }
+    assertEquals(1.0, FeatureStats.of(1, rows).toNormalization().std()[0]);
+  }
+
+  @Test
+  void merge_rejectsDifferentWidthsNamingBoth() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FeatureStats.empty(5).merge(FeatureStats.empty(3)));
+    assertTrue(e.getMessage().contains("5") && e.getMessage().contains("3"), e.getMessage());
+  }
+
+  @Test
+  void toNormalization_ofNoRowsFailsClearly() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> FeatureStats.empty(2).toNormalization());
+    assertTrue(e.getMessage().contains("0 rows"), e.getMessage());
+  }
+
+  @Test
+  void accessors_returnCopies() {
+    double[] sum = {1, 2};
+    FeatureStats stats = new FeatureStats(1, sum, new double[] {1, 4});
+    sum[0] = 99;
+    stats.sum()[1] = 99;
+    assertArrayEquals(new double[] {1, 2}, stats.sum());
+  }
+}

@@ -1,0 +1,132 @@
+package io.factoryfl.participant.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A participant node's configuration, read from a JSON file that plant IT writes:
+ *
+ * <pre>{@code
+ * {
+ *   "coordinator": "coordinator.example.com:7443",
+ *   "tls": {"certificate": "site.pem", "private_key": "site-key.pem", "ca": "ca.pem"},
+ *   "datasets": {
+ *     "ai4i": {"path": "data/ai4i-train.csv", "eval_path": "data/ai4i-eval.csv",
+ *              "columns": {"Torque [Nm]": "torque_nm"}}
+ *   },
+ *   "poll_wait_seconds": 20
+ * }
+ * }</pre>
+ *
+ * Relative paths are resolved against the directory of the config file. The site's identity is
+ * the subject of its certificate, not anything written here.
+ */
+public record ParticipantConfig(
+    String coordinator, Path certificate, Path privateKey, Path ca,
+    Map<String, DatasetEntry> datasets, Duration pollWait) {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds");
+  private static final Set<String> TLS = Set.of("certificate", "private_key", "ca");
+  private static final Set<String> DATASET = Set.of("path", "eval_path", "columns");
+
+  public ParticipantConfig {
+    datasets = Map.copyOf(datasets);
+  }
+
+  /** Reads and validates a config file. */
+  public static ParticipantConfig load(Path file) {
+    JsonNode root;
+    try {
+      root = MAPPER.readTree(Files.readString(file));
+    } catch (JsonProcessingException e) {
+      throw new InvalidConfigException(file + " is not valid JSON at line "
+          + e.getLocation().getLineNr() + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new InvalidConfigException("cannot read participant config " + file + ": " + e.getMessage());
+    }
+    Path base = file.toAbsolutePath().getParent();
+    String where = file.toString();
+    checkFields(root, TOP, where, "");
+    String coordinator = text(root, "coordinator", where);
+    if (!coordinator.matches("[^\\s:]+:\\d{1,5}")) {
+      throw new InvalidConfigException(where + ": coordinator was '" + coordinator
+          + "'; expected HOST:PORT, for example coordinator.example.com:7443");
+    }
+    JsonNode tls = object(root, "tls", where);
+    checkFields(tls, TLS, where, "tls.");
+    Map<String, DatasetEntry> datasets = new LinkedHashMap<>();
+    JsonNode catalogue = object(root, "datasets", where);
+    Iterator<Map.Entry<String, JsonNode>> entries = catalogue.fields();
+    while (entries.hasNext()) {
+      Map.Entry<String, JsonNode> entry = entries.next();
+      String field = "datasets." + entry.getKey();
+      JsonNode node = entry.getValue();
+      if (!node.isObject()) {
+        throw new InvalidConfigException(where + ": " + field + " must be an object with \"path\"");
+      }
+      checkFields(node, DATASET, where, field + ".");
+      Map<String, String> columns = new LinkedHashMap<>();
+      if (node.has("columns")) {
+        node.get("columns").fields().forEachRemaining(c -> columns.put(c.getKey(), c.getValue().asText()));
+      }
+      Path path = existing(base, text(node, "path", where + ": " + field), field + ".path", where);
+      Path evalPath = node.has("eval_path")
+          ? existing(base, text(node, "eval_path", where + ": " + field), field + ".eval_path", where)
+          : null;
+      datasets.put(entry.getKey(), new DatasetEntry(entry.getKey(), path, evalPath, columns));
+    }
+    int wait = root.has("poll_wait_seconds") ? root.get("poll_wait_seconds").asInt(-1) : 20;
+    if (wait < 1 || wait > 30) {
+      throw new InvalidConfigException(where + ": poll_wait_seconds was "
+          + root.get("poll_wait_seconds") + "; must be an integer between 1 and 30");
+    }
+    return new ParticipantConfig(coordinator,
+        existing(base, text(tls, "certificate", where + ": tls"), "tls.certificate", where),
+        existing(base, text(tls, "private_key", where + ": tls"), "tls.private_key", where),
+        existing(base, text(tls, "ca", where + ": tls"), "tls.ca", where),
+        datasets, Duration.ofSeconds(wait));
+  }
+
+  private static void checkFields(JsonNode node, Set<String> known, String where, String prefix) {
+    node.fieldNames().forEachRemaining(name -> {
+      if (!known.contains(name)) {
+        throw new InvalidConfigException(where + ": unknown field '" + prefix + name + "'; allowed: "
+            + known.stream().sorted().toList());
+      }
+    });
+  }
+
+  private static JsonNode object(JsonNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isObject()) {
+      throw new InvalidConfigException(where + ": '" + field + "' is required and must be an object");
+    }
+    return value;
+  }
+
+  private static String text(JsonNode node, String field, String where) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isTextual() || value.asText().isBlank()) {
+      throw new InvalidConfigException(where + ": '" + field + "' is required and must be a string");
+    }
+    return value.asText();
+  }
+
+  private static Path existing(Path base, String value, String field, String where) {
+    Path path = base.resolve(value).normalize();
+    if (!Files.isReadable(path)) {
+      throw new InvalidConfigException(where + ": " + field + " points to " + path
+          + ", which does not exist or is not readable");
+    }
+    return path;
+  }
+}

@@ -1,0 +1,80 @@
+package io.factoryfl.participant.data;
+
+import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.participant.config.DatasetEntry;
+import io.factoryfl.proto.v1.DatasetBinding;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The site's datasets by name, and the translation of a job's column names into the site's own.
+ * Tables are read once and re-read when the file changes on disk.
+ */
+public final class DatasetCatalogue {
+  private final Map<String, DatasetEntry> entries;
+  private final Map<Path, Cached> tables = new HashMap<>();
+
+  private record Cached(FileTime modified, CsvTable table) {}
+
+  /** Which split of a dataset a task reads. */
+  public enum Split { TRAIN, EVAL }
+
+  public DatasetCatalogue(Map<String, DatasetEntry> entries) {
+    this.entries = Map.copyOf(entries);
+  }
+
+  public List<String> names() {
+    return entries.keySet().stream().sorted().toList();
+  }
+
+  /**
+   * The table of a dataset split.
+   *
+   * @throws IllegalArgumentException if the dataset is not in the catalogue or has no eval split
+   */
+  public synchronized CsvTable table(String dataset, Split split) {
+    DatasetEntry entry = entry(dataset);
+    Path path = split == Split.TRAIN ? entry.path() : entry.evalPath();
+    if (path == null) {
+      throw new IllegalArgumentException("dataset '" + dataset
+          + "' has no eval_path in this site's catalogue, so the site cannot evaluate on it");
+    }
+    FileTime modified;
+    try {
+      modified = Files.getLastModifiedTime(path);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("dataset '" + dataset + "' file is unreadable: " + path);
+    }
+    Cached cached = tables.get(path);
+    if (cached == null || !cached.modified().equals(modified)) {
+      cached = new Cached(modified, CsvTable.read(path));
+      tables.put(path, cached);
+    }
+    return cached.table();
+  }
+
+  /** The job's schema with column names translated to this site's local names. */
+  public FeatureSchema localSchema(DatasetBinding binding) {
+    DatasetEntry entry = entry(binding.getName());
+    List<FeatureSchema.CategoricalColumn> categorical = binding.getCategoricalFeaturesList().stream()
+        .map(c -> new FeatureSchema.CategoricalColumn(entry.localColumn(c.getColumn()),
+            c.getCategoriesList()))
+        .toList();
+    return new FeatureSchema(
+        binding.getNumericFeaturesList().stream().map(entry::localColumn).toList(),
+        categorical, entry.localColumn(binding.getLabelColumn()), binding.getLabelClassesList());
+  }
+
+  private DatasetEntry entry(String dataset) {
+    DatasetEntry entry = entries.get(dataset);
+    if (entry == null) {
+      throw new IllegalArgumentException("dataset '" + dataset + "' is not in this site's catalogue "
+          + names());
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,141 @@
+package io.factoryfl.participant.data;
+
+import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
+import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.core.data.Normalization;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Turns the rows of a {@link CsvTable} into model inputs as described by a {@link FeatureSchema}:
+ * numeric columns standardised with a {@link Normalization}, categorical columns one-hot encoded in
+ * the schema's category order, and the label mapped to its index in the schema's label classes.
+ *
+ * <p>Cell values are trimmed before they are parsed or matched. Missing or unparseable values are
+ * errors, not silently imputed.
+ */
+public final class TabularEncoder {
+
+  private TabularEncoder() {}
+
+  /**
+   * Sufficient statistics of the schema's numeric columns over all rows of {@code table}.
+   *
+   * @throws IllegalArgumentException if a column is missing or a value is not a finite number (the
+   *     message names the file, line, column and value)
+   */
+  public static FeatureStats stats(CsvTable table, FeatureSchema schema) {
+    Objects.requireNonNull(table, "table must not be null");
+    Objects.requireNonNull(schema, "schema must not be null");
+    List<String> numeric = schema.numericColumns();
+    int[] columns = columnIndices(table, numeric);
+    double[] sum = new double[numeric.size()];
+    double[] squares = new double[numeric.size()];
+    for (int row = 0; row < table.rows(); row++) {
+      for (int f = 0; f < columns.length; f++) {
+        double value = number(table, row, columns[f], numeric.get(f));
+        sum[f] += value;
+        squares[f] += value * value;
+      }
+    }
+    return new FeatureStats(table.rows(), sum, squares);
+  }
+
+  /**
+   * Encodes every row of {@code table}. The feature layout is the schema's: numeric columns in
+   * order, then one indicator per category of each categorical column; a category value not in the
+   * schema encodes as all zeros.
+   *
+   * @throws IllegalArgumentException if a column is missing, a numeric value is not a finite
+   *     number, a label is not one of the schema's label classes, or {@code normalization} does not
+   *     cover exactly the numeric columns
+   */
+  public static EncodedData encode(
+      CsvTable table, FeatureSchema schema, Normalization normalization) {
+    Objects.requireNonNull(table, "table must not be null");
+    Objects.requireNonNull(schema, "schema must not be null");
+    Objects.requireNonNull(normalization, "normalization must not be null");
+    List<String> numeric = schema.numericColumns();
+    if (normalization.size() != numeric.size()) {
+      throw new IllegalArgumentException(
+          "normalization covers " + normalization.size() + " features but the schema has "
+              + numeric.size() + " numeric columns " + numeric);
+    }
+    int[] numericColumns = columnIndices(table, numeric);
+    List<CategoricalColumn> categorical = schema.categoricalColumns();
+    int[] categoricalColumns = new int[categorical.size()];
+    List<Map<String, Integer>> categoryIndex = new java.util.ArrayList<>();
+    for (int c = 0; c < categorical.size(); c++) {
+      categoricalColumns[c] = table.columnIndex(categorical.get(c).column());
+      categoryIndex.add(indexOf(categorical.get(c).categories()));
+    }
+    int labelColumn = table.columnIndex(schema.labelColumn());
+    Map<String, Integer> labelIndex = indexOf(schema.labelClasses());
+    double[] mean = normalization.mean();
+    double[] std = normalization.std();
+
+    int width = schema.numInputs();
+    float[][] features = new float[table.rows()][width];
+    int[] labels = new int[table.rows()];
+    for (int row = 0; row < table.rows(); row++) {
+      float[] encoded = features[row];
+      for (int f = 0; f < numericColumns.length; f++) {
+        double value = number(table, row, numericColumns[f], numeric.get(f));
+        encoded[f] = (float) ((value - mean[f]) / std[f]);
+      }
+      int offset = numericColumns.length;
+      for (int c = 0; c < categoricalColumns.length; c++) {
+        Integer category = categoryIndex.get(c).get(table.value(row, categoricalColumns[c]).trim());
+        if (category != null) {
+          encoded[offset + category] = 1f;
+        }
+        offset += categorical.get(c).categories().size();
+      }
+      String label = table.value(row, labelColumn).trim();
+      Integer labelClass = labelIndex.get(label);
+      if (labelClass == null) {
+        throw new IllegalArgumentException(
+            table.source() + " line " + table.lineNumber(row) + " (row " + row + "): label '"
+                + label + "' in column '" + schema.labelColumn() + "' is not one of the label"
+                + " classes " + schema.labelClasses());
+      }
+      labels[row] = labelClass;
+    }
+    return new EncodedData(features, labels);
+  }
+
+  private static int[] columnIndices(CsvTable table, List<String> columns) {
+    int[] indices = new int[columns.size()];
+    for (int i = 0; i < indices.length; i++) {
+      indices[i] = table.columnIndex(columns.get(i));
+    }
+    return indices;
+  }
+
+  private static Map<String, Integer> indexOf(List<String> values) {
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < values.size(); i++) {
+      index.put(values.get(i), i);
+    }
+    return index;
+  }
+
+  private static double number(CsvTable table, int row, int column, String columnName) {
+    String text = table.value(row, column).trim();
+    double value;
+    try {
+      value = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      value = Double.NaN;
+    }
+    if (!Double.isFinite(value)) {
+      throw new IllegalArgumentException(
+          table.source() + " line " + table.lineNumber(row) + " (row " + row + "): column '"
+              + columnName + "' has value '" + text + "', expected a finite number");
+    }
+    return value;
+  }
+}

@@ -1,0 +1,142 @@
+package io.factoryfl.participant.session;
+
+import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.proto.v1.FleetGrpc;
+import io.factoryfl.proto.v1.HeartbeatRequest;
+import io.factoryfl.proto.v1.PollTaskRequest;
+import io.factoryfl.proto.v1.PollTaskResponse;
+import io.factoryfl.proto.v1.RegisterRequest;
+import io.factoryfl.proto.v1.RegisterResponse;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+
+/**
+ * The site's session with the coordinator. It only ever dials out: register, then long-poll for
+ * tasks and run them one at a time, with a heartbeat alongside. When the coordinator is
+ * unreachable it retries with exponential backoff and jitter; when the coordinator no longer
+ * knows the session (it restarted) it registers again.
+ *
+ * <p>Takes a {@link Channel}; whoever built the channel shuts it down.
+ */
+public final class ParticipantAgent implements Runnable {
+  private static final Logger LOG = Logger.getLogger(ParticipantAgent.class.getName());
+  private static final long REGISTER_TIMEOUT_SECONDS = 10;
+
+  private final FleetGrpc.FleetBlockingStub blocking;
+  private final FleetGrpc.FleetStub async;
+  private final DatasetCatalogue catalogue;
+  private final Duration pollWait;
+  private final Backoff backoff;
+  private final TaskRunner runner;
+  private final String name;
+  private final ScheduledExecutorService heartbeats;
+  private volatile boolean stopped;
+  private volatile boolean sessionValid;
+  private volatile Thread thread;
+
+  /**
+   * @param name used only in log lines and thread names
+   * @param random jitter for reconnect backoff
+   */
+  public ParticipantAgent(String name, Channel channel, DatasetCatalogue catalogue, Duration pollWait,
+      RandomGenerator random) {
+    this.name = name;
+    this.blocking = FleetGrpc.newBlockingStub(channel);
+    this.async = FleetGrpc.newStub(channel);
+    this.catalogue = catalogue;
+    this.pollWait = pollWait;
+    this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), random);
+    this.runner = new TaskRunner(catalogue);
+    this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "heartbeat-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  @Override
+  public void run() {
+    thread = Thread.currentThread();
+    try {
+      while (!stopped) {
+        try {
+          session();
+        } catch (StatusRuntimeException e) {
+          if (stopped) {
+            return;
+          }
+          if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+              && String.valueOf(e.getStatus().getDescription()).contains("Register")) {
+            LOG.info(name + ": session expired, registering again");
+            continue;
+          }
+          Duration wait = backoff.next();
+          LOG.warning(name + ": coordinator call failed (" + e.getStatus().getCode() + ": "
+              + e.getStatus().getDescription() + "); retrying in " + wait.toMillis() + " ms");
+          Thread.sleep(wait.toMillis());
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      heartbeats.shutdownNow();
+    }
+  }
+
+  /** One session: register, then poll and run tasks until the session ends or the agent stops. */
+  private void session() throws InterruptedException {
+    RegisterResponse registered = blocking.withDeadlineAfter(REGISTER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .register(RegisterRequest.newBuilder().addAllDatasets(catalogue.names())
+            .setAgentVersion("factoryfl-participant/0.1")
+            .setCpuThreads(Runtime.getRuntime().availableProcessors()).build());
+    backoff.reset();
+    String sessionId = registered.getSessionId();
+    sessionValid = true;
+    LOG.info(name + ": registered as '" + registered.getParticipantId() + "'");
+    long interval = Math.max(100, registered.getHeartbeatIntervalMillis());
+    ScheduledFuture<?> beat = heartbeats.scheduleWithFixedDelay(
+        () -> heartbeat(sessionId), interval, interval, TimeUnit.MILLISECONDS);
+    try {
+      while (!stopped && sessionValid) {
+        PollTaskResponse polled = blocking
+            .withDeadlineAfter(pollWait.toMillis() + 10_000, TimeUnit.MILLISECONDS)
+            .pollTask(PollTaskRequest.newBuilder().setSessionId(sessionId)
+                .setWaitMillis(pollWait.toMillis()).build());
+        if (polled.hasTask()) {
+          runner.run(polled.getTask(), sessionId, blocking, async);
+        }
+      }
+    } finally {
+      beat.cancel(false);
+    }
+  }
+
+  private void heartbeat(String sessionId) {
+    try {
+      boolean valid = blocking.withDeadlineAfter(5, TimeUnit.SECONDS)
+          .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build()).getSessionValid();
+      if (!valid) {
+        sessionValid = false;
+      }
+    } catch (StatusRuntimeException e) {
+      // The poll loop sees the same outage and handles reconnection.
+    }
+  }
+
+  /** Stops after the current task; interrupts a wait for the coordinator. */
+  public void stop() {
+    stopped = true;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.factoryfl.simulation;
+
+import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.coordinator.server.AuthenticationInterceptor;
+import io.factoryfl.coordinator.server.CoordinatorServer;
+import io.factoryfl.coordinator.server.ServerTls;
+import io.factoryfl.core.security.CertificateAuthority;
+import io.factoryfl.core.security.IssuedIdentity;
+import io.factoryfl.core.security.Pem;
+import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.TlsMaterial;
+import io.factoryfl.participant.config.ParticipantConfig;
+import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.participant.session.ChannelTls;
+import io.factoryfl.participant.session.ParticipantAgent;
+import io.grpc.ManagedChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A whole federation on one machine, wired exactly as a deployment: a throwaway CA, a coordinator
+ * listening on a loopback socket with mutual TLS 1.3, and one participant node per factory, each
+ * with its own directory holding its config file, certificate, key and CSV files, started through
+ * the same config loader and agent as {@code factoryfl participant}.
+ */
+final class LoopbackFederation implements AutoCloseable {
+  private static final Duration CERT_VALIDITY = Duration.ofDays(2);
+
+  private final CoordinatorServer coordinator;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<ParticipantAgent> agents = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final ManagedChannel adminChannel;
+  private final AdminClient admin;
+
+  private LoopbackFederation(CoordinatorServer coordinator, ManagedChannel adminChannel) {
+    this.coordinator = coordinator;
+    this.adminChannel = adminChannel;
+    this.admin = new AdminClient(adminChannel);
+  }
+
+  /** Writes the sites' directories under {@code out} and starts coordinator and participants. */
+  static LoopbackFederation start(List<Factory> factories, Path out, long seed) throws IOException {
+    Clock clock = Clock.systemUTC();
+    SecureRandom random = new SecureRandom();
+    CertificateAuthority ca =
+        CertificateAuthority.create("factoryfl-simulation", clock, CERT_VALIDITY.multipliedBy(2), random);
+    Files.createDirectories(out);
+    Pem.writeCertificates(out.resolve("ca.pem"), List.of(ca.certificate()));
+
+    IssuedIdentity coordinatorIdentity =
+        ca.issue("coordinator", Role.COORDINATOR, CERT_VALIDITY, List.of("localhost"));
+    CoordinatorServer server = CoordinatorServer.assemble(
+        ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
+        out.resolve("coordinator-data"), clock, Duration.ofSeconds(10), new AuthenticationInterceptor())
+        .start();
+    String target = "localhost:" + server.port();
+
+    IssuedIdentity engineer = ca.issue("ml-engineer", Role.ADMIN, CERT_VALIDITY, List.of());
+    LoopbackFederation federation =
+        new LoopbackFederation(server, AdminClient.openChannel(target, TlsMaterial.of(engineer)));
+    int index = 0;
+    for (Factory factory : factories) {
+      Path site = out.resolve("sites").resolve(factory.name());
+      ca.issue(factory.name(), Role.PARTICIPANT, CERT_VALIDITY, List.of()).writeTo(site, "site");
+      CsvWriter.write(factory.train(), site.resolve("data/train.csv"));
+      CsvWriter.write(factory.eval(), site.resolve("data/eval.csv"));
+      Files.writeString(site.resolve("site.json"), siteConfig(target), StandardCharsets.UTF_8);
+      federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
+          new SplittableRandom(seed + 1000L * ++index));
+    }
+    return federation;
+  }
+
+  private static String siteConfig(String target) {
+    return """
+        {
+          "coordinator": "%s",
+          "tls": {"certificate": "site.pem", "private_key": "site-key.pem", "ca": "ca.pem"},
+          "datasets": {
+            "%s": {"path": "data/train.csv", "eval_path": "data/eval.csv"}
+          },
+          "poll_wait_seconds": 10
+        }
+        """.formatted(target, SimulationConfig.DATASET_NAME);
+  }
+
+  private void startParticipant(ParticipantConfig config, SplittableRandom random) throws IOException {
+    TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
+    ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
+    ParticipantAgent agent = new ParticipantAgent(tls.self().name(), channel,
+        new DatasetCatalogue(config.datasets()), config.pollWait(), random);
+    Thread thread = new Thread(agent, "participant-" + tls.self().name());
+    thread.setDaemon(true);
+    thread.start();
+    channels.add(channel);
+    agents.add(agent);
+    threads.add(thread);
+  }
+
+  AdminClient admin() {
+    return admin;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    agents.forEach(ParticipantAgent::stop);
+    for (Thread thread : threads) {
+      thread.join(5_000);
+    }
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    coordinator.stop();
+  }
+}

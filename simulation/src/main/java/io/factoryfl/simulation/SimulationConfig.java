@@ -1,0 +1,59 @@
+package io.factoryfl.simulation;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What to simulate: how many factories, how many rounds, the seed, where results go, and the
+ * local training budget shared by the federated, centralized and local-only models.
+ */
+record SimulationConfig(
+    int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
+    double learningRate, List<Integer> hiddenLayers) {
+
+  static final String DATASET_NAME = "ai4i";
+  static final List<String> NUMERIC = List.of("Air temperature [K]", "Process temperature [K]",
+      "Rotational speed [rpm]", "Torque [Nm]", "Tool wear [min]");
+  static final String TYPE = "Type";
+  static final List<String> TYPES = List.of("L", "M", "H");
+  static final String LABEL = "Machine failure";
+  static final String PRODUCT_ID = "Product ID";
+  static final double HOLD_OUT = 0.2;
+
+  /** Total passes over the data each model gets: rounds x local epochs. */
+  int epochBudget() {
+    return rounds * localEpochs;
+  }
+
+  /** The job spec the simulated ML engineer submits. */
+  String jobSpecJson() {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    var spec = mapper.createObjectNode();
+    spec.put("name", "ai4i-machine-failure");
+    var model = spec.putObject("model");
+    model.put("template", "mlp");
+    hiddenLayers.forEach(model.putArray("hidden_layers")::add);
+    var dataset = spec.putObject("dataset");
+    dataset.put("name", DATASET_NAME);
+    NUMERIC.forEach(dataset.putArray("numeric_features")::add);
+    var type = dataset.putArray("categorical_features").addObject();
+    type.put("column", TYPE);
+    TYPES.forEach(type.putArray("categories")::add);
+    dataset.put("label", LABEL);
+    dataset.putArray("label_classes").add("0").add("1");
+    spec.put("rounds", rounds);
+    var participants = spec.putObject("participants");
+    participants.put("min", Math.max(1, (int) Math.ceil(factories * 0.6)));
+    participants.put("max", factories);
+    participants.put("fraction", 1.0);
+    var training = spec.putObject("training");
+    training.put("local_epochs", localEpochs);
+    training.put("batch_size", batchSize);
+    training.put("learning_rate", learningRate);
+    spec.put("round_deadline_seconds", 120);
+    spec.put("evaluate_every", 1);
+    spec.put("seed", seed);
+    spec.put("start_timeout_seconds", 60);
+    return spec.toPrettyString();
+  }
+}
