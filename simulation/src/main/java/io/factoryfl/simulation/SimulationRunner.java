@@ -55,6 +55,8 @@ final class SimulationRunner {
     AdminClient.DownloadedModel global;
     long federationStarted = System.nanoTime();
     try (LoopbackFederation federation = LoopbackFederation.start(factories, config.out(), config.seed())) {
+      // Submit only once every site is connected, so the cohorts (and results) follow the seed.
+      federation.admin().awaitParticipants(factories.size(), Duration.ofSeconds(60));
       String jobId = federation.admin().submit(specJson).getJobId();
       out.println("submitted job " + jobId + " to the coordinator over mutual TLS; "
           + factories.size() + " participants dialled in");

@@ -6,6 +6,8 @@ import io.factoryfl.proto.v1.AdminGrpc;
 import io.factoryfl.proto.v1.GetJobRequest;
 import io.factoryfl.proto.v1.JobStatus;
 import io.factoryfl.proto.v1.ListJobsRequest;
+import io.factoryfl.proto.v1.ListParticipantsRequest;
+import io.factoryfl.proto.v1.ParticipantStatus;
 import io.factoryfl.proto.v1.ModelChunk;
 import io.factoryfl.proto.v1.RoundEvent;
 import io.factoryfl.proto.v1.SubmitJobRequest;
@@ -52,6 +54,31 @@ public final class AdminClient {
 
   public List<JobStatus> list() {
     return timed().listJobs(ListJobsRequest.getDefaultInstance()).getJobsList();
+  }
+
+  /** The participants that have registered, with their datasets and liveness. */
+  public List<ParticipantStatus> participants() {
+    return timed().listParticipants(ListParticipantsRequest.getDefaultInstance()).getParticipantsList();
+  }
+
+  /**
+   * Waits until at least {@code count} live participants are registered.
+   *
+   * @throws IllegalStateException naming how many were there when the timeout passed
+   */
+  public List<ParticipantStatus> awaitParticipants(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<ParticipantStatus> live = participants().stream().filter(ParticipantStatus::getAlive).toList();
+      if (live.size() >= count) {
+        return live;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + live.size() + " of " + count
+            + " participants registered within " + timeout.toSeconds() + " s: " + live);
+      }
+      Thread.sleep(100);
+    }
   }
 
   public JobStatus cancel(String jobId) {

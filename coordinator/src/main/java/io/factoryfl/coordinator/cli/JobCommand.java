@@ -23,6 +23,7 @@ final class JobCommand {
       Usage: factoryfl job COMMAND --coordinator HOST:PORT --cert FILE --key FILE --ca FILE
         submit SPEC.json       validate and start a job; prints its id
         list                   list jobs
+        participants           list registered participants, their datasets and liveness
         status JOB_ID          show one job
         watch JOB_ID           follow a job's rounds until it ends
         cancel JOB_ID          stop a job (its last global model is kept)
@@ -34,7 +35,7 @@ final class JobCommand {
 
   static int run(String[] args, PrintStream out) throws Exception {
     if (args.length == 0) {
-      throw new UsageException("job", "missing command; expected submit, list, status, watch, cancel or model");
+      throw new UsageException("job", "missing command; expected submit, list, participants, status, watch, cancel or model");
     }
     String command = args[0];
     Set<String> valued = new HashSet<>(TlsFlags.NAMES);
@@ -59,6 +60,8 @@ final class JobCommand {
             out.println(describe(status));
           }
         }
+        case "participants" -> client.participants().forEach(p -> out.println(p.getParticipantId()
+            + "  " + (p.getAlive() ? "alive" : "silent") + "  datasets " + p.getDatasetsList()));
         case "status" -> out.println(describe(client.status(flags.onePositional("job id"))));
         case "watch" -> {
           RoundEvent last = client.watch(flags.onePositional("job id"),
@@ -74,7 +77,7 @@ final class JobCommand {
           out.println("wrote model " + model.hash() + " to " + file);
         }
         default -> throw new UsageException("job", "unknown command '" + command
-            + "'; expected submit, list, status, watch, cancel or model");
+            + "'; expected submit, list, participants, status, watch, cancel or model");
       }
       return 0;
     } finally {

@@ -88,6 +88,18 @@ public final class ParticipantRegistry {
         && Duration.between(entry.lastSeen, clock.instant()).compareTo(grace) <= 0;
   }
 
+  /** Every participant that ever registered, in identity order. */
+  public synchronized List<ParticipantInfo> all() {
+    List<ParticipantInfo> result = new ArrayList<>();
+    for (Entry entry : byId.values()) {
+      if (entry.info != null) {
+        result.add(entry.info);
+      }
+    }
+    result.sort(Comparator.comparing(ParticipantInfo::id));
+    return result;
+  }
+
   /** Live participants offering the dataset, in identity order (so sampling is reproducible). */
   public synchronized List<ParticipantInfo> available(String dataset) {
     List<ParticipantInfo> result = new ArrayList<>();

@@ -2,7 +2,12 @@ package io.factoryfl.coordinator.server;
 
 import io.factoryfl.coordinator.job.JobRun;
 import io.factoryfl.coordinator.job.JobScheduler;
+import io.factoryfl.coordinator.registry.ParticipantInfo;
+import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.proto.v1.ListParticipantsRequest;
+import io.factoryfl.proto.v1.ListParticipantsResponse;
+import io.factoryfl.proto.v1.ParticipantStatus;
 import io.factoryfl.core.job.InvalidJobSpecException;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.Role;
@@ -21,9 +26,24 @@ import io.grpc.stub.StreamObserver;
 /** The ML engineers' service: submit, inspect, watch and cancel jobs, fetch their models. */
 final class AdminService extends AdminGrpc.AdminImplBase {
   private final JobScheduler scheduler;
+  private final ParticipantRegistry registry;
 
-  AdminService(JobScheduler scheduler) {
+  AdminService(JobScheduler scheduler, ParticipantRegistry registry) {
     this.scheduler = scheduler;
+    this.registry = registry;
+  }
+
+  @Override
+  public void listParticipants(ListParticipantsRequest request,
+      StreamObserver<ListParticipantsResponse> response) {
+    admin();
+    ListParticipantsResponse.Builder list = ListParticipantsResponse.newBuilder();
+    for (ParticipantInfo info : registry.all()) {
+      list.addParticipants(ParticipantStatus.newBuilder().setParticipantId(info.id())
+          .addAllDatasets(info.datasets()).setAlive(registry.isAlive(info.id())));
+    }
+    response.onNext(list.build());
+    response.onCompleted();
   }
 
   @Override

@@ -41,7 +41,7 @@ public final class CoordinatorServer {
         .addService(ServerInterceptors.intercept(
             new FleetService(federation.registry(), federation.board(), federation.store()),
             authentication))
-        .addService(ServerInterceptors.intercept(new AdminService(scheduler), authentication))
+        .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()), authentication))
         .build();
   }
 
