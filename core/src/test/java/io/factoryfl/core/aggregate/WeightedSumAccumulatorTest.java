@@ -113,6 +113,40 @@ class WeightedSumAccumulatorTest {
   }
 
   @Test
+  void weightedMean_isBitIdenticalWhateverTheOrderEvenWhenLargeTermsCancel() {
+    // Large terms that cancel leave a tiny mean: a floating-point running sum would keep a
+    // different rounding residue for each order, visible in the float result; integers keep none.
+    SplittableRandom random = new SplittableRandom(13);
+    int d = 200;
+    List<Update> updates = new ArrayList<>();
+    for (int k = 0; k < 10; k++) {
+      float[] small = new float[d];
+      for (int i = 0; i < d; i++) {
+        small[i] = (float) (random.nextGaussian() * 1e-3);
+      }
+      updates.add(new Update(small, 1 + random.nextInt(3)));
+    }
+    for (int k = 0; k < 3; k++) {
+      float[] big = new float[d];
+      float[] negated = new float[d];
+      for (int i = 0; i < d; i++) {
+        big[i] = (float) random.nextDouble(1e6, 3e6);
+        negated[i] = -big[i];
+      }
+      updates.add(new Update(big, 100));
+      updates.add(new Update(negated, 100));
+    }
+    int[] reference = bits(meanOf(updates));
+
+    Random shuffler = new Random(7);
+    for (int trial = 0; trial < 20; trial++) {
+      List<Update> shuffled = new ArrayList<>(updates);
+      Collections.shuffle(shuffled, shuffler);
+      assertArrayEquals(reference, bits(meanOf(shuffled)), "order " + trial);
+    }
+  }
+
+  @Test
   void weightedMean_isBitIdenticalAcrossConcurrentArrival() throws InterruptedException {
     SplittableRandom random = new SplittableRandom(12);
     List<Update> updates = randomUpdates(random, 32, 200);
