@@ -36,48 +36,53 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void listParticipants(ListParticipantsRequest request,
       StreamObserver<ListParticipantsResponse> response) {
-    admin();
-    ListParticipantsResponse.Builder list = ListParticipantsResponse.newBuilder();
-    for (ParticipantInfo info : registry.all()) {
-      list.addParticipants(ParticipantStatus.newBuilder().setParticipantId(info.id())
-          .addAllDatasets(info.datasets()).setAlive(registry.isAlive(info.id())));
-    }
-    response.onNext(list.build());
-    response.onCompleted();
+    Calls.unary(response, () -> {
+      admin();
+      ListParticipantsResponse.Builder list = ListParticipantsResponse.newBuilder();
+      for (ParticipantInfo info : registry.all()) {
+        list.addParticipants(ParticipantStatus.newBuilder().setParticipantId(info.id())
+            .addAllDatasets(info.datasets()).setAlive(registry.isAlive(info.id())));
+      }
+      return list.build();
+    });
   }
 
   @Override
   public void submitJob(SubmitJobRequest request, StreamObserver<JobStatus> response) {
-    admin();
-    try {
-      JobRun run = scheduler.submit(request.getSpecJson());
-      response.onNext(run.status());
-      response.onCompleted();
-    } catch (InvalidJobSpecException e) {
-      response.onError(Status.INVALID_ARGUMENT.withDescription("invalid job spec: " + e.getMessage())
-          .asRuntimeException());
-    }
+    Calls.unary(response, () -> {
+      admin();
+      try {
+        return scheduler.submit(request.getSpecJson()).status();
+      } catch (InvalidJobSpecException e) {
+        throw Status.INVALID_ARGUMENT.withDescription("invalid job spec: " + e.getMessage())
+            .asRuntimeException();
+      }
+    });
   }
 
   @Override
   public void getJob(GetJobRequest request, StreamObserver<JobStatus> response) {
-    response.onNext(job(request).status());
-    response.onCompleted();
+    Calls.unary(response, () -> job(request).status());
   }
 
   @Override
   public void listJobs(ListJobsRequest request, StreamObserver<ListJobsResponse> response) {
-    admin();
-    ListJobsResponse.Builder list = ListJobsResponse.newBuilder();
-    for (JobRun run : scheduler.list()) {
-      list.addJobs(run.status());
-    }
-    response.onNext(list.build());
-    response.onCompleted();
+    Calls.unary(response, () -> {
+      admin();
+      ListJobsResponse.Builder list = ListJobsResponse.newBuilder();
+      for (JobRun run : scheduler.list()) {
+        list.addJobs(run.status());
+      }
+      return list.build();
+    });
   }
 
   @Override
   public void watchJob(GetJobRequest request, StreamObserver<RoundEvent> response) {
+    Calls.streaming(response, () -> watch(request, response));
+  }
+
+  private void watch(GetJobRequest request, StreamObserver<RoundEvent> response) {
     JobRun run = job(request);
     ServerCallStreamObserver<RoundEvent> call = (ServerCallStreamObserver<RoundEvent>) response;
     Runnable[] stop = new Runnable[1];
@@ -100,23 +105,26 @@ final class AdminService extends AdminGrpc.AdminImplBase {
 
   @Override
   public void cancelJob(GetJobRequest request, StreamObserver<JobStatus> response) {
-    PeerIdentity caller = admin();
-    JobRun run = job(request);
-    if (!run.finished()) {
-      run.cancel("cancelled by " + caller.name());
-    }
-    response.onNext(run.status());
-    response.onCompleted();
+    Calls.unary(response, () -> {
+      PeerIdentity caller = admin();
+      JobRun run = job(request);
+      if (!run.finished()) {
+        run.cancel("cancelled by " + caller.name());
+      }
+      return run.status();
+    });
   }
 
   @Override
   public void downloadGlobalModel(GetJobRequest request, StreamObserver<ModelChunk> response) {
-    ModelVersion model = job(request).currentModel();
-    if (model == null) {
-      throw Status.FAILED_PRECONDITION.withDescription("job '" + request.getJobId()
-          + "' has no global model yet; it is waiting for participants").asRuntimeException();
-    }
-    ModelStreamer.stream(model, response);
+    Calls.streaming(response, () -> {
+      ModelVersion model = job(request).currentModel();
+      if (model == null) {
+        throw Status.FAILED_PRECONDITION.withDescription("job '" + request.getJobId()
+            + "' has no global model yet; it is waiting for participants").asRuntimeException();
+      }
+      ModelStreamer.stream(model, response);
+    });
   }
 
   private JobRun job(GetJobRequest request) {

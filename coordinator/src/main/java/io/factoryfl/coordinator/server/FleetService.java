@@ -48,47 +48,75 @@ final class FleetService extends FleetGrpc.FleetImplBase {
 
   @Override
   public void register(RegisterRequest request, StreamObserver<RegisterResponse> response) {
-    String caller = participant();
-    String session = registry.register(caller, request.getDatasetsList());
-    response.onNext(RegisterResponse.newBuilder().setSessionId(session).setParticipantId(caller)
-        .setHeartbeatIntervalMillis(Math.max(100, registry.heartbeatGrace().toMillis() / 4)).build());
-    response.onCompleted();
+    Calls.unary(response, () -> {
+      String caller = participant();
+      String session = registry.register(caller, request.getDatasetsList());
+      return RegisterResponse.newBuilder().setSessionId(session).setParticipantId(caller)
+          .setHeartbeatIntervalMillis(Math.max(100, registry.heartbeatGrace().toMillis() / 4)).build();
+    });
   }
 
   @Override
   public void pollTask(PollTaskRequest request, StreamObserver<PollTaskResponse> response) {
-    String caller = participant();
-    touch(request.getSessionId(), caller);
-    Duration wait = Duration.ofMillis(Math.max(0, Math.min(request.getWaitMillis(), MAX_POLL.toMillis())));
-    try {
-      Task task = registry.take(caller, wait);
-      PollTaskResponse.Builder reply = PollTaskResponse.newBuilder();
-      if (task != null) {
-        reply.setTask(task);
+    Calls.unary(response, () -> {
+      String caller = participant();
+      touch(request.getSessionId(), caller);
+      Duration wait =
+          Duration.ofMillis(Math.max(0, Math.min(request.getWaitMillis(), MAX_POLL.toMillis())));
+      try {
+        Task task = registry.take(caller, wait);
+        PollTaskResponse.Builder reply = PollTaskResponse.newBuilder();
+        if (task != null) {
+          reply.setTask(task);
+        }
+        return reply.build();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw Status.UNAVAILABLE.withDescription("coordinator shutting down").asRuntimeException();
       }
-      response.onNext(reply.build());
-      response.onCompleted();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw Status.UNAVAILABLE.withDescription("coordinator shutting down").asRuntimeException();
-    }
+    });
   }
 
   @Override
   public void downloadModel(DownloadModelRequest request, StreamObserver<ModelChunk> response) {
-    touch(request.getSessionId(), participant());
-    ModelStreamer.stream(store.get(request.getModelHash()).orElseThrow(() ->
-        Status.NOT_FOUND.withDescription("no model with hash '" + request.getModelHash() + "'")
-            .asRuntimeException()), response);
+    Calls.streaming(response, () -> {
+      touch(request.getSessionId(), participant());
+      ModelStreamer.stream(store.get(request.getModelHash()).orElseThrow(() ->
+          Status.NOT_FOUND.withDescription("no model with hash '" + request.getModelHash() + "'")
+              .asRuntimeException()), response);
+    });
   }
 
   @Override
   public StreamObserver<UpdateChunk> submitUpdate(StreamObserver<SubmitUpdateResponse> response) {
-    return new UpdateReceiver(participant(), registry, board, store, response);
+    String caller;
+    try {
+      caller = participant();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+      return new DiscardingObserver<>();
+    }
+    return new UpdateReceiver(caller, registry, board, store, response);
+  }
+
+  /** Swallows the rest of a client stream that was already refused. */
+  private static final class DiscardingObserver<T> implements StreamObserver<T> {
+    @Override
+    public void onNext(T value) {}
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onCompleted() {}
   }
 
   @Override
   public void reportResult(TaskResult result, StreamObserver<ReportResultResponse> response) {
+    Calls.unary(response, () -> report(result));
+  }
+
+  private ReportResultResponse report(TaskResult result) {
     String caller = participant();
     touch(result.getSessionId(), caller);
     PendingTask task;
@@ -127,20 +155,20 @@ final class FleetService extends FleetGrpc.FleetImplBase {
       }
       default -> throw rejected(task, "the result carries no outcome");
     }
-    response.onNext(ReportResultResponse.getDefaultInstance());
-    response.onCompleted();
+    return ReportResultResponse.getDefaultInstance();
   }
 
   @Override
   public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
-    boolean valid = true;
-    try {
-      registry.touch(request.getSessionId(), participant());
-    } catch (UnknownSessionException e) {
-      valid = false;
-    }
-    response.onNext(HeartbeatResponse.newBuilder().setSessionValid(valid).build());
-    response.onCompleted();
+    Calls.unary(response, () -> {
+      boolean valid = true;
+      try {
+        registry.touch(request.getSessionId(), participant());
+      } catch (UnknownSessionException e) {
+        valid = false;
+      }
+      return HeartbeatResponse.newBuilder().setSessionValid(valid).build();
+    });
   }
 
   private static StatusRuntimeException rejected(PendingTask task, String reason) {

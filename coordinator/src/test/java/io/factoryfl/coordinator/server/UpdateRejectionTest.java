@@ -53,7 +53,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -339,8 +338,6 @@ class UpdateRejectionTest {
   }
 
   @Test
-  @Disabled("bug: FleetService/AdminService throw StatusRuntimeException from the handler;"
-      + " grpc-java turns that into UNKNOWN 'Application error processing RPC' (see report)")
   void adminRoleCallingFleet_isPermissionDenied() throws Exception {
     Round round = startRound();
     float[] values = filled(DIMENSION, 1f);
@@ -356,8 +353,6 @@ class UpdateRejectionTest {
   }
 
   @Test
-  @Disabled("bug: FleetService/AdminService throw StatusRuntimeException from the handler;"
-      + " grpc-java turns that into UNKNOWN 'Application error processing RPC' (see report)")
   void participantRoleCallingAdmin_isPermissionDenied() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> admin(SITE_A).submitJob(SubmitJobRequest.newBuilder().setSpecJson(SPEC).build()));
@@ -367,8 +362,6 @@ class UpdateRejectionTest {
   }
 
   @Test
-  @Disabled("bug: FleetService/AdminService throw StatusRuntimeException from the handler;"
-      + " grpc-java turns that into UNKNOWN 'Application error processing RPC' (see report)")
   void pollWithUnknownSession_isFailedPreconditionAskingToRegister() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> fleet(SITE_A).pollTask(PollTaskRequest.newBuilder().setSessionId("0123456789abcdef")

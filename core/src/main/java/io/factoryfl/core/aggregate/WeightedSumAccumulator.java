@@ -10,7 +10,7 @@ package io.factoryfl.core.aggregate;
  * updates arrive: a seeded simulation gives bit-identical global models run after run even though
  * sites finish in a different order each time. The cost is an absolute rounding error of at most
  * 2^-33 per term, and a range: a term whose magnitude reaches 2^30 (for example a parameter of
- * 1,000 trained on a million examples) is refused rather than silently wrapped.
+ * 2,000 trained on a million examples) is refused rather than silently wrapped.
  */
 public final class WeightedSumAccumulator {
   static final int FRACTION_BITS = 32;

@@ -48,6 +48,7 @@ public final class JobSpecParser {
   private static final ObjectMapper MAPPER =
       JsonMapper.builder()
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .build();
 
   private static final Set<String> TOP =
@@ -194,7 +195,7 @@ public final class JobSpecParser {
     List<Integer> widths = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       JsonNode width = layers.get(i);
-      if (!width.isIntegralNumber() || width.asInt() < 1 || width.asInt() > MAX_LAYER_WIDTH) {
+      if (!width.isIntegralNumber() || !width.canConvertToInt() || width.asInt() < 1 || width.asInt() > MAX_LAYER_WIDTH) {
         throw new InvalidJobSpecException(
             model.field("hidden_layers") + "[" + i + "]",
             "was " + SpecNode.describe(width) + "; must be an integer between 1 and " + MAX_LAYER_WIDTH);

@@ -11,7 +11,6 @@ import io.factoryfl.core.model.MlpTemplate;
 import io.factoryfl.core.model.ModelDefinition;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class JobSpecParserTest {
@@ -278,8 +277,6 @@ class JobSpecParserTest {
   }
 
   @Test
-  @Disabled("bug: JobSpecParser.model() checks width.asInt(), which wraps 2^32+1 to 1, so the"
-      + " layer silently becomes 1 unit wide; it must also check width.canConvertToInt()")
   void parse_layerWidthBeyondIntRange_isRefusedNotWrapped() {
     InvalidJobSpecException e =
         invalid(withModel("{\"template\": \"mlp\", \"hidden_layers\": [4294967297]}"));
