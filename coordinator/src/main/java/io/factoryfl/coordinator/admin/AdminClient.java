@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.admin;
 
+import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterAssembler;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.proto.v1.AdminGrpc;
@@ -113,7 +114,7 @@ public final class AdminClient {
     while (chunks.hasNext()) {
       assembler.append(chunks.next().getData().toByteArray());
     }
-    String hash = assembler.finishHash();
+    String hash = ModelHash.of(first.getHeader().getConfigurationJson(), assembler.finishHash());
     if (!assembler.complete() || !hash.equals(first.getHeader().getModelHash())) {
       throw new IllegalStateException("downloaded model does not match its hash "
           + first.getHeader().getModelHash() + " (got " + hash + ")");

@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.store;
 
+import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterCodec;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,8 +19,8 @@ import java.util.Optional;
  * Content-addressed model versions on disk.
  *
  * <p>Layout under the store directory: {@code models/<hash>.params} holds the parameters as
- * little-endian float32 (exactly the bytes the hash covers) and {@code models/<hash>.json} the
- * DL4J configuration. Files are written to a temporary name, forced to disk, then atomically
+ * little-endian float32 and {@code models/<hash>.json} the DL4J configuration; the hash is {@link
+ * ModelHash} of both. Files are written to a temporary name, forced to disk, then atomically
  * renamed, so a crash never leaves a truncated model under a real hash. A version is immutable
  * once written; writing the same hash again is a no-op.
  */
@@ -46,7 +47,7 @@ public final class ModelStore {
 
   /** Stores a model version and returns it with its hash. */
   public synchronized ModelVersion put(String configurationJson, float[] parameters) {
-    String hash = ParameterCodec.hash(parameters);
+    String hash = ModelHash.of(configurationJson, parameters);
     ModelVersion version = new ModelVersion(hash, configurationJson, parameters);
     Path params = directory.resolve(hash + ".params");
     if (!Files.exists(params)) {
@@ -78,12 +79,12 @@ public final class ModelStore {
     try {
       byte[] bytes = Files.readAllBytes(params);
       float[] parameters = ParameterCodec.decode(bytes);
-      String actual = ParameterCodec.hash(parameters);
-      if (!actual.equals(hash)) {
-        throw new IllegalStateException("model file " + params + " is corrupt: its content hashes to "
-            + actual + "; restore it from a backup");
-      }
       String config = Files.readString(directory.resolve(hash + ".json"), StandardCharsets.UTF_8);
+      String actual = ModelHash.of(config, parameters);
+      if (!actual.equals(hash)) {
+        throw new IllegalStateException("model files " + params + " and .json are corrupt: they hash to "
+            + actual + "; restore them from a backup");
+      }
       ModelVersion version = new ModelVersion(hash, config, parameters);
       cache.put(hash, version);
       return Optional.of(version);

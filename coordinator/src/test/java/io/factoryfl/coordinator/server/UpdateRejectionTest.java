@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.Role;
@@ -429,11 +431,12 @@ class UpdateRejectionTest {
     assertEquals(List.of(SITE_A, SITE_B), committed.getCommitted().getParticipantsList());
     assertEquals(4, committed.getCommitted().getTotalExamples());
     assertEquals((0.5 * 1 + 0.1 * 3) / 4, committed.getCommitted().getTrainLoss(), 1e-12);
-    assertEquals(ParameterCodec.hash(expected), committed.getCommitted().getModelHash());
+    assertEquals(ModelHash.of(JobSpecParser.parse(SPEC).modelConfigurationJson(), expected),
+        committed.getCommitted().getModelHash());
     JobStatus status = job(round.jobId());
     assertEquals(JobState.JOB_STATE_SUCCEEDED, status.getState());
     assertEquals(1, status.getCompletedRounds());
-    assertEquals(ParameterCodec.hash(expected), status.getModelHash());
+    assertEquals(committed.getCommitted().getModelHash(), status.getModelHash());
   }
 
   @Test
@@ -544,7 +547,8 @@ class UpdateRejectionTest {
     chunks.forEachRemaining(chunk -> bytes.writeBytes(chunk.getData().toByteArray()));
     float[] values = ParameterCodec.decode(bytes.toByteArray());
     assertEquals(first.getHeader().getNumParameters(), values.length);
-    assertEquals(first.getHeader().getModelHash(), ParameterCodec.hash(values));
+    assertEquals(first.getHeader().getModelHash(),
+        ModelHash.of(first.getHeader().getConfigurationJson(), values));
     if (expectedHash != null) {
       assertEquals(expectedHash, first.getHeader().getModelHash());
     }

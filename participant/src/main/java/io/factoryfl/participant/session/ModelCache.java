@@ -1,6 +1,7 @@
 package io.factoryfl.participant.session;
 
 import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterAssembler;
 import io.factoryfl.proto.v1.DownloadModelRequest;
 import io.factoryfl.proto.v1.FleetGrpc;
@@ -44,7 +45,7 @@ final class ModelCache {
     while (chunks.hasNext()) {
       assembler.append(chunks.next().getData().toByteArray());
     }
-    String actual = assembler.finishHash();
+    String actual = ModelHash.of(first.getHeader().getConfigurationJson(), assembler.finishHash());
     if (!assembler.complete() || !actual.equals(hash)) {
       throw new IllegalStateException("model download does not match its hash: asked for " + hash
           + ", received " + assembler.received() + " parameters hashing to " + actual);
