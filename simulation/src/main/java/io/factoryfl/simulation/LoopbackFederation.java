@@ -13,6 +13,8 @@ import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.session.ChannelTls;
 import io.factoryfl.participant.session.ParticipantAgent;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,6 +37,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class LoopbackFederation implements AutoCloseable {
   private static final Duration CERT_VALIDITY = Duration.ofDays(2);
+  /** Loopback never stalls: a node silent for 3 s has crashed. */
+  private static final Duration HEARTBEAT_GRACE = Duration.ofSeconds(3);
 
   private final CoordinatorServer coordinator;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -50,7 +54,9 @@ final class LoopbackFederation implements AutoCloseable {
   }
 
   /** Writes the sites' directories under {@code out} and starts coordinator and participants. */
-  static LoopbackFederation start(List<Factory> factories, Path out, long seed) throws IOException {
+  static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation)
+      throws IOException {
+    Path out = simulation.out();
     Clock clock = Clock.systemUTC();
     SecureRandom random = new SecureRandom();
     CertificateAuthority ca =
@@ -62,7 +68,7 @@ final class LoopbackFederation implements AutoCloseable {
         ca.issue("coordinator", Role.COORDINATOR, CERT_VALIDITY, List.of("localhost"));
     CoordinatorServer server = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
-        out.resolve("coordinator-data"), clock, Duration.ofSeconds(10), new AuthenticationInterceptor())
+        out.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor())
         .start();
     String target = "localhost:" + server.port();
 
@@ -77,7 +83,8 @@ final class LoopbackFederation implements AutoCloseable {
       CsvWriter.write(factory.eval(), site.resolve("data/eval.csv"));
       Files.writeString(site.resolve("site.json"), siteConfig(target), StandardCharsets.UTF_8);
       federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
-          new SplittableRandom(seed + 1000L * ++index));
+          new SplittableRandom(simulation.seed() + 1000L * ++index),
+          simulation.faultsOf(factory.name()));
     }
     return federation;
   }
@@ -95,10 +102,12 @@ final class LoopbackFederation implements AutoCloseable {
         """.formatted(target, SimulationConfig.DATASET_NAME);
   }
 
-  private void startParticipant(ParticipantConfig config, SplittableRandom random) throws IOException {
+  private void startParticipant(ParticipantConfig config, SplittableRandom random, List<Fault> faults)
+      throws IOException {
     TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
     ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
-    ParticipantAgent agent = new ParticipantAgent(tls.self().name(), channel,
+    Channel faulty = faults.isEmpty() ? channel : ClientInterceptors.intercept(channel, new FaultInjector(faults));
+    ParticipantAgent agent = new ParticipantAgent(tls.self().name(), faulty,
         new DatasetCatalogue(config.datasets()), config.pollWait(), random);
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);

@@ -9,7 +9,17 @@ import java.util.List;
  */
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
-    double learningRate, List<Integer> hiddenLayers) {
+    double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults) {
+
+  SimulationConfig {
+    hiddenLayers = List.copyOf(hiddenLayers);
+    faults = List.copyOf(faults);
+  }
+
+  /** The faults planned for one factory. */
+  List<Fault> faultsOf(String factory) {
+    return faults.stream().filter(f -> f.factory().equals(factory)).toList();
+  }
 
   static final String DATASET_NAME = "ai4i";
   static final List<String> NUMERIC = List.of("Air temperature [K]", "Process temperature [K]",
@@ -50,7 +60,7 @@ record SimulationConfig(
     training.put("local_epochs", localEpochs);
     training.put("batch_size", batchSize);
     training.put("learning_rate", learningRate);
-    spec.put("round_deadline_seconds", 120);
+    spec.put("round_deadline_seconds", roundDeadlineSeconds);
     spec.put("evaluate_every", 1);
     spec.put("seed", seed);
     spec.put("start_timeout_seconds", 60);

@@ -25,6 +25,11 @@ public final class SimulationMain {
                           directories go (default out/simulate)
         --local-epochs E  local epochs per round (default 2); every model gets R x E epochs
         --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset
+        --round-deadline SECONDS
+                          stragglers later than this are dropped from the round (default 120)
+        --faults LIST     faults on demand, comma-separated: crash:FACTORY@ROUND[:SECONDS]
+                          (node goes dark, optionally back after SECONDS), slow:FACTORY@ROUND
+                          (finishes after the round deadline); e.g. crash:factory-2@3,slow:factory-4@5
       """;
 
   private SimulationMain() {}
@@ -37,7 +42,8 @@ public final class SimulationMain {
     quietLogs();
     try {
       Flags flags = Flags.parse("simulate", args,
-          Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data"), Set.of());
+          Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
+              "--round-deadline", "--faults"), Set.of());
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -48,7 +54,8 @@ public final class SimulationMain {
       SimulationConfig config = new SimulationConfig(
           flags.intValue("--factories", 5, 1, 500), flags.intValue("--rounds", 20, 1, 10_000),
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
-          flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32));
+          flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32),
+          flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags));
       SimulationResult result = new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
       SimulationReport.print(result, out);
@@ -65,6 +72,14 @@ public final class SimulationMain {
       err.println("simulation failed: " + e.getMessage());
       e.printStackTrace(err);
       return 1;
+    }
+  }
+
+  private static List<Fault> faults(Flags flags) throws UsageException {
+    try {
+      return Fault.parseAll(flags.get("--faults", ""));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("simulate", "--faults: " + e.getMessage());
     }
   }
 

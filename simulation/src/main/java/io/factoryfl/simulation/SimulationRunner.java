@@ -54,7 +54,7 @@ final class SimulationRunner {
     List<RoundRecord> rounds = new ArrayList<>();
     AdminClient.DownloadedModel global;
     long federationStarted = System.nanoTime();
-    try (LoopbackFederation federation = LoopbackFederation.start(factories, config.out(), config.seed())) {
+    try (LoopbackFederation federation = LoopbackFederation.start(factories, config)) {
       // Submit only once every site is connected, so the cohorts (and results) follow the seed.
       federation.admin().awaitParticipants(factories.size(), Duration.ofSeconds(60));
       String jobId = federation.admin().submit(specJson).getJobId();
