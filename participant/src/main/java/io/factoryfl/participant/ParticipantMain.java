@@ -3,6 +3,7 @@ package io.factoryfl.participant;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
@@ -37,9 +38,11 @@ public final class ParticipantMain {
       ParticipantConfig config = ParticipantConfig.load(Path.of(flags.required("--config")));
       TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
       ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
+      SigningIdentity signing = config.signingKey() == null ? null
+          : SigningIdentity.load(config.certificate(), config.signingKey());
       ParticipantAgent agent = new ParticipantAgent(tls.self().name(), channel,
-          new DatasetCatalogue(config.datasets()), config.pollWait(),
-          new SplittableRandom(new SecureRandom().nextLong()));
+          new DatasetCatalogue(config.datasets()), config.pollWait(), signing,
+          tls.trustedCertificates().get(0), new SplittableRandom(new SecureRandom().nextLong()));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         agent.stop();
         channel.shutdown();

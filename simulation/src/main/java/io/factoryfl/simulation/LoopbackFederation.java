@@ -8,6 +8,7 @@ import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
 import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
@@ -108,7 +109,9 @@ final class LoopbackFederation implements AutoCloseable {
     ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
     Channel faulty = faults.isEmpty() ? channel : ClientInterceptors.intercept(channel, new FaultInjector(faults));
     ParticipantAgent agent = new ParticipantAgent(tls.self().name(), faulty,
-        new DatasetCatalogue(config.datasets()), config.pollWait(), random);
+        new DatasetCatalogue(config.datasets()), config.pollWait(),
+        SigningIdentity.load(config.certificate(), config.signingKey()),
+        tls.trustedCertificates().get(0), random);
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);
     thread.start();

@@ -9,7 +9,8 @@ import java.util.List;
  */
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
-    double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults) {
+    double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
+    boolean secureAggregation) {
 
   SimulationConfig {
     hiddenLayers = List.copyOf(hiddenLayers);
@@ -64,6 +65,7 @@ record SimulationConfig(
     spec.put("evaluate_every", 1);
     spec.put("seed", seed);
     spec.put("start_timeout_seconds", 60);
+    spec.putObject("secure_aggregation").put("enabled", secureAggregation);
     return spec.toPrettyString();
   }
 }

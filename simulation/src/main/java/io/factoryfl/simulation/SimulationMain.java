@@ -25,6 +25,8 @@ public final class SimulationMain {
                           directories go (default out/simulate)
         --local-epochs E  local epochs per round (default 2); every model gets R x E epochs
         --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset
+        --no-secagg       plain FedAvg: the coordinator sees each update (secure aggregation,
+                          SecAgg+, is on by default)
         --round-deadline SECONDS
                           stragglers later than this are dropped from the round (default 120)
         --faults LIST     faults on demand, comma-separated: crash:FACTORY@ROUND[:SECONDS]
@@ -34,7 +36,20 @@ public final class SimulationMain {
 
   private SimulationMain() {}
 
+  /** {@code simulate [options]} or {@code bench secagg [options]}; bare options mean simulate. */
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("bench")) {
+      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+      if (rest.length == 0 || !rest[0].equals("secagg")) {
+        System.err.println("bench: expected 'bench secagg [options]' (the only benchmark so far)");
+        System.exit(2);
+      }
+      System.exit(io.factoryfl.simulation.bench.SecAggBench.run(
+          java.util.Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err));
+    }
+    if (args.length > 0 && args[0].equals("simulate")) {
+      args = java.util.Arrays.copyOfRange(args, 1, args.length);
+    }
     System.exit(run(args, System.out, System.err));
   }
 
@@ -43,7 +58,7 @@ public final class SimulationMain {
     try {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
-              "--round-deadline", "--faults"), Set.of());
+              "--round-deadline", "--faults"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -55,7 +70,7 @@ public final class SimulationMain {
           flags.intValue("--factories", 5, 1, 500), flags.intValue("--rounds", 20, 1, 10_000),
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
           flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32),
-          flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags));
+          flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"));
       SimulationResult result = new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
       SimulationReport.print(result, out);

@@ -28,7 +28,7 @@ final class SimulationReport {
     c.hiddenLayers().forEach(configuration.putArray("hidden_layers")::add);
     configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
     configuration.put("hold_out", SimulationConfig.HOLD_OUT);
-    configuration.put("secure_aggregation", false);
+    configuration.put("secure_aggregation", c.secureAggregation());
     configuration.put("transport", "gRPC over loopback, mutual TLS 1.3");
     var factories = summary.putArray("factories");
     for (Factory f : result.factories()) {
@@ -53,6 +53,7 @@ final class SimulationReport {
     timings.put("centralized", result.centralizedSeconds());
     timings.put("local_only", result.localSeconds());
     timings.put("total", result.totalSeconds());
+    summary.put("secure_aggregation", c.secureAggregation());
     summary.put("model_hash", result.modelHash());
     ObjectNode fin = summary.putObject("final");
     score(fin.putObject("federated"), result.federated());

@@ -43,8 +43,10 @@ public final class CaCommand {
       """;
   static final String ISSUE_HELP = """
       Usage: ca issue --dir DIR --name NAME --role ROLE --out DIR [--dns HOST,...] [--days N]
-      Issues a certificate and a fresh private key signed by the CA in --dir, writing
-      OUT/NAME.pem, OUT/NAME-key.pem (secret, mode 0600) and OUT/ca.pem.
+      Issues a certificate signed by the CA in --dir with a fresh TLS key and a fresh
+      Ed25519 identity signing key (bound into the certificate; it signs secure-aggregation
+      messages), writing OUT/NAME.pem, OUT/NAME-key.pem (secret, mode 0600),
+      OUT/NAME-signing-key.pem (secret, mode 0600) and OUT/ca.pem.
         --dir DIR       the CA directory made by 'ca init'
         --name NAME     the identity (certificate CN): 1-64 of A-Z a-z 0-9 . _ -
         --role ROLE     participant, admin, auditor or coordinator
@@ -189,6 +191,8 @@ public final class CaCommand {
         + identity.certificate().getNotAfter().toInstant());
     out.println("  " + outDir.resolve(name + ".pem"));
     out.println("  " + outDir.resolve(name + "-key.pem") + "  (secret, mode 0600)");
+    out.println("  " + outDir.resolve(name + IssuedIdentity.SIGNING_KEY_SUFFIX)
+        + "  (identity signing key, secret, mode 0600)");
     out.println("  " + outDir.resolve(IssuedIdentity.CA_FILE));
     return OK;
   }

@@ -66,7 +66,7 @@ public final class JobRun implements Runnable {
   private final Federation federation;
   private final Strategy strategy;
   private final JobEvents events;
-  private final DatasetBinding binding;
+  private final Dispatcher dispatcher;
   private final String configurationJson;
 
   private volatile JobState state = JobState.JOB_STATE_PENDING;
@@ -84,7 +84,7 @@ public final class JobRun implements Runnable {
     this.federation = federation;
     this.strategy = strategy;
     this.events = new JobEvents(jobId, federation.clock());
-    this.binding = binding(spec);
+    this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec));
     this.configurationJson = spec.modelConfigurationJson();
   }
 
@@ -212,26 +212,23 @@ public final class JobRun implements Runnable {
 
   private Attempt<Normalization> collectFeatureStats(int attempt) throws InterruptedException {
     List<String> ids = idsOf(capped(federation.registry().available(spec.datasetName())));
-    Instant deadline = federation.clock().instant().plus(spec.roundDeadline());
-    List<PendingTask> tasks = send(ids, 0, attempt, "stats", deadline, null,
+    List<TaskOutcome> outcomes = dispatcher.run(ids, 0, attempt, "stats",
+        dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setFeatureStats(FeatureStatsTask.getDefaultInstance()));
-    List<TaskOutcome> outcomes = RoundCollector.collect(tasks, deadline, null,
-        federation.registry(), federation.clock());
     FeatureStats total = FeatureStats.empty(spec.schema().numericColumns().size());
     int contributors = 0;
     for (TaskOutcome outcome : outcomes) {
       if (outcome instanceof TaskOutcome.Stats stats) {
         if (stats.stats().sum().length != spec.schema().numericColumns().size()) {
-          reportFailure(0, new TaskOutcome.Failed(stats.participantId(),
-              TaskOutcome.FailureKind.REJECTED, "feature statistics have "
-                  + stats.stats().sum().length + " columns, expected "
-                  + spec.schema().numericColumns().size()));
+          dispatcher.reject(0, stats.participantId(), "feature statistics have "
+              + stats.stats().sum().length + " columns, expected "
+              + spec.schema().numericColumns().size());
           continue;
         }
         total = total.merge(stats.stats());
         contributors++;
       } else {
-        reportFailure(0, outcome);
+        dispatcher.report(0, outcome);
       }
     }
     if (contributors < spec.minParticipants()) {
@@ -253,36 +250,51 @@ public final class JobRun implements Runnable {
           + spec.minParticipants());
     }
     ModelVersion base = current;
+    if (spec.secureAggregation().enabled()) {
+      SecureRound.Result secure = new SecureRound(jobId, spec, dispatcher, base, round, attempt)
+          .run(cohort, this::trainTask);
+      if (secure.failure() != null) {
+        return Attempt.failed(secure.failure());
+      }
+      return commit(round, started, base, secure.parameters(), secure.participants(),
+          secure.totalExamples(), secure.trainLoss());
+    }
     Aggregation aggregation = strategy.beginFit(round, base.dimension());
-    RoundGate gate = new RoundGate(aggregation);
-    Instant deadline = federation.clock().instant().plus(spec.roundDeadline());
+    RoundGate gate = new RoundGate(
+        (id, update, header) -> aggregation.accept(update.values(), header.getNumExamples()));
     List<String> ids = cohort.stream().map(FitInstruction::participantId).toList();
-    List<PendingTask> tasks = send(ids, round, attempt, "train", deadline, gate, id -> {
-      FitInstruction instruction = cohort.get(ids.indexOf(id));
-      return Task.newBuilder().setTrain(TrainTask.newBuilder().setModelHash(base.hash())
-          .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
-          .setLearningRate(instruction.learningRate()).setSeed(instruction.seed())
-          .setNormalization(normalizationProto()));
-    });
-    List<TaskOutcome> outcomes =
-        RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
+    List<TaskOutcome> outcomes = dispatcher.run(ids, round, attempt, "train",
+        dispatcher.deadlineAfter(spec.roundDeadline()), gate,
+        id -> Task.newBuilder().setTrain(trainTask(cohort.get(ids.indexOf(id)), base)));
     List<FitResult> results = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
     for (TaskOutcome outcome : outcomes) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
         results.add(new FitResult(fitted.participantId(), fitted.numExamples(), fitted.metrics()));
       } else {
-        failures.add(reportFailure(round, outcome));
+        failures.add(dispatcher.report(round, outcome));
       }
     }
     FitOutcome fit = strategy.aggregateFit(round, aggregation, results, failures);
     if (!fit.isCommitted()) {
       return Attempt.failed(fit.rejection());
     }
-    current = federation.store().put(configurationJson, fit.parameters());
+    return commit(round, started, base, fit.parameters(),
+        results.stream().map(FitResult::participantId).toList(), fit.totalExamples(), fit.trainLoss());
+  }
+
+  private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {
+    return TrainTask.newBuilder().setModelHash(base.hash())
+        .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
+        .setLearningRate(instruction.learningRate()).setSeed(instruction.seed())
+        .setNormalization(normalizationProto()).build();
+  }
+
+  private Attempt<Void> commit(int round, long started, ModelVersion base, float[] parameters,
+      List<String> participants, long totalExamples, double trainLoss) {
+    current = federation.store().put(configurationJson, parameters);
     events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
-        .addAllParticipants(results.stream().map(FitResult::participantId).toList())
-        .setTotalExamples(fit.totalExamples()).setTrainLoss(fit.trainLoss())
+        .addAllParticipants(participants).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
         .setModelHash(current.hash())
         .setSeconds((federation.clock().millis() - started) / 1000.0)));
     return Attempt.ok(null);
@@ -294,14 +306,12 @@ public final class JobRun implements Runnable {
       return;
     }
     ModelVersion model = current;
-    Instant deadline = federation.clock().instant().plus(spec.roundDeadline());
-    List<PendingTask> tasks = send(ids, round, 1, "eval", deadline, null,
-        id -> Task.newBuilder().setEvaluate(EvaluateTask.newBuilder().setModelHash(model.hash())
-            .setNormalization(normalizationProto()).setHistogramBins(federation.histogramBins())));
     List<EvaluateResult> results = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
-    for (TaskOutcome outcome : RoundCollector.collect(tasks, deadline, null, federation.registry(),
-        federation.clock())) {
+    for (TaskOutcome outcome : dispatcher.run(ids, round, 1, "eval",
+        dispatcher.deadlineAfter(spec.roundDeadline()), null,
+        id -> Task.newBuilder().setEvaluate(EvaluateTask.newBuilder().setModelHash(model.hash())
+            .setNormalization(normalizationProto()).setHistogramBins(federation.histogramBins())))) {
       if (outcome instanceof TaskOutcome.Evaluated evaluated
           && evaluated.result().getPositiveHistogramCount() == federation.histogramBins()
           && evaluated.result().getNegativeHistogramCount() == federation.histogramBins()) {
@@ -310,11 +320,10 @@ public final class JobRun implements Runnable {
             r.getCorrect(), ScoreHistogram.of(toArray(r.getPositiveHistogramList()),
                 toArray(r.getNegativeHistogramList()))));
       } else if (outcome instanceof TaskOutcome.Evaluated evaluated) {
-        failures.add(reportFailure(round, new TaskOutcome.Failed(evaluated.participantId(),
-            TaskOutcome.FailureKind.REJECTED, "evaluation histograms must have "
-                + federation.histogramBins() + " bins")));
+        failures.add(dispatcher.reject(round, evaluated.participantId(),
+            "evaluation histograms must have " + federation.histogramBins() + " bins"));
       } else {
-        failures.add(reportFailure(round, outcome));
+        failures.add(dispatcher.report(round, outcome));
       }
     }
     EvaluationSummary summary = strategy.aggregateEvaluate(round, results, failures);
@@ -322,34 +331,6 @@ public final class JobRun implements Runnable {
         .setParticipants(summary.participants()).setNumExamples(summary.numExamples())
         .setLoss(summary.loss()).setAccuracy(summary.accuracy()).setRocAuc(summary.rocAuc())
         .setPrAuc(summary.prAuc())));
-  }
-
-  private List<PendingTask> send(List<String> participantIds, int round, int attempt, String kind,
-      Instant deadline, RoundGate gate, Function<String, Task.Builder> body) {
-    List<PendingTask> tasks = new ArrayList<>();
-    for (String id : participantIds) {
-      Task task = body.apply(id).setTaskId(jobId + "/r" + round + "/a" + attempt + "/" + kind + "/" + id)
-          .setJobId(jobId).setRound(round).setDeadlineEpochMillis(deadline.toEpochMilli())
-          .setDataset(binding).build();
-      tasks.add(federation.board().open(id, task, gate));
-      federation.registry().send(id, task);
-    }
-    return tasks;
-  }
-
-  private Failure reportFailure(int round, TaskOutcome outcome) {
-    TaskOutcome.Failed failed = (TaskOutcome.Failed) outcome;
-    RoundEvent.Builder event = RoundEvent.newBuilder();
-    switch (failed.kind()) {
-      case REFUSED -> event.setRefused(TaskRefused.newBuilder()
-          .setParticipant(failed.participantId()).setReason(failed.reason()));
-      case REJECTED -> event.setRejected(UpdateRejected.newBuilder()
-          .setParticipant(failed.participantId()).setReason(failed.reason()));
-      case DROPPED, TIMED_OUT -> event.setDropped(ParticipantDropped.newBuilder()
-          .setParticipant(failed.participantId()).setReason(failed.reason()));
-    }
-    events.publish(round, event);
-    return new Failure(failed.participantId(), failed.kind().name(), failed.reason());
   }
 
   private io.factoryfl.proto.v1.Normalization normalizationProto() {

@@ -153,6 +153,10 @@ final class FleetService extends FleetGrpc.FleetImplBase {
         }
         task.settle(new TaskOutcome.Evaluated(caller, result.getEvaluation()));
       }
+      case SECAGG_KEYS -> secAggReply(task, sent.hasSecaggAdvertise(), result, "keys");
+      case SECAGG_SHARES -> secAggReply(task, sent.hasSecaggShareKeys(), result, "key shares");
+      case SECAGG_SIGNATURE -> secAggReply(task, sent.hasSecaggConsistency(), result, "a signature");
+      case SECAGG_REVEAL -> secAggReply(task, sent.hasSecaggUnmask(), result, "revealed shares");
       default -> throw rejected(task, "the result carries no outcome");
     }
     return ReportResultResponse.getDefaultInstance();
@@ -169,6 +173,14 @@ final class FleetService extends FleetGrpc.FleetImplBase {
       }
       return HeartbeatResponse.newBuilder().setSessionValid(valid).build();
     });
+  }
+
+  private static void secAggReply(PendingTask task, boolean expected, TaskResult result, String what) {
+    if (!expected) {
+      throw rejected(task, what + " sent for a task of another secure-aggregation stage ("
+          + task.task().getKindCase() + ")");
+    }
+    task.settle(new TaskOutcome.SecAggReply(task.participantId(), result));
   }
 
   private static StatusRuntimeException rejected(PendingTask task, String reason) {

@@ -11,6 +11,7 @@ import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.params.ContentHash;
 import io.factoryfl.core.params.ParameterAssembler;
 import io.factoryfl.proto.v1.SubmitUpdateResponse;
+import io.factoryfl.proto.v1.TrainTask;
 import io.factoryfl.proto.v1.UpdateChunk;
 import io.factoryfl.proto.v1.UpdateHeader;
 import io.grpc.Status;
@@ -33,6 +34,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
   private UpdateHeader header;
   private PendingTask task;
   private ParameterAssembler assembler;
+  private boolean masked;
   private boolean finished;
 
   UpdateReceiver(String caller, ParticipantRegistry registry, TaskBoard board, ModelStore store,
@@ -78,26 +80,43 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     registry.touch(h.getSessionId(), caller);
     task = board.claim(h.getTaskId(), caller);
     header = h;
-    if (!task.task().hasTrain()) {
+    TrainTask train;
+    if (task.task().hasTrain()) {
+      train = task.task().getTrain();
+    } else if (task.task().hasSecaggMaskedInput()) {
+      train = task.task().getSecaggMaskedInput().getTrain();
+      masked = true;
+    } else {
       throw reject(Status.INVALID_ARGUMENT, "task '" + h.getTaskId() + "' is not a training task");
+    }
+    if (h.getMasked() != masked) {
+      throw reject(Status.INVALID_ARGUMENT, "task '" + h.getTaskId() + "' expects a "
+          + (masked ? "masked (secure aggregation)" : "plain") + " update, the header says masked = "
+          + h.getMasked());
     }
     if (!h.getJobId().equals(task.task().getJobId()) || h.getRound() != task.task().getRound()) {
       throw reject(Status.INVALID_ARGUMENT, "the update names job '" + h.getJobId() + "' round "
           + h.getRound() + ", but task '" + h.getTaskId() + "' belongs to job '"
           + task.task().getJobId() + "' round " + task.task().getRound());
     }
-    String base = task.task().getTrain().getModelHash();
+    String base = train.getModelHash();
     if (!h.getBaseModelHash().equals(base)) {
       throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
           + "', but the round trains from model '" + base + "'");
     }
     ModelVersion model = store.get(base).orElseThrow(() -> reject(Status.INTERNAL,
         "the round's base model " + base + " is missing from the store"));
-    if (h.getNumParameters() != model.dimension()) {
+    long expected = model.dimension() + (masked ? 1 : 0);
+    if (h.getNumParameters() != expected) {
       throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters()
-          + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters");
+          + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters"
+          + (masked ? " (plus 1 for the masked example count)" : ""));
     }
-    if (h.getNumExamples() < 1) {
+    if (masked && h.getNumExamples() != 0) {
+      throw reject(Status.INVALID_ARGUMENT, "num_examples was " + h.getNumExamples()
+          + "; a masked update must leave it 0 (the count travels masked, as the last word)");
+    }
+    if (!masked && h.getNumExamples() < 1) {
       throw reject(Status.INVALID_ARGUMENT,
           "num_examples was " + h.getNumExamples() + "; an update must come from at least 1 example");
     }
@@ -127,15 +146,15 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
         throw reject(Status.INVALID_ARGUMENT, "sha256 mismatch: the header announced "
             + header.getSha256() + " but the parameters hash to " + actual);
       }
-      long bad = assembler.firstNonFiniteIndex();
+      long bad = masked ? -1 : assembler.firstNonFiniteIndex();
       if (bad >= 0) {
         throw reject(Status.INVALID_ARGUMENT, "parameter " + bad + " is "
-            + assembler.values()[(int) bad] + "; updates must contain only finite values");
+            + Float.intBitsToFloat(assembler.words()[(int) bad])
+            + "; updates must contain only finite values");
       }
       boolean admitted;
       try {
-        admitted = task.gate().admit(task, assembler.values(), header.getNumExamples(),
-            header.getMetricsMap());
+        admitted = task.gate().admit(task, assembler, header);
       } catch (IllegalArgumentException e) {
         throw reject(Status.INVALID_ARGUMENT, e.getMessage());
       }

@@ -1,34 +1,42 @@
 package io.factoryfl.coordinator.task;
 
-import io.factoryfl.coordinator.strategy.Aggregation;
-import java.util.Map;
+import io.factoryfl.core.params.ParameterAssembler;
+import io.factoryfl.proto.v1.UpdateHeader;
 
 /**
  * The single door through which verified updates enter a round's aggregate. Admitting an update
  * and settling its task happen under one lock, and so does closing the round, so an update is
- * either counted in this round's model and its task marked fitted, or refused: never half.
+ * either counted in this round's aggregate and its task marked fitted, or refused: never half.
  */
 public final class RoundGate {
-  private final Aggregation aggregation;
+  /** Where admitted updates go: a FedAvg accumulator, or the secure-aggregation masked sum. */
+  public interface Sink {
+    /**
+     * @throws IllegalArgumentException if the update cannot be aggregated; nothing was added
+     */
+    void accept(String participantId, ParameterAssembler update, UpdateHeader header);
+  }
+
+  private final Sink sink;
   private boolean closed;
 
-  public RoundGate(Aggregation aggregation) {
-    this.aggregation = aggregation;
+  public RoundGate(Sink sink) {
+    this.sink = sink;
   }
 
   /**
    * Folds a verified update into the aggregate and settles its task.
    *
    * @return false if the round is closed or the task was already settled (dropped, timed out)
-   * @throws IllegalArgumentException if the aggregation refuses the values; nothing was added
+   * @throws IllegalArgumentException if the sink refuses the values; nothing was added
    */
-  public synchronized boolean admit(
-      PendingTask task, float[] parameters, long numExamples, Map<String, Double> metrics) {
+  public synchronized boolean admit(PendingTask task, ParameterAssembler update, UpdateHeader header) {
     if (closed || task.settled()) {
       return false;
     }
-    aggregation.accept(parameters, numExamples);
-    task.settle(new TaskOutcome.Fitted(task.participantId(), numExamples, metrics));
+    sink.accept(task.participantId(), update, header);
+    task.settle(new TaskOutcome.Fitted(task.participantId(), header.getNumExamples(),
+        header.getMetricsMap()));
     return true;
   }
 

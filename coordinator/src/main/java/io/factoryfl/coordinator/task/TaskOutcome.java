@@ -2,6 +2,7 @@ package io.factoryfl.coordinator.task;
 
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.proto.v1.EvaluationResult;
+import io.factoryfl.proto.v1.TaskResult;
 import java.util.Map;
 
 /** How one task ended, as seen by the round that sent it. */
@@ -17,6 +18,9 @@ public sealed interface TaskOutcome {
   }
 
   record Stats(String participantId, FeatureStats stats) implements TaskOutcome {}
+
+  /** A secure-aggregation stage message (keys, shares, signature or revealed shares). */
+  record SecAggReply(String participantId, TaskResult result) implements TaskOutcome {}
 
   record Evaluated(String participantId, EvaluationResult result) implements TaskOutcome {}
 

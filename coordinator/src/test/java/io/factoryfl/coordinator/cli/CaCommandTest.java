@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -52,6 +53,23 @@ class CaCommandTest {
     assertEquals("rw-------", PosixFilePermissions.toString(
         Files.getPosixFilePermissions(ca.resolve("ca-key.pem"))));
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("plant-3-key.pem"));
+  }
+
+  @Test
+  void issue_writesOwnerOnlySigningKeyBoundToTheCertificate() throws Exception {
+    Path ca = tmp.resolve("ca");
+    Path site = tmp.resolve("plant-3");
+    run("init", "--dir", ca.toString());
+    assertEquals(0, run("issue", "--dir", ca.toString(), "--name", "plant-3",
+        "--role", "participant", "--out", site.toString()), err());
+
+    Path signingKey = site.resolve("plant-3-signing-key.pem");
+    assertEquals("rw-------", PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(signingKey)));
+    SigningIdentity identity = SigningIdentity.load(site.resolve("plant-3.pem"), signingKey);
+    assertEquals("plant-3", identity.name());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains(
+        signingKey + "  (identity signing key, secret, mode 0600)"), out.toString());
   }
 
   @Test

@@ -84,7 +84,8 @@ class UpdateRejectionTest {
         "evaluate_every": 0,
         "max_round_attempts": 3,
         "start_timeout_seconds": 10,
-        "seed": 3
+        "seed": 3,
+        "secure_aggregation": {"enabled": false}
       }""";
 
   @TempDir Path dataDir;

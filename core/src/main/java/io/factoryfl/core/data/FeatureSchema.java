@@ -61,7 +61,8 @@ public record FeatureSchema(
     requireName(labelColumn, "labelColumn");
     if (numericColumns.isEmpty() && categoricalColumns.isEmpty()) {
       throw new IllegalArgumentException(
-          "schema needs at least one feature: numericColumns and categoricalColumns are both empty");
+          "schema needs at least one feature:"
+              + " numericColumns and categoricalColumns are both empty");
     }
     Set<String> columns = new HashSet<>();
     for (String column : numericColumns) {

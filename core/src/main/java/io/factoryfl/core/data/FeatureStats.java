@@ -129,7 +129,8 @@ public record FeatureStats(long count, double[] sum, double[] sumOfSquares) {
 
   @Override
   public int hashCode() {
-    return Long.hashCode(count) * 31 * 31 + Arrays.hashCode(sum) * 31 + Arrays.hashCode(sumOfSquares);
+    return (Long.hashCode(count) * 31 + Arrays.hashCode(sum)) * 31
+        + Arrays.hashCode(sumOfSquares);
   }
 
   @Override

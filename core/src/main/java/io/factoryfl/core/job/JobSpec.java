@@ -23,6 +23,7 @@ import java.time.Duration;
  * @param seed seeds cohort sampling, model initialisation and local shuffling
  * @param maxRoundAttempts attempts per round before the job fails
  * @param startTimeout how long the job waits for the minimum number of participants
+ * @param secureAggregation whether and how rounds use secure aggregation
  */
 public record JobSpec(
     String name,
@@ -40,7 +41,8 @@ public record JobSpec(
     int evaluateEvery,
     long seed,
     int maxRoundAttempts,
-    Duration startTimeout) {
+    Duration startTimeout,
+    SecureAggregationSpec secureAggregation) {
 
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {

@@ -36,7 +36,9 @@ import java.util.Set;
  *   "training": {"local_epochs": 2, "batch_size": 64, "learning_rate": 0.003},
  *   "round_deadline_seconds": 120,
  *   "evaluate_every": 1,
- *   "seed": 7
+ *   "seed": 7,
+ *   "secure_aggregation": {"enabled": true, "neighbours": 8, "threshold": 5, "clip": 4.0,
+ *                          "bits": 22, "max_examples": 100000}
  * }
  * }</pre>
  */
@@ -54,7 +56,9 @@ public final class JobSpecParser {
   private static final Set<String> TOP =
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
-          "start_timeout_seconds");
+          "start_timeout_seconds", "secure_aggregation");
+  private static final Set<String> SECURE_AGGREGATION =
+      Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
   private static final Set<String> DATASET =
       Set.of("name", "numeric_features", "categorical_features", "label", "label_classes");
@@ -100,12 +104,50 @@ public final class JobSpecParser {
     int attempts = top.integer("max_round_attempts", 3, 1, 100);
     int startTimeout = top.integer("start_timeout_seconds", 600, 1, 7 * 24 * 3600);
 
+    SecureAggregationSpec secure = secureAggregation(top, min, max);
     ModelSpec model = model(top.object("model", MODEL));
     checkModelFitsSchema(model, schema, learningRate, seed);
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout));
+        Duration.ofSeconds(startTimeout), secure);
+  }
+
+  private static SecureAggregationSpec secureAggregation(SpecNode top, int min, int max) {
+    SpecNode node = top.has("secure_aggregation")
+        ? top.object("secure_aggregation", SECURE_AGGREGATION)
+        : new SpecNode(MAPPER.createObjectNode(), "secure_aggregation", SECURE_AGGREGATION);
+    boolean enabled = node.bool("enabled", true);
+    Integer neighbours = node.optionalInteger("neighbours", 2, MAX_PARTICIPANTS);
+    Integer threshold = node.optionalInteger("threshold", 2, MAX_PARTICIPANTS);
+    double clip = node.number("clip", SecureAggregationSpec.DEFAULT_CLIP, 0.0, 1e6);
+    int headroom = SecureAggregationSpec.headroomBits(max);
+    int bits = node.integer("bits", SecureAggregationSpec.defaultBits(max), 8, 31);
+    int maxExamplesLimit = Integer.MAX_VALUE / max;
+    long maxExamples = node.integer("max_examples",
+        (int) Math.min(SecureAggregationSpec.DEFAULT_MAX_EXAMPLES, maxExamplesLimit), 1, maxExamplesLimit);
+    if (!enabled) {
+      return new SecureAggregationSpec(false, neighbours, threshold, clip, bits, maxExamples);
+    }
+    if (bits + headroom > 32) {
+      throw new InvalidJobSpecException(node.field("bits"), "was " + bits + "; with participants.max = "
+          + max + " the sum needs " + headroom + " bits of headroom in 32, so bits must be at most "
+          + (32 - headroom));
+    }
+    if (min < 2) {
+      throw new InvalidJobSpecException("participants.min", "was " + min + "; secure aggregation"
+          + " needs at least 2, otherwise the sum of a round is one site's update");
+    }
+    if (neighbours != null && neighbours > max - 1) {
+      throw new InvalidJobSpecException(node.field("neighbours"), "was " + neighbours
+          + "; a participant has at most participants.max - 1 = " + (max - 1) + " neighbours");
+    }
+    if (threshold != null && neighbours != null && threshold > neighbours + 1) {
+      throw new InvalidJobSpecException(node.field("threshold"), "was " + threshold
+          + "; it cannot exceed neighbours + 1 = " + (neighbours + 1)
+          + " (the shares a secret has: one per neighbour and the owner's)");
+    }
+    return new SecureAggregationSpec(true, neighbours, threshold, clip, bits, maxExamples);
   }
 
   /**

@@ -101,6 +101,22 @@ final class SpecNode {
     return value.asLong();
   }
 
+  boolean bool(String name, boolean fallback) {
+    if (!has(name)) {
+      return fallback;
+    }
+    JsonNode value = node.get(name);
+    if (!value.isBoolean()) {
+      throw new InvalidJobSpecException(field(name), "must be true or false, got " + describe(value));
+    }
+    return value.asBoolean();
+  }
+
+  /** An optional integer in [min, max]; null when absent. */
+  Integer optionalInteger(String name, int min, int max) {
+    return has(name) ? integer(name, 0, min, max) : null;
+  }
+
   /** A number in the half-open range (exclusiveMin, max]. */
   double number(String name, double fallback, double exclusiveMin, double max) {
     if (!has(name)) {

@@ -4,12 +4,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Reassembles a parameter vector of known length from wire chunks, hashing as it goes, and checking
- * that every value is finite. Chunks may split a float across a boundary only if they are not
- * multiples of four bytes; the assembler handles that too.
+ * Reassembles a vector of known length of 32-bit little-endian words from wire chunks, hashing as
+ * it goes. The words are float32 parameters ({@link #values()}, with the first non-finite one
+ * noted) or, for a secure-aggregation masked input, uint32 words mod 2^32 ({@link #words()}).
+ * Chunks may split a word across a boundary; the assembler handles that too.
  */
 public final class ParameterAssembler {
-  private final float[] values;
+  private final int[] words;
   private final ContentHash hash = new ContentHash();
   private final ByteBuffer carry = ByteBuffer.allocate(Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
   private int filled;
@@ -24,7 +25,7 @@ public final class ParameterAssembler {
       throw new IllegalArgumentException(
           "num_parameters must be between 0 and " + (Integer.MAX_VALUE - 8) + ", got " + expectedLength);
     }
-    values = new float[(int) expectedLength];
+    words = new int[(int) expectedLength];
   }
 
   /**
@@ -47,25 +48,28 @@ public final class ParameterAssembler {
         }
         if (!carry.hasRemaining()) {
           carry.flip();
-          put(carry.getFloat());
+          put(carry.getInt());
           carry.clear();
         }
       } else {
-        put(in.getFloat());
+        put(in.getInt());
       }
     }
   }
 
-  private void put(float value) {
-    if (filled == values.length) {
+  private void put(int word) {
+    if (filled == words.length) {
       throw new IllegalArgumentException(
-          "update carries more than the announced " + values.length + " parameters");
+          "update carries more than the announced " + words.length + " parameters");
     }
-    if (firstNonFinite < 0 && !Float.isFinite(value)) {
+    if (firstNonFinite < 0 && (word & FLOAT_EXPONENT) == FLOAT_EXPONENT) {
       firstNonFinite = filled;
     }
-    values[filled++] = value;
+    words[filled++] = word;
   }
+
+  /** All exponent bits set: the float is NaN or infinite. */
+  private static final int FLOAT_EXPONENT = 0x7f800000;
 
   public long received() {
     return filled;
@@ -77,7 +81,7 @@ public final class ParameterAssembler {
   }
 
   public boolean complete() {
-    return filled == values.length && carry.position() == 0;
+    return filled == words.length && carry.position() == 0;
   }
 
   /** Hex SHA-256 of all bytes appended; call once, after the last chunk. */
@@ -85,8 +89,17 @@ public final class ParameterAssembler {
     return hash.hex();
   }
 
-  /** The assembled vector (not copied: the assembler is single-use). */
+  /** The words read as float32 values (a new array each call). */
   public float[] values() {
+    float[] values = new float[words.length];
+    for (int i = 0; i < words.length; i++) {
+      values[i] = Float.intBitsToFloat(words[i]);
+    }
     return values;
+  }
+
+  /** The raw words (not copied: the assembler is single-use). */
+  public int[] words() {
+    return words;
   }
 }

@@ -23,6 +23,32 @@ public final class ParameterCodec {
     return buffer.array();
   }
 
+  /** Encodes {@code words[from, from + count)} as little-endian 32-bit words. */
+  public static byte[] encodeWords(int[] words, int from, int count) {
+    ByteBuffer buffer = ByteBuffer.allocate(count * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    buffer.asIntBuffer().put(words, from, count);
+    return buffer.array();
+  }
+
+  /** The content hash of a word vector, chunked exactly like {@link #hash(float[])}. */
+  public static String hashWords(int[] words) {
+    ContentHash hash = new ContentHash();
+    int perChunk = MAX_CHUNK_BYTES / Integer.BYTES;
+    for (int from = 0; from < words.length; from += perChunk) {
+      hash.update(encodeWords(words, from, Math.min(perChunk, words.length - from)));
+    }
+    return hash.hex();
+  }
+
+  /** The raw bits of float values as words, as they travel on the wire. */
+  public static int[] toWords(float[] values) {
+    int[] words = new int[values.length];
+    for (int i = 0; i < values.length; i++) {
+      words[i] = Float.floatToRawIntBits(values[i]);
+    }
+    return words;
+  }
+
   public static byte[] encode(float[] values) {
     return encode(values, 0, values.length);
   }

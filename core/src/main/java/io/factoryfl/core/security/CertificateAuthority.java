@@ -51,6 +51,11 @@ import org.bouncycastle.pkcs.PKCSException;
  * serve as TLS server and client certificates. On disk the CA is {@value #CERT_FILE} and
  * {@value #KEY_FILE} (0600) in one directory.
  *
+ * <p>Certificates may also bind an Ed25519 identity signing key, in the non-critical extension
+ * {@value SigningIdentity#EXTENSION_OID} described in {@link SigningIdentity}: {@link #issue}
+ * always makes and binds one, {@link #sign(PKCS10CertificationRequest, PublicKey, Role,
+ * Duration)} binds one made at the site.
+ *
  * <p>Validity starts {@link #BACKDATE} before the injected clock's "now" so that a node whose
  * clock runs a little behind the CA's still accepts a fresh certificate. Instances hold no
  * mutable state of their own and may be shared between threads.
@@ -163,8 +168,10 @@ public final class CertificateAuthority {
   }
 
   /**
-   * Issues a certificate with a fresh key pair. Intended for operators who provision sites and
-   * servers directly; prefer {@link #sign} when the key can be made at the site.
+   * Issues a certificate with a fresh TLS key pair and a fresh Ed25519 identity signing key
+   * pair, binding the signing key's public half into the certificate. Intended for operators
+   * who provision sites and servers directly; prefer {@link #sign} when the keys can be made at
+   * the site.
    *
    * @param name the CN; {@code [A-Za-z0-9._-]{1,64}}
    * @param validity positive, and must end before the CA certificate does
@@ -183,21 +190,49 @@ public final class CertificateAuthority {
       }
     }
     KeyPair pair = Keys.newKeyPair(random);
-    X509Certificate cert = issueFor(name, role, pair.getPublic(), validity, dns);
-    return new IssuedIdentity(cert, pair.getPrivate(), certificate);
+    KeyPair signing = Keys.newSigningKeyPair(random);
+    X509Certificate cert =
+        issueFor(name, role, pair.getPublic(), signing.getPublic(), validity, dns);
+    return new IssuedIdentity(cert, pair.getPrivate(), certificate, signing.getPrivate());
   }
 
   /**
    * Issues a certificate for a key made elsewhere, so the private key never leaves the site.
    * Only the CSR's CN and public key are used; the role, validity and all extensions are the
    * CA's decision (requested extensions are ignored, so a site cannot ask to become a CA or a
-   * server). The certificate has no SubjectAlternativeName.
+   * server). The certificate has no SubjectAlternativeName and binds no identity signing key.
    *
    * @throws IllegalArgumentException if the CSR's signature is invalid, its key is not EC of at
    *     least 256 bits, or its subject lacks a single valid CN
    */
   public X509Certificate sign(PKCS10CertificationRequest csr, Role role, Duration validity) {
     Objects.requireNonNull(csr, "csr");
+    return signRequest(csr, null, role, validity);
+  }
+
+  /**
+   * Like {@link #sign(PKCS10CertificationRequest, Role, Duration)}, and also binds the Ed25519
+   * identity signing key the site generated, so that private key never leaves the site either.
+   * The CSR does not prove possession of the signing key: the enrolment channel must deliver
+   * the CSR and the key together from the same authenticated site.
+   *
+   * @param signingKey the site's Ed25519 public key
+   * @throws IllegalArgumentException as for the other overload, or if {@code signingKey} is not
+   *     an Ed25519 public key
+   */
+  public X509Certificate sign(PKCS10CertificationRequest csr, PublicKey signingKey, Role role,
+      Duration validity) {
+    Objects.requireNonNull(csr, "csr");
+    Objects.requireNonNull(signingKey, "signingKey");
+    if (!Keys.isEd25519(signingKey)) {
+      throw new IllegalArgumentException("identity signing key for certificate request '"
+          + csr.getSubject() + "' is a " + Keys.describe(signingKey) + " key; expected Ed25519");
+    }
+    return signRequest(csr, signingKey, role, validity);
+  }
+
+  private X509Certificate signRequest(PKCS10CertificationRequest csr, PublicKey signingKey,
+      Role role, Duration validity) {
     Objects.requireNonNull(role, "role");
     try {
       PublicKey publicKey = new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo());
@@ -217,7 +252,7 @@ public final class CertificateAuthority {
       }
       String name = PeerIdentity.checkName("CN of the certificate request",
           IETFUtils.valueToString(cn[0].getFirst().getValue()));
-      return issueFor(name, role, publicKey, validity, List.of());
+      return issueFor(name, role, publicKey, signingKey, validity, List.of());
     } catch (IOException | OperatorCreationException
         | PKCSException e) {
       throw new IllegalArgumentException(
@@ -225,8 +260,8 @@ public final class CertificateAuthority {
     }
   }
 
-  private X509Certificate issueFor(
-      String name, Role role, PublicKey publicKey, Duration validity, List<String> dns) {
+  private X509Certificate issueFor(String name, Role role, PublicKey publicKey,
+      PublicKey signingKey, Duration validity, List<String> dns) {
     checkValidity(validity, "'" + name + "'");
     Instant now = clock.instant();
     Instant notAfter = now.plus(validity);
@@ -254,6 +289,10 @@ public final class CertificateAuthority {
               utils.createAuthorityKeyIdentifier(certificate));
       if (!dns.isEmpty()) {
         builder.addExtension(Extension.subjectAlternativeName, false, altNames(dns));
+      }
+      if (signingKey != null) {
+        builder.addExtension(SigningIdentity.EXTENSION, false,
+            SigningIdentity.extensionValue(signingKey));
       }
       return signWith(builder, key);
     } catch (IOException | GeneralSecurityException e) {

@@ -8,15 +8,31 @@ import java.util.Objects;
 
 /**
  * A certificate issued by the federation CA together with its private key and the CA
- * certificate: everything a node needs for mutual TLS (see {@link TlsMaterial#of}).
+ * certificate: everything a node needs for mutual TLS (see {@link TlsMaterial#of}); and, when
+ * the certificate binds one, the Ed25519 identity signing key (see {@link SigningIdentity}).
  *
- * <p>{@link #toString()} never shows the private key.
+ * <p>{@link #toString()} never shows the private keys.
+ *
+ * @param certificate the node's TLS certificate
+ * @param privateKey the ECDSA P-256 TLS key of {@code certificate}
+ * @param caCertificate the federation CA certificate that issued it
+ * @param signingKey the Ed25519 identity signing key whose public half the certificate binds,
+ *     or null for a certificate without one
  */
 public record IssuedIdentity(
-    X509Certificate certificate, PrivateKey privateKey, X509Certificate caCertificate) {
+    X509Certificate certificate, PrivateKey privateKey, X509Certificate caCertificate,
+    PrivateKey signingKey) {
 
   /** The name of the CA certificate file written by {@link #writeTo}. */
   public static final String CA_FILE = "ca.pem";
+  /** What {@link #writeTo} appends to the base name for the identity signing key file. */
+  public static final String SIGNING_KEY_SUFFIX = "-signing-key.pem";
+
+  /** An identity without an identity signing key. */
+  public IssuedIdentity(
+      X509Certificate certificate, PrivateKey privateKey, X509Certificate caCertificate) {
+    this(certificate, privateKey, caCertificate, null);
+  }
 
   public IssuedIdentity {
     Objects.requireNonNull(certificate, "certificate");
@@ -31,8 +47,10 @@ public record IssuedIdentity(
 
   /**
    * Writes {@code <baseName>.pem} (the certificate), {@code <baseName>-key.pem} (the private
-   * key, created with permissions 0600) and {@value #CA_FILE} into {@code dir}, creating the
-   * directory if needed and replacing existing files.
+   * key, created with permissions 0600), {@code <baseName>-signing-key.pem} (the identity
+   * signing key as PKCS#8, created with permissions 0600; only if there is one) and
+   * {@value #CA_FILE} into {@code dir}, creating the directory if needed and replacing existing
+   * files.
    *
    * @throws IllegalArgumentException if {@code baseName} is not a valid name or is "ca"
    */
@@ -44,6 +62,9 @@ public record IssuedIdentity(
     }
     Pem.writeCertificate(dir.resolve(baseName + ".pem"), certificate);
     Pem.writePrivateKey(dir.resolve(baseName + "-key.pem"), privateKey);
+    if (signingKey != null) {
+      Pem.writePrivateKey(dir.resolve(baseName + SIGNING_KEY_SUFFIX), signingKey);
+    }
     Pem.writeCertificate(dir.resolve(CA_FILE), caCertificate);
   }
 

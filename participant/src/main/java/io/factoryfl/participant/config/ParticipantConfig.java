@@ -3,6 +3,7 @@ package io.factoryfl.participant.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factoryfl.core.security.IssuedIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +19,8 @@ import java.util.Set;
  * <pre>{@code
  * {
  *   "coordinator": "coordinator.example.com:7443",
- *   "tls": {"certificate": "site.pem", "private_key": "site-key.pem", "ca": "ca.pem"},
+ *   "tls": {"certificate": "site.pem", "private_key": "site-key.pem", "ca": "ca.pem",
+ *           "signing_key": "site-signing-key.pem"},
  *   "datasets": {
  *     "ai4i": {"path": "data/ai4i-train.csv", "eval_path": "data/ai4i-eval.csv",
  *              "columns": {"Torque [Nm]": "torque_nm"}}
@@ -29,13 +31,20 @@ import java.util.Set;
  *
  * Relative paths are resolved against the directory of the config file. The site's identity is
  * the subject of its certificate, not anything written here.
+ *
+ * <p>{@code tls.signing_key} (optional) is the Ed25519 identity signing key bound into the
+ * certificate, used for secure aggregation. When absent it defaults to the certificate path with
+ * its {@code .pem} ending replaced by {@code -signing-key.pem} (what {@code ca issue} writes) if
+ * that file is readable, else {@link #signingKey()} is null.
+ *
+ * @param signingKey the identity signing key file, or null if the site has none
  */
 public record ParticipantConfig(
     String coordinator, Path certificate, Path privateKey, Path ca,
-    Map<String, DatasetEntry> datasets, Duration pollWait) {
+    Map<String, DatasetEntry> datasets, Duration pollWait, Path signingKey) {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds");
-  private static final Set<String> TLS = Set.of("certificate", "private_key", "ca");
+  private static final Set<String> TLS = Set.of("certificate", "private_key", "ca", "signing_key");
   private static final Set<String> DATASET = Set.of("path", "eval_path", "columns");
 
   public ParticipantConfig {
@@ -89,11 +98,26 @@ public record ParticipantConfig(
       throw new InvalidConfigException(where + ": poll_wait_seconds was "
           + root.get("poll_wait_seconds") + "; must be an integer between 1 and 30");
     }
-    return new ParticipantConfig(coordinator,
-        existing(base, text(tls, "certificate", where + ": tls"), "tls.certificate", where),
+    Path certificate =
+        existing(base, text(tls, "certificate", where + ": tls"), "tls.certificate", where);
+    Path signingKey = tls.has("signing_key")
+        ? existing(base, text(tls, "signing_key", where + ": tls"), "tls.signing_key", where)
+        : defaultSigningKey(certificate);
+    return new ParticipantConfig(coordinator, certificate,
         existing(base, text(tls, "private_key", where + ": tls"), "tls.private_key", where),
         existing(base, text(tls, "ca", where + ": tls"), "tls.ca", where),
-        datasets, Duration.ofSeconds(wait));
+        datasets, Duration.ofSeconds(wait), signingKey);
+  }
+
+  /** {@code site.pem} -> {@code site-signing-key.pem} beside it, if that file is readable. */
+  private static Path defaultSigningKey(Path certificate) {
+    String file = certificate.getFileName().toString();
+    if (!file.endsWith(".pem")) {
+      return null;
+    }
+    Path candidate = certificate.resolveSibling(
+        file.substring(0, file.length() - ".pem".length()) + IssuedIdentity.SIGNING_KEY_SUFFIX);
+    return Files.isReadable(candidate) ? candidate : null;
   }
 
   private static void checkFields(JsonNode node, Set<String> known, String where, String prefix) {

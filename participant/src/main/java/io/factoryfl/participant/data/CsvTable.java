@@ -257,7 +257,8 @@ public final class CsvTable {
         }
       }
       throw new IllegalArgumentException(
-          source + " line " + startLine + ": quoted field is not closed before the end of the file");
+          source + " line " + startLine
+              + ": quoted field is not closed before the end of the file");
     }
   }
 }

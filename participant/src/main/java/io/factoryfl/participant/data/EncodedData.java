@@ -53,7 +53,7 @@ public record EncodedData(float[][] features, int[] labels) {
     return features.length == 0 ? 0 : features[0].length;
   }
 
-  /** Copies of the feature rows. */
+  /** Deep copy of all feature rows (O(size) each call; use {@link #row(int)} in loops). */
   @Override
   public float[][] features() {
     float[][] copy = new float[features.length][];
@@ -66,6 +66,11 @@ public record EncodedData(float[][] features, int[] labels) {
   @Override
   public int[] labels() {
     return labels.clone();
+  }
+
+  /** A copy of the feature vector of example {@code i}; cheaper than {@code features()[i]}. */
+  public float[] row(int i) {
+    return features[i].clone();
   }
 
   /** The class index of example {@code i}. */

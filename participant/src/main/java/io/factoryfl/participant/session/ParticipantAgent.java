@@ -1,6 +1,9 @@
 package io.factoryfl.participant.session;
 
+import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.participant.data.DatasetCatalogue;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import io.factoryfl.proto.v1.FleetGrpc;
 import io.factoryfl.proto.v1.HeartbeatRequest;
 import io.factoryfl.proto.v1.PollTaskRequest;
@@ -44,17 +47,21 @@ public final class ParticipantAgent implements Runnable {
 
   /**
    * @param name used only in log lines and thread names
+   * @param signing the site's identity signing key for secure aggregation, or null (the site then
+   *     refuses secure rounds with a reason)
+   * @param ca the federation CA, which peers' certificates must chain to
    * @param random jitter for reconnect backoff
    */
   public ParticipantAgent(String name, Channel channel, DatasetCatalogue catalogue, Duration pollWait,
-      RandomGenerator random) {
+      SigningIdentity signing, X509Certificate ca, RandomGenerator random) {
     this.name = name;
     this.blocking = FleetGrpc.newBlockingStub(channel);
     this.async = FleetGrpc.newStub(channel);
     this.catalogue = catalogue;
     this.pollWait = pollWait;
     this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), random);
-    this.runner = new TaskRunner(catalogue);
+    this.runner = new TaskRunner(catalogue,
+        signing == null ? null : new SecureSessions(signing, ca, Clock.systemUTC()));
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + name);
       t.setDaemon(true);

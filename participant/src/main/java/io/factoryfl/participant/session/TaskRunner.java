@@ -4,6 +4,7 @@ import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.TabularEncoder;
@@ -37,10 +38,13 @@ final class TaskRunner {
   static final long REPORT_TIMEOUT_SECONDS = 30;
 
   private final DatasetCatalogue catalogue;
+  private final SecureSessions secure;
   private final ModelCache models = new ModelCache();
 
-  TaskRunner(DatasetCatalogue catalogue) {
+  /** @param secure this site's secure-aggregation sessions, or null if it has no signing key */
+  TaskRunner(DatasetCatalogue catalogue, SecureSessions secure) {
     this.catalogue = catalogue;
+    this.secure = secure;
   }
 
   /** Runs the task; local failures are reported to the coordinator as a refusal with the reason. */
@@ -53,13 +57,22 @@ final class TaskRunner {
         case FEATURE_STATS -> result.setFeatureStats(featureStats(task));
         case EVALUATE -> result.setEvaluation(evaluate(task, sessionId, blocking));
         case TRAIN -> {
-          train(task, sessionId, blocking, async);
+          train(task, task.getTrain(), sessionId, blocking, async, null);
           return;
         }
+        case SECAGG_MASKED_INPUT -> {
+          train(task, task.getSecaggMaskedInput().getTrain(), sessionId, blocking, async,
+              task.getSecaggMaskedInput().getSessionTag());
+          return;
+        }
+        case SECAGG_ADVERTISE -> result.setSecaggKeys(secure().advertise(task));
+        case SECAGG_SHARE_KEYS -> result.setSecaggShares(secure().shareKeys(task));
+        case SECAGG_CONSISTENCY -> result.setSecaggSignature(secure().signSurvivors(task));
+        case SECAGG_UNMASK -> result.setSecaggReveal(secure().unmask(task));
         default -> result.setRefusal(TaskRefusal.newBuilder()
             .setReason("this participant does not know task kind " + task.getKindCase()));
       }
-    } catch (IllegalArgumentException | IllegalStateException e) {
+    } catch (IllegalArgumentException | IllegalStateException | SecAggException e) {
       LOG.warning("task " + task.getTaskId() + " failed at this site: " + e.getMessage());
       result.clearOutcome().setRefusal(TaskRefusal.newBuilder().setReason(e.getMessage()));
     }
@@ -81,18 +94,46 @@ final class TaskRunner {
     return proto.build();
   }
 
-  private void train(Task task, String sessionId, FleetGrpc.FleetBlockingStub blocking,
-      FleetGrpc.FleetStub async) throws InterruptedException {
-    TrainTask train = task.getTrain();
-    TrainingOutcome outcome;
+  private SecureSessions secure() {
+    if (secure == null) {
+      throw new IllegalStateException("this site has no identity signing key configured"
+          + " (tls.signing_key), so it cannot take part in secure aggregation");
+    }
+    return secure;
+  }
+
+  /**
+   * Trains and uploads: the parameters as they are, or under secure aggregation the clipped,
+   * fixed-point, example-weighted delta from the base model, masked.
+   */
+  private void train(Task task, TrainTask train, String sessionId, FleetGrpc.FleetBlockingStub blocking,
+      FleetGrpc.FleetStub async, String secureTag) throws InterruptedException {
+    UpdateHeader.Builder header = UpdateHeader.newBuilder().setSessionId(sessionId)
+        .setTaskId(task.getTaskId()).setJobId(task.getJobId()).setRound(task.getRound())
+        .setBaseModelHash(train.getModelHash());
+    int[] words;
     try {
       ModelCache.CachedModel model =
           models.get(blocking, sessionId, train.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
       EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization());
-      outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
+      TrainingOutcome outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
           new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
               train.getSeed()));
-    } catch (IllegalArgumentException | IllegalStateException e) {
+      header.putMetrics("train_loss", outcome.trainLoss());
+      if (secureTag == null) {
+        words = ParameterCodec.toWords(outcome.parameters());
+        header.setNumExamples(outcome.numExamples());
+      } else {
+        float[] delta = outcome.parameters().clone();
+        for (int i = 0; i < delta.length; i++) {
+          delta[i] -= model.parameters()[i];
+        }
+        int[] encoded = secure().encode(secureTag, delta, outcome.numExamples(),
+            new java.util.SplittableRandom(train.getSeed()));
+        words = secure().mask(secureTag, task.getSecaggMaskedInput().getSharesList(), encoded);
+        header.setMasked(true).setNumExamples(0);
+      }
+    } catch (IllegalArgumentException | IllegalStateException | SecAggException e) {
       LOG.warning("training task " + task.getTaskId() + " failed at this site: " + e.getMessage());
       blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(
           TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
@@ -100,12 +141,9 @@ final class TaskRunner {
               .setRefusal(TaskRefusal.newBuilder().setReason(e.getMessage())).build());
       return;
     }
-    UpdateHeader header = UpdateHeader.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
-        .setJobId(task.getJobId()).setRound(task.getRound()).setBaseModelHash(train.getModelHash())
-        .setNumParameters(outcome.parameters().length).setSha256(ParameterCodec.hash(outcome.parameters()))
-        .setNumExamples(outcome.numExamples()).putMetrics("train_loss", outcome.trainLoss()).build();
+    header.setNumParameters(words.length).setSha256(ParameterCodec.hashWords(words));
     try {
-      UpdateUploader.upload(async, header, outcome.parameters(), TRANSFER_TIMEOUT_SECONDS)
+      UpdateUploader.upload(async, header.build(), words, TRANSFER_TIMEOUT_SECONDS)
           .get(TRANSFER_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof StatusRuntimeException status) {

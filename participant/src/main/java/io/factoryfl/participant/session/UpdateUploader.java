@@ -12,27 +12,28 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Uploads one update as a header and chunks of at most 1 MiB, writing only while the transport is
+ * Uploads one update (float parameters as raw bits, or masked uint32 words) as a header and
+ * chunks of at most 1 MiB, writing only while the transport is
  * ready, so a large model never sits encoded in memory all at once.
  */
 final class UpdateUploader implements ClientResponseObserver<UpdateChunk, SubmitUpdateResponse> {
-  private static final int FLOATS_PER_CHUNK = ParameterCodec.MAX_CHUNK_BYTES / Float.BYTES;
+  private static final int WORDS_PER_CHUNK = ParameterCodec.MAX_CHUNK_BYTES / Integer.BYTES;
 
   private final UpdateHeader header;
-  private final float[] parameters;
+  private final int[] words;
   private final CompletableFuture<SubmitUpdateResponse> result = new CompletableFuture<>();
   private ClientCallStreamObserver<UpdateChunk> call;
   private int next = -1;
 
-  private UpdateUploader(UpdateHeader header, float[] parameters) {
+  private UpdateUploader(UpdateHeader header, int[] words) {
     this.header = header;
-    this.parameters = parameters;
+    this.words = words;
   }
 
   /** Starts the upload; the future completes with the coordinator's answer or its error. */
   static CompletableFuture<SubmitUpdateResponse> upload(FleetGrpc.FleetStub stub, UpdateHeader header,
-      float[] parameters, long timeoutSeconds) {
-    UpdateUploader uploader = new UpdateUploader(header, parameters);
+      int[] words, long timeoutSeconds) {
+    UpdateUploader uploader = new UpdateUploader(header, words);
     stub.withDeadlineAfter(timeoutSeconds, TimeUnit.SECONDS).submitUpdate(uploader);
     return uploader.result;
   }
@@ -44,14 +45,14 @@ final class UpdateUploader implements ClientResponseObserver<UpdateChunk, Submit
   }
 
   private synchronized void drain() {
-    while (next <= parameters.length && call.isReady() && !result.isDone()) {
+    while (next <= words.length && call.isReady() && !result.isDone()) {
       if (next < 0) {
         call.onNext(UpdateChunk.newBuilder().setHeader(header).build());
         next = 0;
-      } else if (next < parameters.length) {
-        int count = Math.min(FLOATS_PER_CHUNK, parameters.length - next);
+      } else if (next < words.length) {
+        int count = Math.min(WORDS_PER_CHUNK, words.length - next);
         call.onNext(UpdateChunk.newBuilder()
-            .setData(ByteString.copyFrom(ParameterCodec.encode(parameters, next, count))).build());
+            .setData(ByteString.copyFrom(ParameterCodec.encodeWords(words, next, count))).build());
         next += count;
       } else {
         next++;

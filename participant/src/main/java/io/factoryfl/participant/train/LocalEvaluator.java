@@ -63,6 +63,7 @@ public final class LocalEvaluator {
   }
 
   private interface PredictionConsumer {
+    /** {@code probabilities} is reused for the next example; do not keep it. */
     void accept(int index, float[] probabilities);
   }
 
@@ -93,9 +94,13 @@ public final class LocalEvaluator {
       int end = Math.min(n, start + CHUNK_ROWS);
       INDArray output = network.output(
           features.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()), false);
-      float[][] probabilities = output.toFloatMatrix();
-      for (int row = 0; row < probabilities.length; row++) {
-        consumer.accept(start + row, probabilities[row]);
+      // One bulk copy: INDArray.toFloatMatrix() makes a native call per row and dominated the cost.
+      float[] flat = output.dup('c').data().asFloat();
+      int classes = model.numOutputs();
+      float[] probabilities = new float[classes];
+      for (int row = 0; row < end - start; row++) {
+        System.arraycopy(flat, row * classes, probabilities, 0, classes);
+        consumer.accept(start + row, probabilities);
       }
     }
   }

@@ -53,7 +53,8 @@ class Ai4iLearningTest {
     }
     double rocAuc = BinaryMetrics.rocAuc(scores, failed);
     double prAuc = BinaryMetrics.prAuc(scores, failed);
-    EvaluationOutcome evaluation = LocalEvaluator.evaluate(model, outcome.parameters(), testData, 1000);
+    EvaluationOutcome evaluation =
+        LocalEvaluator.evaluate(model, outcome.parameters(), testData, 1000);
     System.out.printf("ai4i2020 held-out: ROC-AUC %.4f, PR-AUC %.4f, histogram ROC-AUC %.4f,"
             + " accuracy %.4f, test loss %.4f, last-epoch train loss %.4f%n",
         rocAuc, prAuc, evaluation.histogram().rocAuc(), evaluation.accuracy(),

@@ -38,8 +38,10 @@ class LocalTrainerTest {
   @Test
   void train_shufflesDifferentlyForDifferentSeeds() {
     float[] start = MODEL.initialParameters();
-    TrainingOutcome seedA = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 1));
-    TrainingOutcome seedB = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 2));
+    TrainingOutcome seedA =
+        LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 1));
+    TrainingOutcome seedB =
+        LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 2));
     assertFalse(Arrays.equals(seedA.parameters(), seedB.parameters()));
   }
 
@@ -84,15 +86,19 @@ class LocalTrainerTest {
         .parameters();
     float[] large = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(1, 32, 1e-2, 3))
         .parameters();
-    assertTrue(maxAbsDifference(start, tiny) < 1e-6, "lr 1e-9 moved " + maxAbsDifference(start, tiny));
-    assertTrue(maxAbsDifference(start, large) > 1e-2, "lr 1e-2 moved " + maxAbsDifference(start, large));
+    assertTrue(maxAbsDifference(start, tiny) < 1e-6,
+        "lr 1e-9 moved parameters by " + maxAbsDifference(start, tiny));
+    assertTrue(maxAbsDifference(start, large) > 1e-2,
+        "lr 1e-2 moved parameters by only " + maxAbsDifference(start, large));
   }
 
   @Test
   void train_lowersTheLossOnLearnableData() {
     float[] start = MODEL.initialParameters();
-    TrainingOutcome short1 = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(1, 32, 1e-2, 4));
-    TrainingOutcome longer = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(10, 32, 1e-2, 4));
+    TrainingOutcome short1 =
+        LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(1, 32, 1e-2, 4));
+    TrainingOutcome longer =
+        LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(10, 32, 1e-2, 4));
     assertTrue(longer.trainLoss() < 0.5 * short1.trainLoss(),
         "loss after 10 epochs " + longer.trainLoss() + " vs after 1 " + short1.trainLoss());
   }

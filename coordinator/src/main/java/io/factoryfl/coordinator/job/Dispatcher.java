@@ -1,0 +1,77 @@
+package io.factoryfl.coordinator.job;
+
+import io.factoryfl.coordinator.strategy.Failure;
+import io.factoryfl.coordinator.task.PendingTask;
+import io.factoryfl.coordinator.task.RoundGate;
+import io.factoryfl.coordinator.task.TaskOutcome;
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.ParticipantDropped;
+import io.factoryfl.proto.v1.RoundEvent;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TaskRefused;
+import io.factoryfl.proto.v1.UpdateRejected;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Sends one kind of task to a set of participants, waits for the outcomes, and reports every
+ * failure as a job event: the one way a job talks to its participants.
+ */
+final class Dispatcher {
+  private final String jobId;
+  private final Federation federation;
+  private final JobEvents events;
+  private final DatasetBinding binding;
+
+  Dispatcher(String jobId, Federation federation, JobEvents events, DatasetBinding binding) {
+    this.jobId = jobId;
+    this.federation = federation;
+    this.events = events;
+    this.binding = binding;
+  }
+
+  Instant deadlineAfter(java.time.Duration duration) {
+    return federation.clock().instant().plus(duration);
+  }
+
+  /**
+   * Sends a task to each participant and collects the outcomes until all are in or the deadline.
+   *
+   * @param gate the round's update gate for tasks that upload an update, else null
+   */
+  List<TaskOutcome> run(List<String> participantIds, int round, int attempt, String kind,
+      Instant deadline, RoundGate gate, Function<String, Task.Builder> body) throws InterruptedException {
+    List<PendingTask> tasks = new ArrayList<>();
+    for (String id : participantIds) {
+      Task task = body.apply(id).setTaskId(jobId + "/r" + round + "/a" + attempt + "/" + kind + "/" + id)
+          .setJobId(jobId).setRound(round).setDeadlineEpochMillis(deadline.toEpochMilli())
+          .setDataset(binding).build();
+      tasks.add(federation.board().open(id, task, gate));
+      federation.registry().send(id, task);
+    }
+    return RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
+  }
+
+  /** Publishes a failed outcome as a round event and returns it as the strategy's input. */
+  Failure report(int round, TaskOutcome outcome) {
+    TaskOutcome.Failed failed = (TaskOutcome.Failed) outcome;
+    RoundEvent.Builder event = RoundEvent.newBuilder();
+    switch (failed.kind()) {
+      case REFUSED -> event.setRefused(TaskRefused.newBuilder()
+          .setParticipant(failed.participantId()).setReason(failed.reason()));
+      case REJECTED -> event.setRejected(UpdateRejected.newBuilder()
+          .setParticipant(failed.participantId()).setReason(failed.reason()));
+      case DROPPED, TIMED_OUT -> event.setDropped(ParticipantDropped.newBuilder()
+          .setParticipant(failed.participantId()).setReason(failed.reason()));
+    }
+    events.publish(round, event);
+    return new Failure(failed.participantId(), failed.kind().name(), failed.reason());
+  }
+
+  /** A failure outcome of a reply that arrived but does not fit the stage. */
+  Failure reject(int round, String participantId, String reason) {
+    return report(round, new TaskOutcome.Failed(participantId, TaskOutcome.FailureKind.REJECTED, reason));
+  }
+}

@@ -1,0 +1,271 @@
+package io.factoryfl.coordinator.job;
+
+import com.google.protobuf.ByteString;
+import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.coordinator.strategy.FitInstruction;
+import io.factoryfl.coordinator.task.RoundGate;
+import io.factoryfl.coordinator.task.TaskOutcome;
+import io.factoryfl.core.job.JobSpec;
+import io.factoryfl.core.job.SecureAggregationSpec;
+import io.factoryfl.core.secagg.EncryptedShare;
+import io.factoryfl.core.secagg.FixedPoint;
+import io.factoryfl.core.secagg.NeighbourGraph;
+import io.factoryfl.core.secagg.RevealedShare;
+import io.factoryfl.core.secagg.SecAggCoordinator;
+import io.factoryfl.core.secagg.SecAggException;
+import io.factoryfl.core.secagg.SecAggParameters;
+import io.factoryfl.core.secagg.SessionInfo;
+import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
+import io.factoryfl.proto.v1.SecAggConsistencyCheck;
+import io.factoryfl.proto.v1.SecAggMaskedInput;
+import io.factoryfl.proto.v1.SecAggPublicKeys;
+import io.factoryfl.proto.v1.SecAggRevealedShare;
+import io.factoryfl.proto.v1.SecAggShare;
+import io.factoryfl.proto.v1.SecAggShareKeys;
+import io.factoryfl.proto.v1.SecAggSignature;
+import io.factoryfl.proto.v1.SecAggUnmask;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TrainTask;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * One training round under secure aggregation (SecAgg+): five stages, each a task every
+ * remaining cohort member pulls, with the coordinator only relaying. The coordinator ends up with
+ * the sum of the masked inputs, unmasked, and never with one site's update.
+ *
+ * <pre>
+ * advertise keys -> share keys -> masked input (train, encode, mask, upload)
+ *   -> consistency check (survivors sign the survivor list) -> unmask (reveal shares)
+ * </pre>
+ *
+ * A member that fails or goes silent at any stage is dropped; the round goes on while at least
+ * max(threshold, participants.min) members remain, and otherwise fails with the stage and counts,
+ * leaving the previous global model in place.
+ */
+final class SecureRound {
+  /** How the round ended: the new parameters with their metadata, or why it failed. */
+  record Result(float[] parameters, List<String> participants, long totalExamples, double trainLoss,
+      String failure) {
+    static Result failed(String reason) {
+      return new Result(null, List.of(), 0, Double.NaN, reason);
+    }
+  }
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+  private final String jobId;
+  private final JobSpec spec;
+  private final Dispatcher dispatcher;
+  private final ModelVersion base;
+  private final int round;
+  private final int attempt;
+  private final String tag;
+
+  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, ModelVersion base, int round, int attempt) {
+    this.jobId = jobId;
+    this.spec = spec;
+    this.dispatcher = dispatcher;
+    this.base = base;
+    this.round = round;
+    this.attempt = attempt;
+    this.tag = jobId + "/r" + round + "/a" + attempt;
+  }
+
+  Result run(List<FitInstruction> cohort, BiFunction<FitInstruction, ModelVersion, TrainTask> trainTask)
+      throws InterruptedException {
+    List<String> ids = cohort.stream().map(FitInstruction::participantId).toList();
+    SecureAggregationSpec settings = spec.secureAggregation();
+    SecAggParameters parameters;
+    try {
+      parameters = SecAggParameters.of(ids.size(), settings.neighbours(), settings.threshold(),
+          settings.clip(), settings.bits());
+    } catch (IllegalArgumentException e) {
+      return Result.failed("secure aggregation cannot run with a cohort of " + ids.size() + ": "
+          + e.getMessage());
+    }
+    // The graph does not change the sum, only who can help unmask whom: draw it fresh, so no one
+    // can know a round's neighbourhoods before the round starts.
+    long graphSeed = RANDOM.nextLong();
+    NeighbourGraph graph = NeighbourGraph.harary(ids.size(), parameters.neighbours(), graphSeed);
+    SecAggCoordinator secagg = new SecAggCoordinator(
+        new SessionInfo(jobId, round, base.hash(), ids), parameters, graph, base.dimension() + 1);
+    int needed = Math.max(parameters.threshold(), spec.minParticipants());
+
+    // Stage 1: advertise keys.
+    SecAggAdvertiseKeys setup = SecAggAdvertiseKeys.newBuilder().setSessionTag(tag).addAllCohort(ids)
+        .setNeighbours(parameters.neighbours()).setGraphSeed(graphSeed)
+        .setThreshold(parameters.threshold()).setClip(parameters.clip()).setBits(parameters.bits())
+        .setModelHash(base.hash()).setMaxExamples(settings.maxExamples()).build();
+    Map<String, SecAggPublicKeys> advertised = new LinkedHashMap<>();
+    for (TaskOutcome outcome : stage(ids, "secagg-keys", id -> Task.newBuilder().setSecaggAdvertise(setup))) {
+      SecAggPublicKeys keys = reply(outcome) == null ? null : reply(outcome).getSecaggKeys();
+      if (keys == null) {
+        continue;
+      }
+      try {
+        secagg.acceptKeys(new SignedKeys(outcome.participantId(), keys.getEncryptionPublicKey().toByteArray(),
+            keys.getMaskingPublicKey().toByteArray(), keys.getSignature().toByteArray()));
+        advertised.put(outcome.participantId(), keys.toBuilder().setParticipant(outcome.participantId()).build());
+      } catch (SecAggException | IllegalArgumentException e) {
+        dispatcher.reject(round, outcome.participantId(), "advertised keys refused: " + e.getMessage());
+      }
+    }
+    String shortfall = shortfall("advertise keys", advertised.size(), needed);
+    if (shortfall != null) {
+      return Result.failed(shortfall);
+    }
+
+    // Stage 2: share keys.
+    SecAggShareKeys allKeys = SecAggShareKeys.newBuilder().setSessionTag(tag)
+        .addAllKeys(advertised.values()).build();
+    List<String> sharers = new ArrayList<>();
+    for (TaskOutcome outcome : stage(new ArrayList<>(advertised.keySet()), "secagg-shares",
+        id -> Task.newBuilder().setSecaggShareKeys(allKeys))) {
+      if (reply(outcome) == null) {
+        continue;
+      }
+      List<EncryptedShare> shares = new ArrayList<>();
+      for (SecAggShare share : reply(outcome).getSecaggShares().getSharesList()) {
+        shares.add(new EncryptedShare(share.getFrom(), share.getTo(), share.getCiphertext().toByteArray()));
+      }
+      try {
+        secagg.acceptShares(outcome.participantId(), shares);
+        sharers.add(outcome.participantId());
+      } catch (SecAggException | IllegalArgumentException e) {
+        dispatcher.reject(round, outcome.participantId(), "key shares refused: " + e.getMessage());
+      }
+    }
+    shortfall = shortfall("share keys", sharers.size(), needed);
+    if (shortfall != null) {
+      return Result.failed(shortfall);
+    }
+
+    // Stage 3: masked input. Updates go straight into the masked sum; none is kept.
+    RoundGate gate = new RoundGate((id, update, header) -> secagg.acceptMaskedInput(id, update.words()));
+    Map<String, FitInstruction> instructions = new LinkedHashMap<>();
+    cohort.forEach(instruction -> instructions.put(instruction.participantId(), instruction));
+    double lossSum = 0;
+    int lossCount = 0;
+    List<String> masked = new ArrayList<>();
+    for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
+        dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> Task.newBuilder().setSecaggMaskedInput(
+            SecAggMaskedInput.newBuilder().setSessionTag(tag)
+                .addAllShares(sharesFor(secagg, id))
+                .setTrain(trainTask.apply(instructions.get(id), base))))) {
+      if (outcome instanceof TaskOutcome.Fitted fitted) {
+        masked.add(fitted.participantId());
+        Double loss = fitted.metrics().get("train_loss");
+        if (loss != null && Double.isFinite(loss)) {
+          lossSum += loss;
+          lossCount++;
+        }
+      } else {
+        dispatcher.report(round, outcome);
+      }
+    }
+    shortfall = shortfall("masked input", masked.size(), needed);
+    if (shortfall != null) {
+      return Result.failed(shortfall);
+    }
+
+    // Stage 4: consistency check.
+    List<String> survivors = secagg.maskedInputSenders();
+    SecAggConsistencyCheck check = SecAggConsistencyCheck.newBuilder().setSessionTag(tag)
+        .addAllSurvivors(survivors).build();
+    for (TaskOutcome outcome : stage(survivors, "secagg-check",
+        id -> Task.newBuilder().setSecaggConsistency(check))) {
+      if (reply(outcome) != null) {
+        secagg.acceptSurvivorSignature(outcome.participantId(),
+            reply(outcome).getSecaggSignature().getSignature().toByteArray());
+      }
+    }
+    Map<String, byte[]> signatures = secagg.survivorSignatures();
+    shortfall = shortfall("consistency check", signatures.size(), parameters.threshold());
+    if (shortfall != null) {
+      return Result.failed(shortfall);
+    }
+
+    // Stage 5: unmask.
+    List<String> dropped = new ArrayList<>(sharers);
+    dropped.removeAll(survivors);
+    SecAggUnmask.Builder unmask = SecAggUnmask.newBuilder().setSessionTag(tag)
+        .addAllSurvivors(survivors).addAllDropped(dropped);
+    signatures.forEach((id, signature) -> unmask.addSurvivorSignatures(
+        SecAggSignature.newBuilder().setParticipant(id).setSignature(ByteString.copyFrom(signature))));
+    for (TaskOutcome outcome : stage(new ArrayList<>(signatures.keySet()), "secagg-unmask",
+        id -> Task.newBuilder().setSecaggUnmask(unmask))) {
+      if (reply(outcome) == null) {
+        continue;
+      }
+      List<RevealedShare> shares = new ArrayList<>();
+      for (SecAggRevealedShare share : reply(outcome).getSecaggReveal().getSharesList()) {
+        shares.add(new RevealedShare(outcome.participantId(), share.getAbout(),
+            share.getKind() == SecAggRevealedShare.Kind.SELF_MASK_SEED
+                ? RevealedShare.Kind.SELF_MASK_SEED : RevealedShare.Kind.MASKING_KEY,
+            share.getX(), share.getValuesList().stream().mapToLong(Long::longValue).toArray()));
+      }
+      try {
+        secagg.acceptRevealedShares(outcome.participantId(), shares);
+      } catch (SecAggException | IllegalArgumentException e) {
+        dispatcher.reject(round, outcome.participantId(), "revealed shares refused: " + e.getMessage());
+      }
+    }
+    int[] sum;
+    try {
+      sum = secagg.unmaskedSum();
+    } catch (SecAggException e) {
+      return Result.failed("secure aggregation could not unmask the sum: " + e.getMessage());
+    }
+    FixedPoint.Decoded decoded;
+    try {
+      decoded = FixedPoint.decode(sum, parameters, ids.size(), settings.maxExamples());
+    } catch (IllegalArgumentException e) {
+      return Result.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
+    }
+    float[] next = base.parameters().clone();
+    float[] delta = decoded.mean();
+    for (int i = 0; i < next.length; i++) {
+      next[i] += delta[i];
+    }
+    return new Result(next, survivors, decoded.totalExamples(),
+        lossCount == 0 ? Double.NaN : lossSum / lossCount, null);
+  }
+
+  private List<TaskOutcome> stage(List<String> ids, String kind,
+      java.util.function.Function<String, Task.Builder> body) throws InterruptedException {
+    List<TaskOutcome> outcomes = dispatcher.run(ids, round, attempt, kind,
+        dispatcher.deadlineAfter(spec.roundDeadline()), null, body);
+    for (TaskOutcome outcome : outcomes) {
+      if (!(outcome instanceof TaskOutcome.SecAggReply)) {
+        dispatcher.report(round, outcome);
+      }
+    }
+    return outcomes;
+  }
+
+  private static io.factoryfl.proto.v1.TaskResult reply(TaskOutcome outcome) {
+    return outcome instanceof TaskOutcome.SecAggReply reply ? reply.result() : null;
+  }
+
+  private static List<SecAggShare> sharesFor(SecAggCoordinator secagg, String id) {
+    List<SecAggShare> shares = new ArrayList<>();
+    for (EncryptedShare share : secagg.sharesFor(id)) {
+      shares.add(SecAggShare.newBuilder().setFrom(share.from()).setTo(share.to())
+          .setCiphertext(ByteString.copyFrom(share.ciphertext())).build());
+    }
+    return shares;
+  }
+
+  private static String shortfall(String stage, int remaining, int needed) {
+    if (remaining >= needed) {
+      return null;
+    }
+    return "secure aggregation stopped after '" + stage + "': " + remaining
+        + " participants remain, at least " + needed + " needed (max of threshold and participants.min)";
+  }
+}

@@ -1,0 +1,154 @@
+package io.factoryfl.core.secagg;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Who shares secrets with whom in a SecAgg+ round: a k-regular Harary graph over the cohort
+ * indices, laid on a ring in a seeded random order. Position {@code p} on the ring is adjacent to
+ * positions {@code p +- 1 .. p +- floor(k/2)}, and for odd k (even n only) also to {@code p + n/2}.
+ * With {@code k = n - 1} it is the complete graph, i.e. classic SecAgg.
+ *
+ * <p>The graph is public. Its randomness matters only in that the coordinator should not pick a
+ * favourable graph after seeing who it wants to target; derive the seed from the session with
+ * {@link #forSession} so that every participant can recompute it and check what it was given.
+ */
+public final class NeighbourGraph {
+  private final int size;
+  private final int degree;
+  private final int[][] neighbours;
+  private final List<List<Integer>> views;
+
+  private NeighbourGraph(int size, int degree, int[][] neighbours) {
+    this.size = size;
+    this.degree = degree;
+    this.neighbours = neighbours;
+    List<List<Integer>> lists = new ArrayList<>(size);
+    for (int[] row : neighbours) {
+      List<Integer> list = new ArrayList<>(row.length);
+      for (int v : row) {
+        list.add(v);
+      }
+      lists.add(Collections.unmodifiableList(list));
+    }
+    this.views = Collections.unmodifiableList(lists);
+  }
+
+  /**
+   * The k-regular Harary graph on {@code n} nodes with the ring order shuffled by {@code seed}.
+   *
+   * @throws IllegalArgumentException if {@code n < 2}, {@code k} is not in [1, n-1], or both are odd
+   *     (no k-regular graph exists)
+   */
+  public static NeighbourGraph harary(int n, int k, long seed) {
+    if (n < 2) {
+      throw new IllegalArgumentException("a neighbour graph needs at least 2 nodes, got " + n);
+    }
+    if (k < 1 || k > n - 1) {
+      throw new IllegalArgumentException("degree " + k + " must be from 1 to " + (n - 1) + " for " + n + " nodes");
+    }
+    if (k % 2 == 1 && n % 2 == 1) {
+      throw new IllegalArgumentException(
+          "no " + k + "-regular graph exists on " + n + " nodes (both odd); choose an even degree");
+    }
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int swap = order[i];
+      order[i] = order[j];
+      order[j] = swap;
+    }
+    int[] position = new int[n];
+    for (int p = 0; p < n; p++) {
+      position[order[p]] = p;
+    }
+    int[][] rows = new int[n][];
+    for (int node = 0; node < n; node++) {
+      int p = position[node];
+      int[] row = new int[k];
+      int filled = 0;
+      for (int offset = 1; offset <= k / 2; offset++) {
+        row[filled++] = order[(p + offset) % n];
+        row[filled++] = order[(p - offset + n) % n];
+      }
+      if (k % 2 == 1) {
+        row[filled++] = order[(p + n / 2) % n];
+      }
+      Arrays.sort(row);
+      rows[node] = row;
+    }
+    return new NeighbourGraph(n, k, rows);
+  }
+
+  /** The graph for a session, seeded by {@link #seedFor(SessionInfo)}. */
+  public static NeighbourGraph forSession(SessionInfo session, int k) {
+    return harary(session.size(), k, seedFor(session));
+  }
+
+  /** A seed every participant can recompute: SHA-256 of job, round, model hash and cohort. */
+  public static long seedFor(SessionInfo session) {
+    MessageDigest digest = Transcript.sha256();
+    Transcript.update(digest, "FactoryFL SecAgg+ v1 neighbour graph");
+    Transcript.update(digest, session.jobId());
+    Transcript.update(digest, session.round());
+    Transcript.update(digest, session.modelHash());
+    Transcript.update(digest, session.size());
+    for (String id : session.cohort()) {
+      Transcript.update(digest, id);
+    }
+    return ByteBuffer.wrap(digest.digest()).getLong();
+  }
+
+  /** Number of nodes. */
+  public int size() {
+    return size;
+  }
+
+  /** k: every node has exactly this many neighbours (itself excluded). */
+  public int degree() {
+    return degree;
+  }
+
+  /** The neighbours of {@code index}, ascending. */
+  public List<Integer> neighbours(int index) {
+    return views.get(index);
+  }
+
+  /** Whether {@code a} and {@code b} are neighbours (a node is not its own neighbour). */
+  public boolean adjacent(int a, int b) {
+    return Arrays.binarySearch(neighbours[a], b) >= 0;
+  }
+
+  /** The neighbours of {@code index} as an array the caller must not modify. */
+  int[] row(int index) {
+    return neighbours[index];
+  }
+
+  /** SHA-256 of the adjacency lists, bound into the session id. */
+  byte[] fingerprint() {
+    MessageDigest digest = Transcript.sha256();
+    ByteBuffer buffer = ByteBuffer.allocate(4 * (2 + size * degree));
+    buffer.putInt(size).putInt(degree);
+    for (int[] row : neighbours) {
+      for (int v : row) {
+        buffer.putInt(v);
+      }
+    }
+    digest.update(buffer.array());
+    return digest.digest();
+  }
+
+  @Override
+  public String toString() {
+    return "NeighbourGraph[n=" + size + ", k=" + degree + "]";
+  }
+}

@@ -1,0 +1,327 @@
+package io.factoryfl.core.secagg;
+
+import io.factoryfl.core.secagg.RevealedShare.Kind;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The coordinator's side of a SecAgg+ round: it relays keys and encrypted shares, adds masked inputs
+ * into one running sum, collects the consistency-check signatures and revealed shares, and removes
+ * the masks. It learns the sum of the survivors' inputs and nothing else: it never holds an
+ * individual unmasked update (masked inputs go straight into the sum and are not kept), and it
+ * cannot decrypt the relayed shares.
+ *
+ * <p>Stages close implicitly, in order, when the next stage's first call arrives or when a stage's
+ * output is read: {@link #advertisedKeys} closes key advertisement, {@link #sharesFor} closes key
+ * sharing, {@link #maskedInputSenders} / {@link #dropped} close masked input, {@link
+ * #survivorSignatures} closes the consistency check and {@link #unmaskedSum} closes unmasking. A
+ * message for a closed stage is refused. After closing a stage, ask {@link #viable()} or {@link
+ * #requireViable()} whether enough participants remain; dropouts are survived at every stage as long
+ * as every survivor, and every participant that dropped after sharing, keeps t neighbours to reveal
+ * its shares.
+ *
+ * <p>It keeps the stages consistent: shares are relayed only from participants whose keys were
+ * advertised, to exactly their advertised neighbours; survivors are those whose masked input
+ * arrived; dropped are those that shared keys but sent no masked input. It does not verify
+ * signatures - the participants do. Memory is O(d) plus O(parallelism x d) during recovery, which is
+ * spread over {@code parallelism} threads. Thread-safe.
+ */
+public final class SecAggCoordinator {
+  /** The protocol stages, in order. */
+  public enum Stage { ADVERTISE_KEYS, SHARE_KEYS, MASKED_INPUT, CONSISTENCY_CHECK, UNMASK, DONE }
+
+  private final Cohort cohort;
+  private final int dimension;
+  private final int parallelism;
+  private final Viability viability;
+
+  private Stage stage = Stage.ADVERTISE_KEYS;
+  private final SignedKeys[] keys;
+  private byte[] sessionId;
+  private final BitSet advertised = new BitSet();
+  private final BitSet shared = new BitSet();
+  private final BitSet masked = new BitSet();
+  private final BitSet signed = new BitSet();
+  private final BitSet revealedFrom = new BitSet();
+  private final List<List<EncryptedShare>> inbox;
+  private final int[] sum;
+  private final Map<Integer, byte[]> signatures = new HashMap<>();
+  private final ShareCollector shares;
+  private int[] result;
+
+  public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, NeighbourGraph graph, int dimension) {
+    this(session, parameters, graph, dimension, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * @param dimension length of every masked input (d + 1, the count included)
+   * @param parallelism threads for the dropout recovery
+   */
+  public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, NeighbourGraph graph, int dimension,
+      int parallelism) {
+    this.cohort = new Cohort(session, parameters, graph);
+    if (dimension < 1) {
+      throw new IllegalArgumentException("dimension must be at least 1, got " + dimension);
+    }
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be at least 1, got " + parallelism);
+    }
+    this.dimension = dimension;
+    this.parallelism = parallelism;
+    this.viability = new Viability(cohort);
+    this.keys = new SignedKeys[cohort.size()];
+    this.inbox = new ArrayList<>(cohort.size());
+    for (int i = 0; i < cohort.size(); i++) {
+      inbox.add(new ArrayList<>());
+    }
+    this.sum = new int[dimension];
+    this.shares = new ShareCollector(cohort);
+  }
+
+  public synchronized Stage stage() {
+    return stage;
+  }
+
+  /** Stage 1: a participant's signed keys (signatures are checked by its neighbours). */
+  public synchronized void acceptKeys(SignedKeys signedKeys) {
+    open(Stage.ADVERTISE_KEYS, "keys");
+    int u = cohort.index(Objects.requireNonNull(signedKeys, "keys").participant(), "advertised keys");
+    if (advertised.get(u)) {
+      throw new SecAggException("'" + signedKeys.participant() + "' advertised keys twice");
+    }
+    keys[u] = signedKeys;
+    advertised.set(u);
+  }
+
+  /** Closes key advertisement; the keys to broadcast, in cohort order. */
+  public synchronized List<SignedKeys> advertisedKeys() {
+    advance(Stage.SHARE_KEYS);
+    List<SignedKeys> out = new ArrayList<>(advertised.cardinality());
+    for (int u = advertised.nextSetBit(0); u >= 0; u = advertised.nextSetBit(u + 1)) {
+      out.add(keys[u]);
+    }
+    return out;
+  }
+
+  /**
+   * Stage 2: {@code from}'s encrypted shares, which must go to exactly its advertised neighbours.
+   * On any inconsistency nothing is kept and {@code from} counts as dropped.
+   */
+  public synchronized void acceptShares(String from, List<EncryptedShare> encrypted) {
+    open(Stage.SHARE_KEYS, "shares");
+    int u = cohort.index(from, "shares");
+    if (!advertised.get(u)) {
+      throw new SecAggException("'" + from + "' sent shares but never advertised keys");
+    }
+    if (shared.get(u)) {
+      throw new SecAggException("'" + from + "' sent its shares twice");
+    }
+    BitSet targets = new BitSet();
+    for (EncryptedShare share : Objects.requireNonNull(encrypted, "shares")) {
+      int v = cohort.index(share.to(), "a share from '" + from + "'");
+      if (!from.equals(share.from())) {
+        throw new SecAggException("'" + from + "' sent a share marked as from '" + share.from() + "'");
+      }
+      if (!advertised.get(v) || !cohort.adjacent(u, v) || targets.get(v)) {
+        throw new SecAggException("'" + from + "' sent a share to '" + share.to()
+            + "', which is not one of its advertised neighbours or was already addressed");
+      }
+      targets.set(v);
+    }
+    int expected = cohort.neighboursIn(u, advertised);
+    if (targets.cardinality() != expected) {
+      throw new SecAggException("'" + from + "' sent shares to " + targets.cardinality() + " neighbours; all "
+          + expected + " that advertised keys must get one");
+    }
+    for (EncryptedShare share : encrypted) {
+      inbox.get(cohort.index(share.to(), "share")).add(share);
+    }
+    shared.set(u);
+  }
+
+  /** Closes key sharing; the shares addressed to {@code to}, in sender order. */
+  public synchronized List<EncryptedShare> sharesFor(String to) {
+    advance(Stage.MASKED_INPUT);
+    return List.copyOf(inbox.get(cohort.index(to, "sharesFor")));
+  }
+
+  /** Stage 3: adds a masked input into the running sum (O(d)); the vector is not kept. */
+  public synchronized void acceptMaskedInput(String from, int[] maskedInput) {
+    open(Stage.MASKED_INPUT, "masked input");
+    int u = cohort.index(from, "masked input");
+    if (!shared.get(u)) {
+      throw new SecAggException("'" + from + "' sent a masked input but did not share its keys");
+    }
+    if (masked.get(u)) {
+      throw new SecAggException("'" + from + "' sent its masked input twice");
+    }
+    if (Objects.requireNonNull(maskedInput, "maskedInput").length != dimension) {
+      throw new SecAggException("the masked input of '" + from + "' has " + maskedInput.length
+          + " values; this round expects " + dimension);
+    }
+    for (int i = 0; i < dimension; i++) {
+      sum[i] += maskedInput[i];
+    }
+    masked.set(u);
+  }
+
+  /** Closes masked input; the survivors, in cohort order. */
+  public synchronized List<String> maskedInputSenders() {
+    advance(Stage.CONSISTENCY_CHECK);
+    return cohort.ids(masked);
+  }
+
+  /** Closes masked input; those that shared keys but sent no masked input, in cohort order. */
+  public synchronized List<String> dropped() {
+    advance(Stage.CONSISTENCY_CHECK);
+    return cohort.ids(droppedSet());
+  }
+
+  /** Stage 4: a survivor's signature over the survivor list (checked by its neighbours). */
+  public synchronized void acceptSurvivorSignature(String from, byte[] signature) {
+    open(Stage.CONSISTENCY_CHECK, "survivor signature");
+    int u = cohort.index(from, "survivor signature");
+    if (!masked.get(u)) {
+      throw new SecAggException("'" + from + "' signed the survivor list but is not a survivor");
+    }
+    if (signed.get(u)) {
+      throw new SecAggException("'" + from + "' signed the survivor list twice");
+    }
+    if (Objects.requireNonNull(signature, "signature").length != 64) {
+      throw new SecAggException("the survivor signature of '" + from + "' is " + signature.length
+          + " bytes, not 64");
+    }
+    signatures.put(u, signature.clone());
+    signed.set(u);
+  }
+
+  /** Closes the consistency check; survivor id -> signature, in cohort order. */
+  public synchronized Map<String, byte[]> survivorSignatures() {
+    advance(Stage.UNMASK);
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    for (int u = signed.nextSetBit(0); u >= 0; u = signed.nextSetBit(u + 1)) {
+      out.put(cohort.id(u), signatures.get(u).clone());
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * Stage 5: a signer's revealed shares. Each must be about one of its neighbours, of the kind that
+   * neighbour's fate calls for, at the signer's evaluation point; otherwise nothing is kept.
+   */
+  public synchronized void acceptRevealedShares(String from, List<RevealedShare> revealed) {
+    open(Stage.UNMASK, "revealed shares");
+    int u = cohort.index(from, "revealed shares");
+    if (!signed.get(u)) {
+      throw new SecAggException("'" + from + "' revealed shares but did not sign the survivor list");
+    }
+    if (revealedFrom.get(u)) {
+      throw new SecAggException("'" + from + "' revealed its shares twice");
+    }
+    shares.accept(u, Objects.requireNonNull(revealed, "revealed shares"), masked, droppedSet());
+    revealedFrom.set(u);
+  }
+
+  /**
+   * Closes unmasking and returns the sum of the survivors' inputs modulo 2^32, with every self mask
+   * and every mask involving a dropped participant removed.
+   *
+   * @throws SecAggException naming who lacks shares when fewer than t remain for someone, or if a
+   *     reconstructed masking key does not match its advertised public key (a wrong share)
+   */
+  public synchronized int[] unmaskedSum() {
+    advance(Stage.DONE);
+    if (result == null) {
+      requireViable();
+      MaskRemoval removal = new MaskRemoval(cohort, sessionId, dimension);
+      try {
+        for (int u = masked.nextSetBit(0); u >= 0; u = masked.nextSetBit(u + 1)) {
+          removal.selfMask(u, shares.reconstruct(u, Kind.SELF_MASK_SEED));
+        }
+        BitSet dropped = droppedSet();
+        for (int w = dropped.nextSetBit(0); w >= 0; w = dropped.nextSetBit(w + 1)) {
+          if (cohort.neighboursIn(w, masked) > 0) {
+            removal.pairwiseMasks(w, recoverMaskingKey(w), masked, keys);
+          }
+        }
+        int[] total = sum.clone();
+        removal.run(total, parallelism);
+        result = total;
+      } finally {
+        removal.wipe();
+        shares.wipe();
+      }
+    }
+    return result.clone();
+  }
+
+  /** Whether the round can still complete, judged at the last closed stage. */
+  public synchronized boolean viable() {
+    return shortfall().isEmpty();
+  }
+
+  /** Why the round cannot complete, judged at the last closed stage; empty while it can. */
+  public synchronized Optional<String> shortfall() {
+    return switch (stage) {
+      case ADVERTISE_KEYS -> Optional.empty();
+      case SHARE_KEYS -> viability.afterAdvertise(advertised);
+      case MASKED_INPUT -> viability.afterShares(shared);
+      case CONSISTENCY_CHECK -> viability.revealable("masked input", shared, masked, masked);
+      case UNMASK -> viability.revealable("the consistency check", shared, masked,
+          viability.expectedRevealers(signed));
+      case DONE -> viability.afterUnmask(shared, masked, shares.counts(Kind.SELF_MASK_SEED),
+          shares.counts(Kind.MASKING_KEY));
+    };
+  }
+
+  /**
+   * @throws SecAggException with the reason when the round cannot complete (see {@link #shortfall})
+   */
+  public synchronized void requireViable() {
+    Optional<String> reason = shortfall();
+    if (reason.isPresent()) {
+      throw new SecAggException(reason.get());
+    }
+  }
+
+  /** The masking key of dropped {@code w}, checked against the public key it advertised. */
+  private byte[] recoverMaskingKey(int w) {
+    byte[] key = shares.reconstruct(w, Kind.MASKING_KEY);
+    if (!Arrays.equals(Curve25519.publicKey(key), keys[w].maskingKeyView())) {
+      Arrays.fill(key, (byte) 0);
+      throw new SecAggException("the masking key reconstructed for dropped participant '" + cohort.id(w)
+          + "' does not match the key it advertised: at least one revealed share is wrong");
+    }
+    return key;
+  }
+
+  private BitSet droppedSet() {
+    BitSet dropped = (BitSet) shared.clone();
+    dropped.andNot(masked);
+    return dropped;
+  }
+
+  private void open(Stage target, String what) {
+    if (stage.compareTo(target) > 0) {
+      throw new SecAggException(what + " arrived after stage " + target + " closed (now " + stage + ")");
+    }
+    advance(target);
+  }
+
+  private void advance(Stage target) {
+    while (stage.compareTo(target) < 0) {
+      if (stage == Stage.ADVERTISE_KEYS) {
+        sessionId = Transcript.sessionId(cohort.session, cohort.parameters, cohort.graph, keys);
+      }
+      stage = Stage.values()[stage.ordinal() + 1];
+    }
+  }
+}

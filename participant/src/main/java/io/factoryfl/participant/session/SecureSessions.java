@@ -1,0 +1,233 @@
+package io.factoryfl.participant.session;
+
+import com.google.protobuf.ByteString;
+import io.factoryfl.core.secagg.EncryptedShare;
+import io.factoryfl.core.secagg.FixedPoint;
+import io.factoryfl.core.secagg.NeighbourGraph;
+import io.factoryfl.core.secagg.RevealedShare;
+import io.factoryfl.core.secagg.SecAggException;
+import io.factoryfl.core.secagg.SecAggParameters;
+import io.factoryfl.core.secagg.SecAggParticipant;
+import io.factoryfl.core.secagg.SessionInfo;
+import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.security.SigningIdentity;
+import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
+import io.factoryfl.proto.v1.SecAggConsistencyCheck;
+import io.factoryfl.proto.v1.SecAggPublicKeys;
+import io.factoryfl.proto.v1.SecAggRevealList;
+import io.factoryfl.proto.v1.SecAggRevealedShare;
+import io.factoryfl.proto.v1.SecAggShare;
+import io.factoryfl.proto.v1.SecAggShareKeys;
+import io.factoryfl.proto.v1.SecAggShareList;
+import io.factoryfl.proto.v1.SecAggSignature;
+import io.factoryfl.proto.v1.SecAggUnmask;
+import io.factoryfl.proto.v1.Task;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * This site's side of the secure-aggregation rounds it is in: one {@link SecAggParticipant} per
+ * session, kept from the advertise-keys stage to the unmask stage and then destroyed. Peers'
+ * identity keys are taken only from certificates that chain to the federation CA and name the
+ * peer, so the coordinator relaying the messages cannot impersonate anyone.
+ */
+final class SecureSessions {
+  private final SigningIdentity identity;
+  private final X509Certificate ca;
+  private final Clock clock;
+  private final SecureRandom random = new SecureRandom();
+  private final Map<String, Session> sessions = new HashMap<>();
+
+  private static final class Session {
+    final String jobId;
+    final SecAggParameters parameters;
+    final int cohortSize;
+    final long maxExamples;
+    final SecAggParticipant participant;
+    final Map<String, byte[]> certificates = new HashMap<>();
+    final Map<String, PublicKey> verified = new HashMap<>();
+
+    Session(String jobId, SecAggParameters parameters, int cohortSize, long maxExamples,
+        SecAggParticipant participant) {
+      this.jobId = jobId;
+      this.parameters = parameters;
+      this.cohortSize = cohortSize;
+      this.maxExamples = maxExamples;
+      this.participant = participant;
+    }
+  }
+
+  SecureSessions(SigningIdentity identity, X509Certificate ca, Clock clock) {
+    this.identity = identity;
+    this.ca = ca;
+    this.clock = clock;
+  }
+
+  /** Stage 1: sets up the session and returns this site's signed per-round keys. */
+  synchronized SecAggPublicKeys advertise(Task task) {
+    SecAggAdvertiseKeys setup = task.getSecaggAdvertise();
+    String tag = setup.getSessionTag();
+    if (sessions.containsKey(tag)) {
+      abort(tag);
+      throw new SecAggException("session " + tag + " was set up twice; aborted");
+    }
+    dropOtherSessionsOf(task.getJobId());
+    List<String> cohort = setup.getCohortList();
+    if (!cohort.contains(identity.name())) {
+      throw new SecAggException("this site '" + identity.name() + "' is not in the cohort of " + tag);
+    }
+    SecAggParameters parameters = SecAggParameters.of(cohort.size(), setup.getNeighbours(),
+        setup.getThreshold(), setup.getClip(), setup.getBits());
+    NeighbourGraph graph = NeighbourGraph.harary(cohort.size(), setup.getNeighbours(), setup.getGraphSeed());
+    Session[] holder = new Session[1];
+    SecAggParticipant participant = new SecAggParticipant(identity.name(),
+        new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort), parameters, graph,
+        identity.privateKey(), peer -> peerKey(holder[0], peer), random);
+    Session session = new Session(task.getJobId(), parameters, cohort.size(), setup.getMaxExamples(),
+        participant);
+    holder[0] = session;
+    sessions.put(tag, session);
+    SignedKeys keys = participant.advertiseKeys();
+    return SecAggPublicKeys.newBuilder().setParticipant(identity.name())
+        .setEncryptionPublicKey(ByteString.copyFrom(keys.encryptionPublicKey()))
+        .setMaskingPublicKey(ByteString.copyFrom(keys.maskingPublicKey()))
+        .setSignature(ByteString.copyFrom(keys.signature()))
+        .setCertificate(ByteString.copyFrom(identity.certificateDer())).build();
+  }
+
+  /** Stage 2: checks the peers' keys and returns this site's encrypted shares for its neighbours. */
+  synchronized SecAggShareList shareKeys(Task task) {
+    SecAggShareKeys request = task.getSecaggShareKeys();
+    Session session = require(request.getSessionTag());
+    List<SignedKeys> keys = new ArrayList<>();
+    for (SecAggPublicKeys k : request.getKeysList()) {
+      session.certificates.put(k.getParticipant(), k.getCertificate().toByteArray());
+      keys.add(new SignedKeys(k.getParticipant(), k.getEncryptionPublicKey().toByteArray(),
+          k.getMaskingPublicKey().toByteArray(), k.getSignature().toByteArray()));
+    }
+    List<EncryptedShare> shares = guarded(request.getSessionTag(), () -> session.participant.shareKeys(keys));
+    SecAggShareList.Builder list = SecAggShareList.newBuilder();
+    for (EncryptedShare share : shares) {
+      list.addShares(SecAggShare.newBuilder().setFrom(share.from()).setTo(share.to())
+          .setCiphertext(ByteString.copyFrom(share.ciphertext())));
+    }
+    return list.build();
+  }
+
+  /**
+   * Encodes this site's update for the session: clipped, example-weighted fixed point. A site with
+   * more examples than the job's max_examples is weighted as max_examples.
+   */
+  synchronized int[] encode(String tag, float[] delta, long numExamples, RandomGenerator random) {
+    Session session = require(tag);
+    return guarded(tag, () -> FixedPoint.encode(delta, Math.min(numExamples, session.maxExamples),
+        session.parameters, session.cohortSize, session.maxExamples, random));
+  }
+
+  /** Stage 3: masks this site's encoded update with the shares its neighbours sent. */
+  synchronized int[] mask(String tag, List<SecAggShare> received, int[] encoded) {
+    Session session = require(tag);
+    List<EncryptedShare> shares = new ArrayList<>();
+    for (SecAggShare share : received) {
+      shares.add(new EncryptedShare(share.getFrom(), share.getTo(), share.getCiphertext().toByteArray()));
+    }
+    return guarded(tag, () -> session.participant.maskInput(shares, encoded));
+  }
+
+  /** Stage 4: signs the survivor list. */
+  synchronized SecAggSignature signSurvivors(Task task) {
+    SecAggConsistencyCheck check = task.getSecaggConsistency();
+    Session session = require(check.getSessionTag());
+    byte[] signature = guarded(check.getSessionTag(),
+        () -> session.participant.signSurvivors(check.getSurvivorsList()));
+    return SecAggSignature.newBuilder().setParticipant(identity.name())
+        .setSignature(ByteString.copyFrom(signature)).build();
+  }
+
+  /** Stage 5: reveals shares as the rules allow, then forgets the session. */
+  synchronized SecAggRevealList unmask(Task task) {
+    SecAggUnmask request = task.getSecaggUnmask();
+    String tag = request.getSessionTag();
+    Session session = require(tag);
+    Map<String, byte[]> signatures = new HashMap<>();
+    for (SecAggSignature s : request.getSurvivorSignaturesList()) {
+      signatures.put(s.getParticipant(), s.getSignature().toByteArray());
+    }
+    try {
+      List<RevealedShare> shares = guarded(tag, () -> session.participant.unmask(
+          request.getSurvivorsList(), request.getDroppedList(), signatures));
+      SecAggRevealList.Builder list = SecAggRevealList.newBuilder();
+      for (RevealedShare share : shares) {
+        list.addShares(SecAggRevealedShare.newBuilder().setAbout(share.about())
+            .setKind(share.kind() == RevealedShare.Kind.SELF_MASK_SEED
+                ? SecAggRevealedShare.Kind.SELF_MASK_SEED : SecAggRevealedShare.Kind.MASKING_KEY)
+            .setX(share.x()).addAllValues(java.util.Arrays.stream(share.values()).boxed().toList()));
+      }
+      return list.build();
+    } finally {
+      abort(tag);
+    }
+  }
+
+  private PublicKey peerKey(Session session, String peer) {
+    PublicKey key = session.verified.get(peer);
+    if (key == null) {
+      byte[] certificate = session.certificates.get(peer);
+      if (certificate == null) {
+        throw new SecAggException("no certificate was relayed for peer '" + peer + "'");
+      }
+      try {
+        key = SigningIdentity.verifiedSigningKey(certificate, ca, peer, clock);
+      } catch (IllegalArgumentException e) {
+        throw new SecAggException("certificate of peer '" + peer + "' refused: " + e.getMessage());
+      }
+      session.verified.put(peer, key);
+    }
+    return key;
+  }
+
+  private <T> T guarded(String tag, java.util.function.Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException e) {
+      abort(tag);
+      throw e instanceof SecAggException ? e : new SecAggException(e.getMessage());
+    }
+  }
+
+  private Session require(String tag) {
+    Session session = sessions.get(tag);
+    if (session == null) {
+      throw new SecAggException("no secure-aggregation session '" + tag
+          + "' at this site (never set up, finished, or aborted)");
+    }
+    return session;
+  }
+
+  private void abort(String tag) {
+    Session session = sessions.remove(tag);
+    if (session != null) {
+      session.participant.destroy();
+    }
+  }
+
+  /** A new round of a job supersedes any unfinished session of the same job. */
+  private void dropOtherSessionsOf(String jobId) {
+    Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<String, Session> entry = it.next();
+      if (entry.getValue().jobId.equals(jobId)) {
+        entry.getValue().participant.destroy();
+        it.remove();
+      }
+    }
+  }
+}

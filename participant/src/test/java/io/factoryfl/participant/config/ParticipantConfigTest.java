@@ -1,0 +1,68 @@
+package io.factoryfl.participant.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ParticipantConfigTest {
+
+  @TempDir Path dir;
+
+  @BeforeEach
+  void tlsFiles() throws Exception {
+    // the loader only checks the files are readable; their contents are TlsMaterial's concern
+    for (String file : new String[] {"site.pem", "site-key.pem", "ca.pem"}) {
+      Files.writeString(dir.resolve(file), "placeholder");
+    }
+  }
+
+  private Path config(String tls) throws Exception {
+    return Files.writeString(dir.resolve("site.json"), """
+        {"coordinator": "localhost:7443",
+         "tls": {"certificate": "site.pem", "private_key": "site-key.pem", "ca": "ca.pem"%s},
+         "datasets": {}}
+        """.formatted(tls));
+  }
+
+  @Test
+  void load_defaultsSigningKeyToFileBesideTheCertificate() throws Exception {
+    Files.writeString(dir.resolve("site-signing-key.pem"), "placeholder");
+
+    ParticipantConfig config = ParticipantConfig.load(config(""));
+
+    assertEquals(dir.resolve("site-signing-key.pem").toAbsolutePath(), config.signingKey());
+    assertEquals(dir.resolve("site.pem").toAbsolutePath(), config.certificate());
+  }
+
+  @Test
+  void load_withoutSigningKeyFile_leavesSigningKeyNull() throws Exception {
+    assertNull(ParticipantConfig.load(config("")).signingKey());
+  }
+
+  @Test
+  void load_explicitSigningKeyWinsOverTheDefault() throws Exception {
+    Files.writeString(dir.resolve("site-signing-key.pem"), "placeholder");
+    Files.createDirectories(dir.resolve("keys"));
+    Files.writeString(dir.resolve("keys/ed25519.pem"), "placeholder");
+
+    ParticipantConfig config =
+        ParticipantConfig.load(config(", \"signing_key\": \"keys/ed25519.pem\""));
+
+    assertEquals(dir.resolve("keys/ed25519.pem").toAbsolutePath(), config.signingKey());
+  }
+
+  @Test
+  void load_explicitSigningKeyMustExist() throws Exception {
+    Path file = config(", \"signing_key\": \"missing.pem\"");
+
+    var e = assertThrows(InvalidConfigException.class, () -> ParticipantConfig.load(file));
+    assertEquals(file + ": tls.signing_key points to " + dir.resolve("missing.pem")
+        .toAbsolutePath() + ", which does not exist or is not readable", e.getMessage());
+  }
+}
