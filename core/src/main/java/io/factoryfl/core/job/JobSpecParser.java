@@ -142,10 +142,11 @@ public final class JobSpecParser {
       throw new InvalidJobSpecException(node.field("neighbours"), "was " + neighbours
           + "; a participant has at most participants.max - 1 = " + (max - 1) + " neighbours");
     }
-    if (threshold != null && neighbours != null && threshold > neighbours + 1) {
+    if (threshold != null && neighbours != null
+        && (threshold > neighbours || threshold < neighbours / 2 + 1)) {
       throw new InvalidJobSpecException(node.field("threshold"), "was " + threshold
-          + "; it cannot exceed neighbours + 1 = " + (neighbours + 1)
-          + " (the shares a secret has: one per neighbour and the owner's)");
+          + "; with " + neighbours + " neighbours it must be from " + (neighbours / 2 + 1)
+          + " (a strict majority, so no peer's two secrets can both be collected) to " + neighbours);
     }
     return new SecureAggregationSpec(true, neighbours, threshold, clip, bits, maxExamples);
   }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.IntBuffer;
 import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -66,7 +67,7 @@ final class MaskStream {
 
   /** Zeroes the last keystream chunk, which is mask material. */
   void wipe() {
-    java.util.Arrays.fill(keystream, (byte) 0);
-    java.util.Arrays.fill(chunk, 0);
+    Arrays.fill(keystream, (byte) 0);
+    Arrays.fill(chunk, 0);
   }
 }

@@ -10,6 +10,8 @@ package io.factoryfl.core.secagg;
  * and refuses every later call.
  */
 public final class SecAggException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
   public SecAggException(String message) {
     super(message);
   }

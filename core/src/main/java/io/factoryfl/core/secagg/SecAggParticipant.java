@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -62,12 +61,9 @@ public final class SecAggParticipant {
   private byte[] sessionId;
   /** Neighbour index -> AES key of the shares it sends me; dropped after stage 3. */
   private final Map<Integer, byte[]> inboundKeys = new HashMap<>();
-  /** Neighbour index -> my share of its self-mask seed / masking key (neighbours that shared). */
-  private final Map<Integer, long[]> seedShares = new TreeMap<>();
-  private final Map<Integer, long[]> keyShares = new TreeMap<>();
+  private final HeldShares held;
   private BitSet signedSurvivors;
   private byte[] survivorSignature;
-  private final Map<Integer, Kind> revealed = new HashMap<>();
 
   /**
    * @param self this participant's id, a member of the cohort
@@ -85,6 +81,7 @@ public final class SecAggParticipant {
     this.identityKey = Objects.requireNonNull(identityKey, "identityKey");
     this.identityKeys = Objects.requireNonNull(identityKeys, "identityKeys");
     this.random = Objects.requireNonNull(random, "random");
+    this.held = new HeldShares(cohort, selfIndex);
   }
 
   /** Stage 1: this round's two public keys, signed. */
@@ -177,7 +174,7 @@ public final class SecAggParticipant {
           throw new SecAggException("received a share from '" + share.from() + "', who is not a neighbour"
               + " that advertised keys");
         }
-        if (seedShares.containsKey(from)) {
+        if (held.holds(from)) {
           throw new SecAggException("received two shares from '" + share.from() + "'");
         }
         byte[] payload = ShareBox.open(key, Transcript.shareAad(sessionId, share.from(), self),
@@ -189,16 +186,15 @@ public final class SecAggParticipant {
         } finally {
           wipe(payload);
         }
-        seedShares.put(from, seedShare);
-        keyShares.put(from, keyShare);
+        held.put(from, seedShare, keyShare);
       }
-      requireThreshold(seedShares.size(), "neighbours sent me their shares");
+      requireThreshold(held.size(), "neighbours sent me their shares");
       int[] masked = encodedInput.clone();
       MaskStream stream = new MaskStream();
       byte[] selfKey = MaskKeys.self(hkdf, selfMaskSeed, sessionId, self);
       stream.apply(selfKey, masked, false);
       wipe(selfKey);
-      for (int v : seedShares.keySet()) {
+      for (int v : held.senders()) {
         String[] pair = cohort.orderedPair(selfIndex, v);
         byte[] shared = Curve25519.agree(maskingSecret, keys[v].maskingKeyView(), cohort.id(v));
         byte[] maskKey = MaskKeys.pairwise(hkdf, shared, sessionId, pair[0], pair[1]);
@@ -239,7 +235,7 @@ public final class SecAggParticipant {
         if (keys[i] == null) {
           throw new SecAggException("the survivor list names '" + cohort.id(i) + "', who never advertised keys");
         }
-        if (cohort.adjacent(selfIndex, i) && !seedShares.containsKey(i)) {
+        if (cohort.adjacent(selfIndex, i) && !held.holds(i)) {
           throw new SecAggException("the survivor list names neighbour '" + cohort.id(i)
               + "', who never sent me its shares and so cannot have masked its input with me");
         }
@@ -269,53 +265,21 @@ public final class SecAggParticipant {
     return guarded(() -> {
       BitSet alive = cohort.members(survivors, "the survivor list");
       BitSet gone = cohort.members(dropped, "the dropped list");
-      BitSet both = (BitSet) alive.clone();
-      both.and(gone);
-      if (!both.isEmpty()) {
-        throw new SecAggException("'" + cohort.id(both.nextSetBit(0)) + "' is listed both as survivor and as"
-            + " dropped; refusing to reveal both of its secrets");
-      }
-      Map<Integer, Kind> request = new TreeMap<>();
-      for (int v : seedShares.keySet()) {
-        Kind kind = alive.get(v) ? Kind.SELF_MASK_SEED : gone.get(v) ? Kind.MASKING_KEY : null;
-        if (kind == null) {
-          throw new SecAggException("neighbour '" + cohort.id(v) + "' sent me shares but is listed neither as"
-              + " survivor nor as dropped");
-        }
-        Kind earlier = revealed.get(v);
-        if (earlier != null && earlier != kind) {
-          throw new SecAggException("refusing to reveal the " + describe(kind) + " share of '" + cohort.id(v)
-              + "': its " + describe(earlier) + " share was already revealed");
-        }
-        request.put(v, kind);
-      }
-      for (int w : cohort.neighbours(selfIndex)) {
-        if (gone.get(w) && !seedShares.containsKey(w)) {
-          throw new SecAggException("neighbour '" + cohort.id(w) + "' is listed as dropped after sharing,"
-              + " but it never sent me shares");
-        }
-      }
+      Map<Integer, Kind> request = held.request(alive, gone);
       if (!alive.equals(signedSurvivors)) {
         throw new SecAggException("the survivor list differs from the one I signed");
       }
       verifySurvivorSignatures(alive, Objects.requireNonNull(survivorSignatures, "survivorSignatures"));
-      List<RevealedShare> out = new ArrayList<>(request.size());
-      long x = Cohort.x(selfIndex);
-      for (Map.Entry<Integer, Kind> entry : request.entrySet()) {
-        int v = entry.getKey();
-        Kind kind = entry.getValue();
-        long[] share = (kind == Kind.SELF_MASK_SEED ? seedShares : keyShares).get(v);
-        out.add(new RevealedShare(self, cohort.id(v), kind, x, share));
-        revealed.put(v, kind);
-        // The other kind is never needed again; forget it now.
-        Arrays.fill((kind == Kind.SELF_MASK_SEED ? keyShares : seedShares).get(v), 0);
-      }
+      List<RevealedShare> out = held.reveal(request);
       stage = Stage.UNMASKED;
       return out;
     });
   }
 
-  /** Zeroes every secret; later calls are refused. Idempotent. */
+  /**
+   * Zeroes every secret, including the revealed shares kept for retries; later calls are refused.
+   * Call it when the round ends, however it ends. Idempotent.
+   */
   public synchronized void destroy() {
     wipeSecrets();
     if (stage != Stage.ABORTED) {
@@ -369,10 +333,6 @@ public final class SecAggParticipant {
     }
   }
 
-  private static String describe(Kind kind) {
-    return kind == Kind.SELF_MASK_SEED ? "self-mask-seed" : "masking-key";
-  }
-
   private <T> T stage(Stage expected, String call, Supplier<T> body) {
     requireStage(expected, call);
     return guarded(body);
@@ -416,14 +376,7 @@ public final class SecAggParticipant {
     maskingSecret = wipe(maskingSecret);
     selfMaskSeed = wipe(selfMaskSeed);
     wipeInboundKeys();
-    for (long[] share : seedShares.values()) {
-      Arrays.fill(share, 0);
-    }
-    for (long[] share : keyShares.values()) {
-      Arrays.fill(share, 0);
-    }
-    seedShares.clear();
-    keyShares.clear();
+    held.wipe();
   }
 
   private void wipeInboundKeys() {

@@ -1,5 +1,6 @@
 package io.factoryfl.core.secagg;
 
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.security.PublicKey;
 
 /**
  * An honest in-process round driven stage by stage, so tests can stop participants at any stage or

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -216,7 +217,7 @@ class SecAggRoundTest {
     federation.share(Set.of());
     // every neighbour but one of site-0 drops before sending its masked input
     List<Integer> gone = federation.graph.neighbours(0).subList(0, 3);
-    Set<String> absent = new java.util.HashSet<>();
+    Set<String> absent = new HashSet<>();
     gone.forEach(v -> absent.add(session.cohort().get(v)));
     federation.mask(inputs, absent);
     assertFalse(federation.coordinator.viable());

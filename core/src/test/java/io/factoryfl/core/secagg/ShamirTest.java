@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -59,8 +60,8 @@ class ShamirTest {
       long a = 1 + pick.nextLong(Shamir.P - 1);
       long b = pick.nextLong(Shamir.P);
       assertEquals(1, Shamir.mul(a, Shamir.inverse(a)));
-      assertEquals(java.math.BigInteger.valueOf(a).multiply(java.math.BigInteger.valueOf(b))
-          .mod(java.math.BigInteger.valueOf(Shamir.P)).longValueExact(), Shamir.mul(a, b));
+      assertEquals(BigInteger.valueOf(a).multiply(BigInteger.valueOf(b))
+          .mod(BigInteger.valueOf(Shamir.P)).longValueExact(), Shamir.mul(a, b));
     }
     assertEquals(0, Shamir.mul(Shamir.P - 1, 0));
     assertEquals(1, Shamir.mul(Shamir.P - 1, Shamir.P - 1));

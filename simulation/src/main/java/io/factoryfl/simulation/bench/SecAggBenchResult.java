@@ -1,5 +1,6 @@
 package io.factoryfl.simulation.bench;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 
 /**
@@ -49,7 +50,7 @@ record SecAggBenchResult(int participants, int dim, double dropout, int neighbou
   }
 
   private static String fraction(double value) {
-    return java.math.BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
+    return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
   }
 
   private static String escape(String text) {

@@ -13,14 +13,17 @@ import io.factoryfl.core.secagg.SignedKeys;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Runs one SecAgg+ round in this process through the real {@link SecAggParticipant} and {@link
@@ -57,7 +60,7 @@ final class SecAggBenchRound {
     SessionInfo session = new SessionInfo("bench-secagg", round, "model-" + config.seed() + "-" + round, cohort);
     NeighbourGraph graph = NeighbourGraph.forSession(session, parameters.neighbours());
     BitSet dropping = chooseDropouts(n, config.dropout(), new SplittableRandom(config.seed() * 31 + round));
-    Map<String, java.security.PublicKey> publicKeys = new java.util.HashMap<>();
+    Map<String, PublicKey> publicKeys = new HashMap<>();
     SecAggParticipant[] participants = new SecAggParticipant[n];
     for (int i = 0; i < n; i++) {
       publicKeys.put(cohort.get(i), identities.get(i).getPublic());
@@ -66,7 +69,7 @@ final class SecAggBenchRound {
       participants[i] = new SecAggParticipant(cohort.get(i), session, parameters, graph,
           identities.get(i).getPrivate(), publicKeys::get, random);
     }
-    Timer timer = new Timer(n);
+    Stopwatch timer = new Stopwatch(n);
     try {
       SecAggCoordinator coordinator = timer.coordinator(() ->
           new SecAggCoordinator(session, parameters, graph, config.dim() + 1, config.parallelism()));
@@ -114,9 +117,9 @@ final class SecAggBenchRound {
         timer.coordinator(() -> coordinator.acceptSurvivorSignature(id, signature));
       }
       Map<String, byte[]> signatures = timer.coordinator(() -> {
-        Map<String, byte[]> all4 = coordinator.survivorSignatures();
+        Map<String, byte[]> signed = coordinator.survivorSignatures();
         coordinator.requireViable();
-        return all4;
+        return signed;
       });
       for (String id : survivors) {
         int u = session.indexOf(id);
@@ -230,16 +233,16 @@ final class SecAggBenchRound {
   }
 
   /** Accumulates compute time per participant, for the coordinator and for the plain sum. */
-  private final class Timer {
+  private final class Stopwatch {
     final long[] clientNs;
     long coordinatorNs;
     long plainNs;
 
-    Timer(int n) {
+    Stopwatch(int n) {
       clientNs = new long[n];
     }
 
-    <T> T client(int index, java.util.function.Supplier<T> call) {
+    <T> T client(int index, Supplier<T> call) {
       long start = ticker.getAsLong();
       try {
         return call.get();
@@ -248,7 +251,7 @@ final class SecAggBenchRound {
       }
     }
 
-    <T> T coordinator(java.util.function.Supplier<T> call) {
+    <T> T coordinator(Supplier<T> call) {
       long start = ticker.getAsLong();
       try {
         return call.get();
@@ -264,7 +267,7 @@ final class SecAggBenchRound {
       });
     }
 
-    <T> T plain(java.util.function.Supplier<T> call) {
+    <T> T plain(Supplier<T> call) {
       long start = ticker.getAsLong();
       try {
         return call.get();
