@@ -14,7 +14,8 @@ import io.grpc.Status;
 import java.util.List;
 
 /**
- * Injects a factory's faults on its channel, so the participant code itself runs unchanged: a
+ * Injects a factory's faults on its channel (a training task, plain or the masked-input stage of
+ * secure aggregation, is what starts a round's faults), so the participant code itself runs unchanged: a
  * crashed node's calls all fail (as if its network or process died), a straggler's upload starts
  * only after the round's deadline.
  */
@@ -49,7 +50,8 @@ final class FaultInjector implements ClientInterceptor {
           @Override
           public void onMessage(R message) {
             PollTaskResponse response = (PollTaskResponse) message;
-            if (response.hasTask() && response.getTask().hasTrain()) {
+            if (response.hasTask()
+                && (response.getTask().hasTrain() || response.getTask().hasSecaggMaskedInput())) {
               taskArrived(response.getTask().getRound(), response.getTask().getDeadlineEpochMillis());
             }
             super.onMessage(message);
