@@ -115,7 +115,8 @@ final class SecureRound {
         dispatcher.reject(round, outcome.participantId(), "advertised keys refused: " + e.getMessage());
       }
     }
-    String shortfall = shortfall("advertise keys", advertised.size(), needed);
+    secagg.advertisedKeys();
+    String shortfall = shortfall("advertise keys", advertised.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
@@ -140,7 +141,11 @@ final class SecureRound {
         dispatcher.reject(round, outcome.participantId(), "key shares refused: " + e.getMessage());
       }
     }
-    shortfall = shortfall("share keys", sharers.size(), needed);
+    Map<String, List<SecAggShare>> relayed = new LinkedHashMap<>();
+    for (String id : sharers) {
+      relayed.put(id, sharesFor(secagg, id));
+    }
+    shortfall = shortfall("share keys", sharers.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
@@ -155,7 +160,7 @@ final class SecureRound {
     for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
         dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> Task.newBuilder().setSecaggMaskedInput(
             SecAggMaskedInput.newBuilder().setSessionTag(tag)
-                .addAllShares(sharesFor(secagg, id))
+                .addAllShares(relayed.get(id))
                 .setTrain(trainTask.apply(instructions.get(id), base))))) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
         masked.add(fitted.participantId());
@@ -168,13 +173,12 @@ final class SecureRound {
         dispatcher.report(round, outcome);
       }
     }
-    shortfall = shortfall("masked input", masked.size(), needed);
+    // Stage 4: consistency check.
+    List<String> survivors = secagg.maskedInputSenders();
+    shortfall = shortfall("masked input", masked.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
-
-    // Stage 4: consistency check.
-    List<String> survivors = secagg.maskedInputSenders();
     SecAggConsistencyCheck check = SecAggConsistencyCheck.newBuilder().setSessionTag(tag)
         .addAllSurvivors(survivors).build();
     for (TaskOutcome outcome : stage(survivors, "secagg-check",
@@ -185,7 +189,7 @@ final class SecureRound {
       }
     }
     Map<String, byte[]> signatures = secagg.survivorSignatures();
-    shortfall = shortfall("consistency check", signatures.size(), parameters.threshold());
+    shortfall = shortfall("consistency check", signatures.size(), parameters.threshold(), secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
@@ -261,11 +265,16 @@ final class SecureRound {
     return shares;
   }
 
-  private static String shortfall(String stage, int remaining, int needed) {
-    if (remaining >= needed) {
-      return null;
+  /**
+   * Why the round cannot go on after a stage: too few members overall, or (judged by the protocol)
+   * a member left with fewer than threshold live neighbours; null while it can.
+   */
+  private static String shortfall(String stage, int remaining, int needed, SecAggCoordinator secagg) {
+    if (remaining < needed) {
+      return "secure aggregation stopped after '" + stage + "': " + remaining
+          + " participants remain, at least " + needed + " needed (max of threshold and participants.min)";
     }
-    return "secure aggregation stopped after '" + stage + "': " + remaining
-        + " participants remain, at least " + needed + " needed (max of threshold and participants.min)";
+    return secagg.shortfall().map(reason -> "secure aggregation stopped after '" + stage + "': "
+        + reason).orElse(null);
   }
 }
