@@ -35,6 +35,14 @@ public final class ParticipantRegistry {
     String sessionId;
     Instant lastSeen;
     final Deque<Task> mailbox = new ArrayDeque<>();
+    final Deque<String> receipts = new ArrayDeque<>();
+  }
+
+  /** What one poll hands a participant: its next task (or none) and any receipts waiting. */
+  public record Delivery(Task task, List<String> receipts) {
+    public Delivery {
+      receipts = List.copyOf(receipts);
+    }
   }
 
   public ParticipantRegistry(Clock clock, Duration heartbeatGrace) {
@@ -143,25 +151,35 @@ public final class ParticipantRegistry {
     notifyAll();
   }
 
+  /** Queues a signed receipt (one JSON line) for a participant's next poll. */
+  public synchronized void sendReceipt(String participantId, String receipt) {
+    byId.computeIfAbsent(participantId, id -> new Entry()).receipts.addLast(receipt);
+    notifyAll();
+  }
+
   /**
-   * Takes the next task for a participant, waiting up to {@code wait}. Tasks whose deadline has
-   * passed are discarded: the round that sent them has moved on.
+   * Takes the next task for a participant, and its waiting receipts, waiting up to {@code wait}
+   * for either. Tasks whose deadline has passed are discarded: the round that sent them has moved
+   * on.
    *
-   * @return the task, or null when the wait ends without one
+   * @return the delivery; its task is null when the wait ended without one
    */
-  public synchronized Task take(String participantId, Duration wait) throws InterruptedException {
+  public synchronized Delivery take(String participantId, Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     Entry entry = byId.computeIfAbsent(participantId, id -> new Entry());
     while (true) {
-      Task task;
-      while ((task = entry.mailbox.pollFirst()) != null) {
-        if (task.getDeadlineEpochMillis() > clock.millis()) {
-          return task;
+      Task task = null;
+      Task next;
+      while (task == null && (next = entry.mailbox.pollFirst()) != null) {
+        if (next.getDeadlineEpochMillis() > clock.millis()) {
+          task = next;
         }
       }
       long left = deadline - System.nanoTime();
-      if (left <= 0 || closed) {
-        return null;
+      if (task != null || !entry.receipts.isEmpty() || left <= 0 || closed) {
+        List<String> receipts = new ArrayList<>(entry.receipts);
+        entry.receipts.clear();
+        return new Delivery(task, receipts);
       }
       wait(Math.max(1, left / 1_000_000));
     }

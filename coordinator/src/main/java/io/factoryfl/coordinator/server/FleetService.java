@@ -64,10 +64,10 @@ final class FleetService extends FleetGrpc.FleetImplBase {
       Duration wait =
           Duration.ofMillis(Math.max(0, Math.min(request.getWaitMillis(), MAX_POLL.toMillis())));
       try {
-        Task task = registry.take(caller, wait);
-        PollTaskResponse.Builder reply = PollTaskResponse.newBuilder();
-        if (task != null) {
-          reply.setTask(task);
+        ParticipantRegistry.Delivery delivery = registry.take(caller, wait);
+        PollTaskResponse.Builder reply = PollTaskResponse.newBuilder().addAllReceipts(delivery.receipts());
+        if (delivery.task() != null) {
+          reply.setTask(delivery.task());
         }
         return reply.build();
       } catch (InterruptedException e) {

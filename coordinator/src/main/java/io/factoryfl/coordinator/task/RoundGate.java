@@ -36,7 +36,7 @@ public final class RoundGate {
     }
     sink.accept(task.participantId(), update, header);
     task.settle(new TaskOutcome.Fitted(task.participantId(), header.getNumExamples(),
-        header.getMetricsMap()));
+        header.getMetricsMap(), header.getSha256()));
     return true;
   }
 

@@ -9,8 +9,13 @@ import java.util.Map;
 public sealed interface TaskOutcome {
   String participantId();
 
-  /** A training update was verified and folded into the round's aggregate. */
-  record Fitted(String participantId, long numExamples, Map<String, Double> metrics)
+  /**
+   * A training update was verified and folded into the round's aggregate.
+   *
+   * @param contributionHash the SHA-256 of exactly what the participant sent (its ledger leaf)
+   */
+  record Fitted(String participantId, long numExamples, Map<String, Double> metrics,
+      String contributionHash)
       implements TaskOutcome {
     public Fitted {
       metrics = Map.copyOf(metrics);
