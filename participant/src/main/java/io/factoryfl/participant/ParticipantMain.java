@@ -7,11 +7,17 @@ import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.participant.enrol.EnrolCommand;
 import io.factoryfl.participant.session.ChannelTls;
+import io.factoryfl.participant.policy.PolicyCheck;
+import io.factoryfl.participant.policy.PolicyFile;
 import io.factoryfl.participant.session.ParticipantAgent;
+import io.factoryfl.participant.session.Site;
+import java.time.Clock;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -20,10 +26,14 @@ import java.util.concurrent.TimeUnit;
 public final class ParticipantMain {
   static final String HELP = """
       Usage: factoryfl participant --config FILE
+             factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --ca FILE --out DIR
+             factoryfl participant renew --coordinator HOST:PORT --dir DIR
         Runs this site's participant node. It dials out to the coordinator (no inbound port),
         trains on local data and sends only model updates and aggregate metrics.
         --config FILE   the participant config (JSON): coordinator address, TLS files, datasets.
                         See README.md, "Participant config".
+        enroll          get this node's certificate with a one-time token (enroll --help)
+        renew           renew it before it expires (renew --help)
       """;
 
   private ParticipantMain() {}
@@ -33,6 +43,12 @@ public final class ParticipantMain {
   }
 
   static int run(String[] args) {
+    if (args.length > 0 && (args[0].equals("enroll") || args[0].equals("renew"))) {
+      String[] rest = Arrays.copyOfRange(args, 1, args.length);
+      return args[0].equals("enroll")
+          ? EnrolCommand.enroll(rest, System.out, System.err, new SecureRandom())
+          : EnrolCommand.renew(rest, System.out, System.err, new SecureRandom());
+    }
     try {
       Flags flags = Flags.parse("participant", args, Set.of("--config"), Set.of());
       ParticipantConfig config = ParticipantConfig.load(Path.of(flags.required("--config")));
@@ -40,9 +56,12 @@ public final class ParticipantMain {
       ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
       SigningIdentity signing = config.signingKey() == null ? null
           : SigningIdentity.load(config.certificate(), config.signingKey());
-      ParticipantAgent agent = new ParticipantAgent(tls.self().name(), channel,
-          new DatasetCatalogue(config.datasets()), config.pollWait(), signing,
-          tls.trustedCertificates().get(0), new SplittableRandom(new SecureRandom().nextLong()));
+      PolicyCheck policy = config.policy() == null ? PolicyCheck.allowAll()
+          : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone());
+      Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()), signing,
+          tls.trustedCertificates().get(0), policy, config.receipts());
+      ParticipantAgent agent = new ParticipantAgent(site, channel, config.pollWait(),
+          new SplittableRandom(new SecureRandom().nextLong()));
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         agent.stop();
         channel.shutdown();

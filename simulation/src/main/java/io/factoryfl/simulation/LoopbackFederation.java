@@ -13,7 +13,9 @@ import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.session.ChannelTls;
+import io.factoryfl.participant.policy.PolicyCheck;
 import io.factoryfl.participant.session.ParticipantAgent;
+import io.factoryfl.participant.session.Site;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -82,7 +84,7 @@ final class LoopbackFederation implements AutoCloseable {
       ca.issue(factory.name(), Role.PARTICIPANT, CERT_VALIDITY, List.of()).writeTo(site, "site");
       CsvWriter.write(factory.train(), site.resolve("data/train.csv"));
       CsvWriter.write(factory.eval(), site.resolve("data/eval.csv"));
-      Files.writeString(site.resolve("site.json"), siteConfig(target), StandardCharsets.UTF_8);
+      Files.writeString(site.resolve("site.json"), siteConfig(target, factory.name()), StandardCharsets.UTF_8);
       federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
           new SplittableRandom(simulation.seed() + 1000L * ++index),
           simulation.faultsOf(factory.name()));
@@ -90,7 +92,7 @@ final class LoopbackFederation implements AutoCloseable {
     return federation;
   }
 
-  private static String siteConfig(String target) {
+  private static String siteConfig(String target, String name) {
     return """
         {
           "coordinator": "%s",
@@ -98,9 +100,10 @@ final class LoopbackFederation implements AutoCloseable {
           "datasets": {
             "%s": {"path": "data/train.csv", "eval_path": "data/eval.csv"}
           },
-          "poll_wait_seconds": 10
+          "poll_wait_seconds": 10,
+          "receipts": "../../receipts/%s.jsonl"
         }
-        """.formatted(target, SimulationConfig.DATASET_NAME);
+        """.formatted(target, SimulationConfig.DATASET_NAME, name);
   }
 
   private void startParticipant(ParticipantConfig config, SplittableRandom random, List<Fault> faults)
@@ -108,10 +111,10 @@ final class LoopbackFederation implements AutoCloseable {
     TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
     ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
     Channel faulty = faults.isEmpty() ? channel : ClientInterceptors.intercept(channel, new FaultInjector(faults));
-    ParticipantAgent agent = new ParticipantAgent(tls.self().name(), faulty,
-        new DatasetCatalogue(config.datasets()), config.pollWait(),
+    Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()),
         SigningIdentity.load(config.certificate(), config.signingKey()),
-        tls.trustedCertificates().get(0), random);
+        tls.trustedCertificates().get(0), PolicyCheck.allowAll(), config.receipts());
+    ParticipantAgent agent = new ParticipantAgent(site, faulty, config.pollWait(), random);
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);
     thread.start();

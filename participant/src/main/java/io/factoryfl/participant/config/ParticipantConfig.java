@@ -25,7 +25,9 @@ import java.util.Set;
  *     "ai4i": {"path": "data/ai4i-train.csv", "eval_path": "data/ai4i-eval.csv",
  *              "columns": {"Torque [Nm]": "torque_nm"}}
  *   },
- *   "poll_wait_seconds": 20
+ *   "poll_wait_seconds": 20,
+ *   "receipts": "receipts.jsonl",
+ *   "policy": "site-policy.json"
  * }
  * }</pre>
  *
@@ -37,13 +39,21 @@ import java.util.Set;
  * its {@code .pem} ending replaced by {@code -signing-key.pem} (what {@code ca issue} writes) if
  * that file is readable, else {@link #signingKey()} is null.
  *
+ * <p>{@code receipts} is the local receipt log where the site keeps the coordinator's signed
+ * receipts for its contributions (default {@code receipts.jsonl} beside the config; created on
+ * first use). {@code policy} is the site policy file plant IT controls (optional; see {@code
+ * io.factoryfl.participant.policy}); it is re-read when it changes.
+ *
  * @param signingKey the identity signing key file, or null if the site has none
+ * @param receipts the receipt log file
+ * @param policy the site policy file, or null for none
  */
 public record ParticipantConfig(
     String coordinator, Path certificate, Path privateKey, Path ca,
-    Map<String, DatasetEntry> datasets, Duration pollWait, Path signingKey) {
+    Map<String, DatasetEntry> datasets, Duration pollWait, Path signingKey, Path receipts,
+    Path policy) {
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds");
+  private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds", "receipts", "policy");
   private static final Set<String> TLS = Set.of("certificate", "private_key", "ca", "signing_key");
   private static final Set<String> DATASET = Set.of("path", "eval_path", "columns");
 
@@ -103,10 +113,13 @@ public record ParticipantConfig(
     Path signingKey = tls.has("signing_key")
         ? existing(base, text(tls, "signing_key", where + ": tls"), "tls.signing_key", where)
         : defaultSigningKey(certificate);
+    Path receipts = base.resolve(root.has("receipts") ? text(root, "receipts", where)
+        : "receipts.jsonl").normalize();
+    Path policy = root.has("policy") ? existing(base, text(root, "policy", where), "policy", where) : null;
     return new ParticipantConfig(coordinator, certificate,
         existing(base, text(tls, "private_key", where + ": tls"), "tls.private_key", where),
         existing(base, text(tls, "ca", where + ": tls"), "tls.ca", where),
-        datasets, Duration.ofSeconds(wait), signingKey);
+        datasets, Duration.ofSeconds(wait), signingKey, receipts, policy);
   }
 
   /** {@code site.pem} -> {@code site-signing-key.pem} beside it, if that file is readable. */

@@ -1,8 +1,5 @@
 package io.factoryfl.participant.session;
 
-import io.factoryfl.core.security.SigningIdentity;
-import io.factoryfl.participant.data.DatasetCatalogue;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import io.factoryfl.proto.v1.FleetGrpc;
 import io.factoryfl.proto.v1.HeartbeatRequest;
@@ -35,7 +32,8 @@ public final class ParticipantAgent implements Runnable {
 
   private final FleetGrpc.FleetBlockingStub blocking;
   private final FleetGrpc.FleetStub async;
-  private final DatasetCatalogue catalogue;
+  private final Site site;
+  private final ReceiptKeeper receipts;
   private final Duration pollWait;
   private final Backoff backoff;
   private final TaskRunner runner;
@@ -46,22 +44,18 @@ public final class ParticipantAgent implements Runnable {
   private volatile Thread thread;
 
   /**
-   * @param name used only in log lines and thread names
-   * @param signing the site's identity signing key for secure aggregation, or null (the site then
-   *     refuses secure rounds with a reason)
-   * @param ca the federation CA, which peers' certificates must chain to
    * @param random jitter for reconnect backoff
    */
-  public ParticipantAgent(String name, Channel channel, DatasetCatalogue catalogue, Duration pollWait,
-      SigningIdentity signing, X509Certificate ca, RandomGenerator random) {
-    this.name = name;
+  public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random) {
+    this.name = site.name();
+    this.site = site;
+    this.receipts = new ReceiptKeeper(site.receiptLog());
     this.blocking = FleetGrpc.newBlockingStub(channel);
     this.async = FleetGrpc.newStub(channel);
-    this.catalogue = catalogue;
     this.pollWait = pollWait;
     this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), random);
-    this.runner = new TaskRunner(catalogue,
-        signing == null ? null : new SecureSessions(signing, ca, Clock.systemUTC()));
+    this.runner = new TaskRunner(site.catalogue(), site.signing() == null ? null
+        : new SecureSessions(site.signing(), site.ca(), Clock.systemUTC()), site.policy());
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + name);
       t.setDaemon(true);
@@ -101,9 +95,11 @@ public final class ParticipantAgent implements Runnable {
   /** One session: register, then poll and run tasks until the session ends or the agent stops. */
   private void session() throws InterruptedException {
     RegisterResponse registered = blocking.withDeadlineAfter(REGISTER_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-        .register(RegisterRequest.newBuilder().addAllDatasets(catalogue.names())
+        .register(RegisterRequest.newBuilder()
+            .addAllDatasets(site.catalogue().names().stream().filter(site.policy()::exposes).toList())
             .setAgentVersion("factoryfl-participant/0.1")
-            .setCpuThreads(Runtime.getRuntime().availableProcessors()).build());
+            .setCpuThreads(Math.min(Runtime.getRuntime().availableProcessors(),
+                site.policy().maxCpuThreads())).build());
     backoff.reset();
     String sessionId = registered.getSessionId();
     sessionValid = true;
@@ -117,6 +113,7 @@ public final class ParticipantAgent implements Runnable {
             .withDeadlineAfter(pollWait.toMillis() + 10_000, TimeUnit.MILLISECONDS)
             .pollTask(PollTaskRequest.newBuilder().setSessionId(sessionId)
                 .setWaitMillis(pollWait.toMillis()).build());
+        receipts.keep(polled.getReceiptsList());
         if (polled.hasTask()) {
           runner.run(polled.getTask(), sessionId, blocking, async);
         }

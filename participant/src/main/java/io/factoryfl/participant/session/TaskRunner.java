@@ -8,6 +8,8 @@ import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.TabularEncoder;
+import io.factoryfl.participant.policy.PolicyCheck;
+import io.factoryfl.participant.policy.PolicyDecision;
 import io.factoryfl.participant.train.EvaluationOutcome;
 import io.factoryfl.participant.train.LocalEvaluator;
 import io.factoryfl.participant.train.LocalTrainer;
@@ -39,12 +41,17 @@ final class TaskRunner {
 
   private final DatasetCatalogue catalogue;
   private final SecureSessions secure;
+  private final PolicyCheck policy;
   private final ModelCache models = new ModelCache();
 
-  /** @param secure this site's secure-aggregation sessions, or null if it has no signing key */
-  TaskRunner(DatasetCatalogue catalogue, SecureSessions secure) {
+  /**
+   * @param secure this site's secure-aggregation sessions, or null if it has no signing key
+   * @param policy the site policy every task is checked against before any data is touched
+   */
+  TaskRunner(DatasetCatalogue catalogue, SecureSessions secure, PolicyCheck policy) {
     this.catalogue = catalogue;
     this.secure = secure;
+    this.policy = policy;
   }
 
   /** Runs the task; local failures are reported to the coordinator as a refusal with the reason. */
@@ -52,6 +59,13 @@ final class TaskRunner {
       throws InterruptedException {
     TaskResult.Builder result = TaskResult.newBuilder().setSessionId(sessionId)
         .setTaskId(task.getTaskId()).setJobId(task.getJobId()).setRound(task.getRound());
+    PolicyDecision decision = policy.check(task);
+    if (!decision.allowed()) {
+      LOG.warning("task " + task.getTaskId() + " refused by site policy: " + decision.reason());
+      blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(
+          result.setRefusal(TaskRefusal.newBuilder().setReason(decision.reason())).build());
+      return;
+    }
     try {
       switch (task.getKindCase()) {
         case FEATURE_STATS -> result.setFeatureStats(featureStats(task));
@@ -65,7 +79,12 @@ final class TaskRunner {
               task.getSecaggMaskedInput().getSessionTag());
           return;
         }
-        case SECAGG_ADVERTISE -> result.setSecaggKeys(secure().advertise(task));
+        case SECAGG_ADVERTISE -> {
+          // Check the model now, so a site never joins a cohort it would leave at stage 3.
+          require(policy.checkModel(models.get(blocking, sessionId,
+              task.getSecaggAdvertise().getModelHash(), TRANSFER_TIMEOUT_SECONDS).definition().json()));
+          result.setSecaggKeys(secure().advertise(task));
+        }
         case SECAGG_SHARE_KEYS -> result.setSecaggShares(secure().shareKeys(task));
         case SECAGG_CONSISTENCY -> result.setSecaggSignature(secure().signSurvivors(task));
         case SECAGG_UNMASK -> result.setSecaggReveal(secure().unmask(task));
@@ -94,6 +113,13 @@ final class TaskRunner {
     return proto.build();
   }
 
+  /** Hands a policy refusal to the refusal path (logged, reported with its reason). */
+  private static void require(PolicyDecision decision) {
+    if (!decision.allowed()) {
+      throw new IllegalStateException(decision.reason());
+    }
+  }
+
   private SecureSessions secure() {
     if (secure == null) {
       throw new IllegalStateException("this site has no identity signing key configured"
@@ -115,6 +141,7 @@ final class TaskRunner {
     try {
       ModelCache.CachedModel model =
           models.get(blocking, sessionId, train.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
+      require(policy.checkModel(model.definition().json()));
       EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization());
       TrainingOutcome outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
           new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
@@ -160,6 +187,7 @@ final class TaskRunner {
     EvaluateTask evaluate = task.getEvaluate();
     ModelCache.CachedModel model =
         models.get(blocking, sessionId, evaluate.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
+    require(policy.checkModel(model.definition().json()));
     EncodedData data = encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization());
     EvaluationOutcome outcome = LocalEvaluator.evaluate(model.definition(), model.parameters(), data,
         evaluate.getHistogramBins());

@@ -1,0 +1,243 @@
+package io.factoryfl.participant.enrol;
+
+import io.factoryfl.core.cli.Flags;
+import io.factoryfl.core.cli.HelpRequested;
+import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.security.CertificateLog;
+import io.factoryfl.core.security.EnrolmentTokens;
+import io.factoryfl.core.security.IssuedIdentity;
+import io.factoryfl.core.security.Pem;
+import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.TlsMaterial;
+import io.factoryfl.participant.session.ChannelTls;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code participant enroll} and {@code participant renew}: get this node's certificate from the
+ * coordinator with a one-time token, and renew it before it expires. The private keys are made
+ * here and never leave the machine.
+ *
+ * <p>Files are named after the role the certificate carries: {@code site} for a participant,
+ * {@code admin} or {@code auditor} otherwise ({@code BASE.pem}, {@code BASE-key.pem},
+ * {@code BASE-signing-key.pem}, and {@code ca.pem}), so the same command serves plant IT, ML
+ * engineers and auditors.
+ *
+ * <p>Exit codes: 0 done (or help shown), 1 refused by the coordinator or could not reach it,
+ * 2 bad arguments. Errors are one line naming the flag and value, or the coordinator's answer.
+ */
+public final class EnrolCommand {
+
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+  private static final List<String> BASES = List.of("site", "admin", "auditor");
+
+  public static final String ENROLL_HELP = """
+      Usage: factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --ca FILE
+                                          --out DIR [--name NAME]
+        Makes this node's TLS key and identity signing key here (they never leave it), sends a
+        certificate request with the one-time token from the CA operator, and writes
+          DIR/site.pem, DIR/site-key.pem (0600), DIR/site-signing-key.pem (0600), DIR/ca.pem
+        for a participant token; an admin or auditor token writes admin*.pem or auditor*.pem
+        instead. Point the participant config's "tls" at these files.
+        --token TOKEN        the token from 'factoryfl ca token' (SITE:SECRET); works once
+        --coordinator H:P    the coordinator that runs the CA (started with --ca-dir)
+        --ca FILE            the federation CA certificate, from the CA operator together with
+                             the token and NOT fetched over the network: it is how this node
+                             knows it gives the token to the federation's coordinator
+        --out DIR            where to write the files; must not hold an identity already
+        --name NAME          the identity to ask for; defaults to, and must equal, the token's
+                             site (the CA decides the name from the token)
+      """;
+  public static final String RENEW_HELP = """
+      Usage: factoryfl participant renew --coordinator HOST:PORT --dir DIR [--base BASE]
+        Renews the certificate in DIR before it expires: makes fresh keys here, authenticates
+        with the current certificate, and replaces DIR/BASE.pem, DIR/BASE-key.pem and
+        DIR/BASE-signing-key.pem. The current certificate stays valid until it expires, so a
+        running node keeps working; it uses the new one from its next start.
+        --coordinator H:P    the coordinator that runs the CA (started with --ca-dir)
+        --dir DIR            the directory 'participant enroll --out' wrote
+        --base BASE          site (default), admin or auditor: which identity in DIR
+      """;
+
+  private EnrolCommand() {}
+
+  /** {@code participant enroll ARGS}. */
+  public static int enroll(String[] args, PrintStream out, PrintStream err,
+      SecureRandom random) {
+    ManagedChannel channel = null;
+    try {
+      Flags flags = Flags.parse("participant enroll", args,
+          Set.of("--token", "--coordinator", "--ca", "--out", "--name"), Set.of());
+      requireNoPositional(flags);
+      String token = flags.required("--token");
+      String target = flags.required("--coordinator");
+      Path caFile = Path.of(flags.required("--ca"));
+      Path outDir = Path.of(flags.required("--out"));
+      String site;
+      try {
+        site = EnrolmentTokens.siteOf(token);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(flags.command(), "invalid --token: " + e.getMessage());
+      }
+      String name = flags.get("--name", site);
+      if (!name.equals(site)) {
+        throw new UsageException(flags.command(), "invalid --name '" + name
+            + "': the token is for '" + site + "'; leave out --name");
+      }
+      X509Certificate ca = readCa(flags.command(), caFile);
+      for (String base : BASES) {
+        if (Files.exists(outDir.resolve(base + ".pem"))) {
+          throw new UsageException(flags.command(), "invalid --out '" + outDir + "': it already"
+              + " holds an identity (" + outDir.resolve(base + ".pem") + "); enrol into another"
+              + " directory, or renew with 'factoryfl participant renew'");
+        }
+      }
+      channel = EnrolmentChannels.withoutCertificate(target, ca);
+      IssuedIdentity identity = new EnrolmentClient(channel).enrol(token, name, ca, random);
+      String base = baseFor(identity.identity().role());
+      identity.writeTo(outDir, base);
+      report("enrolled", identity, outDir, base, out);
+      return OK;
+    } catch (HelpRequested help) {
+      out.print(ENROLL_HELP);
+      return OK;
+    } catch (UsageException e) {
+      err.println(e.command() + ": " + e.getMessage());
+      err.println("Run 'factoryfl participant enroll --help' for usage.");
+      return USAGE;
+    } catch (StatusRuntimeException e) {
+      err.println("participant enroll: " + describe(e));
+      return FAILED;
+    } catch (IOException | RuntimeException e) {
+      err.println("participant enroll: failed: " + e.getMessage());
+      return FAILED;
+    } finally {
+      close(channel);
+    }
+  }
+
+  /** {@code participant renew ARGS}. */
+  public static int renew(String[] args, PrintStream out, PrintStream err,
+      SecureRandom random) {
+    ManagedChannel channel = null;
+    try {
+      Flags flags = Flags.parse("participant renew", args,
+          Set.of("--coordinator", "--dir", "--base"), Set.of());
+      requireNoPositional(flags);
+      String target = flags.required("--coordinator");
+      Path dir = Path.of(flags.required("--dir"));
+      String base = flags.get("--base", "site");
+      if (!BASES.contains(base)) {
+        throw new UsageException(flags.command(), "invalid --base '" + base
+            + "': expected one of " + BASES);
+      }
+      TlsMaterial current;
+      try {
+        current = TlsMaterial.load(dir.resolve(base + ".pem"), dir.resolve(base + "-key.pem"),
+            dir.resolve(IssuedIdentity.CA_FILE));
+      } catch (IOException e) {
+        throw new UsageException(flags.command(), "invalid --dir '" + dir + "': "
+            + e.getMessage());
+      }
+      channel = ChannelTls.open(target, current);
+      IssuedIdentity identity = new EnrolmentClient(channel).renew(current.self().name(),
+          current.trustedCertificates().get(0), random);
+      identity.writeTo(dir, base);
+      report("renewed", identity, dir, base, out);
+      out.println("The previous certificate (serial " + CertificateLog.serialHex(
+          current.certificateChain().get(0).getSerialNumber()) + ") stays valid until "
+          + current.certificateChain().get(0).getNotAfter().toInstant()
+          + "; a running node uses the new one from its next start.");
+      return OK;
+    } catch (HelpRequested help) {
+      out.print(RENEW_HELP);
+      return OK;
+    } catch (UsageException e) {
+      err.println(e.command() + ": " + e.getMessage());
+      err.println("Run 'factoryfl participant renew --help' for usage.");
+      return USAGE;
+    } catch (StatusRuntimeException e) {
+      err.println("participant renew: " + describe(e));
+      return FAILED;
+    } catch (IOException | RuntimeException e) {
+      err.println("participant renew: failed: " + e.getMessage());
+      return FAILED;
+    } finally {
+      close(channel);
+    }
+  }
+
+  /** The file base name for an identity of {@code role}. */
+  static String baseFor(Role role) {
+    return role == Role.PARTICIPANT ? "site" : role.wireName();
+  }
+
+  private static void report(String what, IssuedIdentity identity, Path dir, String base,
+      PrintStream out) {
+    PeerIdentity who = identity.identity();
+    X509Certificate certificate = identity.certificate();
+    out.println(what + " as " + who.role().wireName() + " '" + who.name() + "' (certificate"
+        + " serial " + CertificateLog.serialHex(certificate.getSerialNumber()) + ", valid until "
+        + certificate.getNotAfter().toInstant() + ")");
+    out.println("  " + dir.resolve(base + ".pem"));
+    out.println("  " + dir.resolve(base + "-key.pem") + "  (secret, mode 0600)");
+    out.println("  " + dir.resolve(base + IssuedIdentity.SIGNING_KEY_SUFFIX)
+        + "  (identity signing key, secret, mode 0600)");
+    out.println("  " + dir.resolve(IssuedIdentity.CA_FILE));
+  }
+
+  private static X509Certificate readCa(String command, Path caFile) throws UsageException {
+    try {
+      X509Certificate ca = Pem.readCertificate(caFile);
+      if (ca.getBasicConstraints() < 0) {
+        throw new UsageException(command, "invalid --ca '" + caFile + "': it is not a CA"
+            + " certificate; use the federation's ca.pem from the CA operator");
+      }
+      return ca;
+    } catch (IOException e) {
+      throw new UsageException(command, "invalid --ca '" + caFile + "': " + e.getMessage());
+    }
+  }
+
+  private static void requireNoPositional(Flags flags) throws UsageException {
+    if (!flags.positional().isEmpty()) {
+      throw new UsageException(flags.command(),
+          "unexpected argument '" + flags.positional().get(0) + "'");
+    }
+  }
+
+  private static String describe(StatusRuntimeException e) {
+    Status status = e.getStatus();
+    String text = "coordinator answered " + status.getCode() + ": " + status.getDescription();
+    if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
+      text += " (" + status.getCause().getMessage() + "); check --coordinator, and that the"
+          + " CA certificate is the one that issued the coordinator's certificate";
+    }
+    return text;
+  }
+
+  private static void close(ManagedChannel channel) {
+    if (channel == null) {
+      return;
+    }
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package io.factoryfl.participant.policy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.proto.v1.Task;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** {@link PolicyCheck} against the policy a supplier hands out at the moment of each decision. */
+final class SitePolicyCheck implements PolicyCheck {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final DateTimeFormatter HOUR_MINUTE = DateTimeFormatter.ofPattern("HH:mm");
+
+  private final Supplier<SitePolicy> policy;
+  private final Clock clock;
+
+  SitePolicyCheck(Supplier<SitePolicy> policy, Clock clock) {
+    this.policy = policy;
+    this.clock = clock;
+  }
+
+  @Override
+  public PolicyDecision check(Task task) {
+    SitePolicy site = policy.get();
+    String dataset = task.getDataset().getName();
+    if (!site.exposes(dataset)) {
+      return PolicyDecision.refuse("dataset '" + dataset
+          + "' is not exposed to federated jobs at this site (datasets)");
+    }
+    if (task.getRound() > site.maxRoundsPerJob()) {
+      return PolicyDecision.refuse("round " + task.getRound() + " of job '" + task.getJobId()
+          + "' is beyond this site's limit of " + site.maxRoundsPerJob()
+          + " rounds per job (max_rounds_per_job)");
+    }
+    switch (task.getKindCase()) {
+      case TRAIN -> {
+        if (site.secureAggregationRequired()) {
+          return PolicyDecision.refuse("this site requires secure aggregation; the job runs plain"
+              + " FedAvg (secure_aggregation.required)");
+        }
+        return insideWindows(site);
+      }
+      case SECAGG_ADVERTISE -> {
+        int cohort = task.getSecaggAdvertise().getCohortCount();
+        if (cohort < site.minCohort()) {
+          return PolicyDecision.refuse("secure-aggregation cohort of " + cohort
+              + " sites is below this site's minimum of " + site.minCohort()
+              + " (secure_aggregation.min_cohort)");
+        }
+        return insideWindows(site);
+      }
+      case SECAGG_MASKED_INPUT -> {
+        return insideWindows(site);
+      }
+      default -> {
+        return PolicyDecision.allow();
+      }
+    }
+  }
+
+  @Override
+  public PolicyDecision checkModel(String configurationJson) {
+    SitePolicy site = policy.get();
+    List<String> layers;
+    try {
+      layers = layerClasses(configurationJson);
+    } catch (IllegalArgumentException e) {
+      return PolicyDecision.refuse("the model configuration cannot be checked: " + e.getMessage());
+    }
+    boolean allowed = site.modelTemplates().stream()
+        .map(name -> ModelTemplate.byPolicyName(name).orElseThrow())
+        .anyMatch(template -> template.matches(layers));
+    if (!allowed) {
+      StringBuilder shapes = new StringBuilder();
+      for (String name : site.sortedTemplates()) {
+        shapes.append("; ").append(name).append(" = ")
+            .append(ModelTemplate.byPolicyName(name).orElseThrow().shape());
+      }
+      return PolicyDecision.refuse("model layers " + simpleNames(layers)
+          + " match none of this site's allowed templates " + site.sortedTemplates()
+          + " (models.templates" + shapes + ")");
+    }
+    long parameters;
+    try {
+      parameters = ModelDefinition.fromJson(configurationJson).numParameters();
+    } catch (RuntimeException e) {
+      return PolicyDecision.refuse("the model configuration cannot be checked: " + e.getMessage());
+    }
+    if (parameters > site.maxParameters()) {
+      return PolicyDecision.refuse("model has " + parameters + " parameters, above this site's"
+          + " limit of " + site.maxParameters() + " (models.max_parameters)");
+    }
+    return PolicyDecision.allow();
+  }
+
+  @Override
+  public boolean exposes(String dataset) {
+    return policy.get().exposes(dataset);
+  }
+
+  @Override
+  public int maxCpuThreads() {
+    return policy.get().maxCpuThreads();
+  }
+
+  private PolicyDecision insideWindows(SitePolicy site) {
+    if (site.trainingWindows().isEmpty()) {
+      return PolicyDecision.allow();
+    }
+    ZoneId zone = site.timezone().orElse(clock.getZone());
+    LocalDateTime now = LocalDateTime.ofInstant(clock.instant(), zone);
+    for (TrainingWindow window : site.trainingWindows()) {
+      if (window.contains(now)) {
+        return PolicyDecision.allow();
+      }
+    }
+    return PolicyDecision.refuse("outside the site's training windows ("
+        + site.describeWindows(zone) + "); now " + TrainingWindow.shortName(now.getDayOfWeek())
+        + " " + now.format(HOUR_MINUTE));
+  }
+
+  /** The fully qualified layer classes of a MultiLayerConfiguration JSON, in order. */
+  private static List<String> layerClasses(String json) {
+    if (json == null || json.isBlank()) {
+      throw new IllegalArgumentException("it is empty");
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("it is not valid JSON (line " + e.getLocation().getLineNr()
+          + ": " + e.getOriginalMessage() + ")");
+    }
+    JsonNode confs = root == null ? null : root.get("confs");
+    if (confs == null || !confs.isArray() || confs.isEmpty()) {
+      throw new IllegalArgumentException(
+          "it is not a DL4J MultiLayerConfiguration (no \"confs\" list of layers)");
+    }
+    List<String> classes = new ArrayList<>();
+    for (JsonNode conf : confs) {
+      JsonNode type = conf.path("layer").path("@class");
+      // A layer without a type name is one no template can vouch for.
+      classes.add(type.isTextual() ? type.textValue() : "unknown");
+    }
+    return classes;
+  }
+
+  private static List<String> simpleNames(List<String> classes) {
+    return classes.stream().map(c -> c.substring(c.lastIndexOf('.') + 1)).toList();
+  }
+}

@@ -1,0 +1,18 @@
+package io.factoryfl.participant.session;
+
+import io.factoryfl.core.security.SigningIdentity;
+import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.participant.policy.PolicyCheck;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+
+/**
+ * Everything a participant node holds about its own site: its name, data, identity signing key,
+ * the federation CA, the policy plant IT set, and where it keeps its receipts.
+ *
+ * @param signing the identity signing key for secure aggregation, or null (secure rounds are then
+ *     refused with a reason)
+ * @param receiptLog the local receipt log file
+ */
+public record Site(String name, DatasetCatalogue catalogue, SigningIdentity signing, X509Certificate ca,
+    PolicyCheck policy, Path receiptLog) {}

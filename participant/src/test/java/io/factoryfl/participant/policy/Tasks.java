@@ -1,0 +1,44 @@
+package io.factoryfl.participant.policy;
+
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.EvaluateTask;
+import io.factoryfl.proto.v1.FeatureStatsTask;
+import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
+import io.factoryfl.proto.v1.SecAggMaskedInput;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TrainTask;
+import java.util.stream.IntStream;
+
+/** Tasks as the coordinator sends them, for policy tests. */
+final class Tasks {
+  private Tasks() {}
+
+  static Task.Builder base(String dataset, int round) {
+    return Task.newBuilder().setTaskId("job-1/r" + round + "/a1/x/plant-a").setJobId("job-1")
+        .setRound(round).setDataset(DatasetBinding.newBuilder().setName(dataset));
+  }
+
+  static Task train(String dataset, int round) {
+    return base(dataset, round).setTrain(TrainTask.newBuilder().setModelHash("abc")).build();
+  }
+
+  static Task maskedInput(String dataset, int round) {
+    return base(dataset, round).setSecaggMaskedInput(SecAggMaskedInput.newBuilder()
+        .setSessionTag("tag").setTrain(TrainTask.newBuilder().setModelHash("abc"))).build();
+  }
+
+  static Task advertise(String dataset, int round, int cohort) {
+    SecAggAdvertiseKeys.Builder keys = SecAggAdvertiseKeys.newBuilder().setSessionTag("tag")
+        .setThreshold(2).setNeighbours(2).setModelHash("abc");
+    IntStream.range(0, cohort).forEach(i -> keys.addCohort("plant-" + i));
+    return base(dataset, round).setSecaggAdvertise(keys).build();
+  }
+
+  static Task evaluate(String dataset, int round) {
+    return base(dataset, round).setEvaluate(EvaluateTask.newBuilder().setModelHash("abc")).build();
+  }
+
+  static Task featureStats(String dataset) {
+    return base(dataset, 0).setFeatureStats(FeatureStatsTask.getDefaultInstance()).build();
+  }
+}
