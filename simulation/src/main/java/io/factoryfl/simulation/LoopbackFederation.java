@@ -14,6 +14,7 @@ import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.session.ChannelTls;
 import io.factoryfl.participant.policy.PolicyCheck;
+import io.factoryfl.participant.policy.PolicyFile;
 import io.factoryfl.participant.session.ParticipantAgent;
 import io.factoryfl.participant.session.Site;
 import io.grpc.Channel;
@@ -84,7 +85,12 @@ final class LoopbackFederation implements AutoCloseable {
       ca.issue(factory.name(), Role.PARTICIPANT, CERT_VALIDITY, List.of()).writeTo(site, "site");
       CsvWriter.write(factory.train(), site.resolve("data/train.csv"));
       CsvWriter.write(factory.eval(), site.resolve("data/eval.csv"));
-      Files.writeString(site.resolve("site.json"), siteConfig(target, factory.name()), StandardCharsets.UTF_8);
+      Path policy = simulation.policies().get(factory.name());
+      if (policy != null) {
+        Files.copy(policy, site.resolve("site-policy.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.writeString(site.resolve("site.json"), siteConfig(target, factory.name(), policy != null),
+          StandardCharsets.UTF_8);
       federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
           new SplittableRandom(simulation.seed() + 1000L * ++index),
           simulation.faultsOf(factory.name()));
@@ -92,7 +98,7 @@ final class LoopbackFederation implements AutoCloseable {
     return federation;
   }
 
-  private static String siteConfig(String target, String name) {
+  private static String siteConfig(String target, String name, boolean policy) {
     return """
         {
           "coordinator": "%s",
@@ -101,9 +107,10 @@ final class LoopbackFederation implements AutoCloseable {
             "%s": {"path": "data/train.csv", "eval_path": "data/eval.csv"}
           },
           "poll_wait_seconds": 10,
-          "receipts": "../../receipts/%s.jsonl"
+          "receipts": "../../receipts/%s.jsonl"%s
         }
-        """.formatted(target, SimulationConfig.DATASET_NAME, name);
+        """.formatted(target, SimulationConfig.DATASET_NAME, name,
+            policy ? ",\n  \"policy\": \"site-policy.json\"" : "");
   }
 
   private void startParticipant(ParticipantConfig config, SplittableRandom random, List<Fault> faults)
@@ -113,7 +120,9 @@ final class LoopbackFederation implements AutoCloseable {
     Channel faulty = faults.isEmpty() ? channel : ClientInterceptors.intercept(channel, new FaultInjector(faults));
     Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()),
         SigningIdentity.load(config.certificate(), config.signingKey()),
-        tls.trustedCertificates().get(0), PolicyCheck.allowAll(), config.receipts());
+        tls.trustedCertificates().get(0), config.policy() == null ? PolicyCheck.allowAll()
+            : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone()),
+        config.receipts());
     ParticipantAgent agent = new ParticipantAgent(site, faulty, config.pollWait(), random);
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);

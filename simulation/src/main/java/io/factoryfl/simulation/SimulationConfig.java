@@ -10,11 +10,12 @@ import java.util.List;
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
     double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
-    boolean secureAggregation) {
+    boolean secureAggregation, java.util.Map<String, Path> policies) {
 
   SimulationConfig {
     hiddenLayers = List.copyOf(hiddenLayers);
     faults = List.copyOf(faults);
+    policies = java.util.Map.copyOf(policies);
   }
 
   /** The faults planned for one factory. */

@@ -32,6 +32,8 @@ public final class SimulationMain {
         --faults LIST     faults on demand, comma-separated: crash:FACTORY@ROUND[:SECONDS]
                           (node goes dark, optionally back after SECONDS), slow:FACTORY@ROUND
                           (finishes after the round deadline); e.g. crash:factory-2@3,slow:factory-4@5
+        --policy FACTORY=FILE[,FACTORY=FILE...]
+                          give a factory a site policy file (see README "Site policy")
       """;
 
   private SimulationMain() {}
@@ -58,7 +60,7 @@ public final class SimulationMain {
     try {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
-              "--round-deadline", "--faults"), Set.of("--no-secagg"));
+              "--round-deadline", "--faults", "--policy"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -70,7 +72,8 @@ public final class SimulationMain {
           flags.intValue("--factories", 5, 1, 500), flags.intValue("--rounds", 20, 1, 10_000),
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
           flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32),
-          flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"));
+          flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
+          policies(flags));
       SimulationResult result = new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
       SimulationReport.print(result, out);
@@ -96,6 +99,23 @@ public final class SimulationMain {
     } catch (IllegalArgumentException e) {
       throw new UsageException("simulate", "--faults: " + e.getMessage());
     }
+  }
+
+  private static java.util.Map<String, Path> policies(Flags flags) throws UsageException {
+    java.util.Map<String, Path> policies = new java.util.HashMap<>();
+    String text = flags.get("--policy", "");
+    if (text.isBlank()) {
+      return policies;
+    }
+    for (String part : text.split(",")) {
+      String[] pair = part.split("=", 2);
+      if (pair.length != 2 || pair[0].isBlank() || !Files.isReadable(Path.of(pair[1]))) {
+        throw new UsageException("simulate", "--policy: '" + part
+            + "' must be FACTORY=FILE with a readable FILE, e.g. factory-3=night-shift.json");
+      }
+      policies.put(pair[0].strip(), Path.of(pair[1].strip()));
+    }
+    return policies;
   }
 
   /** Keeps the terminal for the progress lines; warnings and errors still show. */
