@@ -1,6 +1,7 @@
 package io.factoryfl.simulation;
 
 import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.coordinator.admin.AuditClient;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
@@ -50,11 +51,16 @@ final class LoopbackFederation implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final ManagedChannel adminChannel;
   private final AdminClient admin;
+  private final ManagedChannel auditorChannel;
+  private final AuditClient auditor;
 
-  private LoopbackFederation(CoordinatorServer coordinator, ManagedChannel adminChannel) {
+  private LoopbackFederation(CoordinatorServer coordinator, ManagedChannel adminChannel,
+      ManagedChannel auditorChannel) {
     this.coordinator = coordinator;
     this.adminChannel = adminChannel;
     this.admin = new AdminClient(adminChannel);
+    this.auditorChannel = auditorChannel;
+    this.auditor = new AuditClient(auditorChannel);
   }
 
   /** Writes the sites' directories under {@code out} and starts coordinator and participants. */
@@ -72,13 +78,16 @@ final class LoopbackFederation implements AutoCloseable {
         ca.issue("coordinator", Role.COORDINATOR, CERT_VALIDITY, List.of("localhost"));
     CoordinatorServer server = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
-        out.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor())
+        out.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor(),
+        SigningIdentity.of(coordinatorIdentity))
         .start();
     String target = "localhost:" + server.port();
 
     IssuedIdentity engineer = ca.issue("ml-engineer", Role.ADMIN, CERT_VALIDITY, List.of());
-    LoopbackFederation federation =
-        new LoopbackFederation(server, AdminClient.openChannel(target, TlsMaterial.of(engineer)));
+    IssuedIdentity auditor = ca.issue("auditor", Role.AUDITOR, CERT_VALIDITY, List.of());
+    LoopbackFederation federation = new LoopbackFederation(server,
+        AdminClient.openChannel(target, TlsMaterial.of(engineer)),
+        AdminClient.openChannel(target, TlsMaterial.of(auditor)));
     int index = 0;
     for (Factory factory : factories) {
       Path site = out.resolve("sites").resolve(factory.name());
@@ -136,6 +145,11 @@ final class LoopbackFederation implements AutoCloseable {
     return admin;
   }
 
+  /** The federation's auditor, who may only read (the round logs). */
+  AuditClient auditor() {
+    return auditor;
+  }
+
   @Override
   public void close() throws InterruptedException {
     agents.forEach(ParticipantAgent::stop);
@@ -146,6 +160,7 @@ final class LoopbackFederation implements AutoCloseable {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    auditorChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     coordinator.stop();
   }
 }

@@ -67,6 +67,10 @@ final class SimulationRunner {
             + (end == null ? "no end event within " + JOB_TIMEOUT : EventFormat.line(end)));
       }
       global = federation.admin().downloadModel(jobId);
+      awaitReceipts(rounds.stream().mapToInt(RoundRecord::participants).sum());
+      long records = federation.auditor().downloadLedger(jobId, config.out().resolve("ledger.jsonl"));
+      out.println("auditor copied the round log (" + records + " records) to "
+          + config.out().resolve("ledger.jsonl"));
     }
     double federationSeconds = seconds(federationStarted);
     ModelFile.write(model, global.parameters(), config.out().resolve("global-model.zip"));
@@ -88,6 +92,30 @@ final class SimulationRunner {
     double localSeconds = seconds(localStarted);
     return new SimulationResult(config, factories, rounds, global.hash(), federated, centralized, local,
         federationSeconds, centralizedSeconds, localSeconds, seconds(started));
+  }
+
+  /**
+   * Waits (briefly) until the sites have stored every receipt of the job in their receipt logs:
+   * the last round's receipts ride on the sites' next poll.
+   */
+  private void awaitReceipts(int expected) throws IOException, InterruptedException {
+    java.nio.file.Path dir = config.out().resolve("receipts");
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      long kept = 0;
+      if (java.nio.file.Files.isDirectory(dir)) {
+        try (var files = java.nio.file.Files.list(dir)) {
+          for (java.nio.file.Path file : files.toList()) {
+            kept += java.nio.file.Files.readAllLines(file).size();
+          }
+        }
+      }
+      if (kept >= expected) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    out.println("warning: not every receipt reached the sites' receipt logs within 10 s");
   }
 
   private CsvTable loadDataset() throws IOException {

@@ -4,8 +4,11 @@ import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.security.CertificateAuthority;
+import io.factoryfl.core.security.CertificateLog;
+import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.Role;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,12 +18,19 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * {@code ca init} and {@code ca issue}: the federation CA operator's commands.
+ * {@code ca init}, {@code ca issue}, {@code ca token} and {@code ca revoke}: the federation CA
+ * operator's commands. {@code token} and {@code revoke} update the CA directory's state files
+ * ({@value EnrolmentTokens#FILE}, {@value RevocationList#FILE}); a coordinator started with
+ * {@code --ca-dir} on the same directory sees the changes without a restart.
  *
  * <p>Exit codes: 0 done (or help shown), 1 the operation failed (e.g. a CA already exists, a
  * file could not be written), 2 bad arguments. Errors are one line on {@code err} naming the
@@ -55,7 +65,33 @@ public final class CaCommand {
                         'localhost' also adds IP 127.0.0.1
         --days N        validity in days (default: 365)
       """;
-  static final String HELP = "Usage: ca init|issue [--help]\n" + INIT_HELP + ISSUE_HELP;
+  static final String TOKEN_HELP = """
+      Usage: ca token --dir DIR --site NAME --role ROLE [--ttl DURATION] [--days N]
+      Makes a one-time enrolment token and prints it, once, on standard output (the details go
+      to standard error). The CA directory keeps only its SHA-256. Give the token and DIR/ca.pem
+      to the site's operator over a channel you trust; they run
+        factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --ca ca.pem --out DIR
+      which makes the keys at the site and fetches the certificate from a coordinator started
+      with --ca-dir DIR. The token works once, and not after --ttl.
+        --dir DIR         the CA directory made by 'ca init'
+        --site NAME       the identity (certificate CN): 1-64 of A-Z a-z 0-9 . _ -
+        --role ROLE       participant, admin or auditor
+        --ttl DURATION    how long the token can be redeemed, e.g. 30m, 24h, 7d (default: 24h,
+                          at most 30d)
+        --days N          validity of the certificate it yields, in days (default: 365)
+      """;
+  static final String REVOKE_HELP = """
+      Usage: ca revoke --dir DIR NAME [--reason TEXT]
+      Revokes every certificate of NAME, past and future: records the name and the serials of
+      its certificates in DIR/revoked.json. A coordinator started with --ca-dir DIR refuses
+      them from their next call, without a restart; a revoked name cannot enrol again.
+        --dir DIR         the CA directory made by 'ca init'
+        --reason TEXT     why, for the record
+      """;
+  static final String HELP = "Usage: ca init|issue|token|revoke [--help]\n" + INIT_HELP
+      + ISSUE_HELP + TOKEN_HELP + REVOKE_HELP;
+  private static final Duration DEFAULT_TTL = Duration.ofHours(24);
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd])");
 
   private CaCommand() {}
 
@@ -92,11 +128,24 @@ public final class CaCommand {
               Set.of("--dir", "--name", "--role", "--out", "--dns", "--days")), out, err, clock,
               random);
         }
-        default -> throw new UsageException(
-            "", "unknown command '" + command + "'; expected init or issue");
+        case "token" -> {
+          return token(parse("token", rest,
+              Set.of("--dir", "--site", "--role", "--ttl", "--days")), out, err, clock, random);
+        }
+        case "revoke" -> {
+          return revoke(Flags.parse("revoke", rest, Set.of("--dir", "--reason"), Set.of()),
+              out, clock);
+        }
+        default -> throw new UsageException("", "unknown command '" + command
+            + "'; expected init, issue, token or revoke");
       }
     } catch (HelpRequested h) {
-      out.print(h.getMessage().equals("init") ? INIT_HELP : ISSUE_HELP);
+      out.print(switch (h.getMessage()) {
+        case "init" -> INIT_HELP;
+        case "token" -> TOKEN_HELP;
+        case "revoke" -> REVOKE_HELP;
+        default -> ISSUE_HELP;
+      });
       return OK;
     } catch (UsageException e) {
       String where = e.command().isEmpty() ? "ca" : "ca " + e.command();
@@ -167,12 +216,8 @@ public final class CaCommand {
     if (name.equals("ca")) {
       throw new UsageException("issue", "invalid --name 'ca': it would overwrite OUT/ca.pem");
     }
-    CertificateAuthority ca;
-    try {
-      ca = CertificateAuthority.load(dir, clock, random);
-    } catch (IOException e) {
-      throw new UsageException("issue", "invalid --dir '" + dir + "': " + e.getMessage());
-    }
+    CertificateAuthority ca = loadCa("issue", dir, clock, random);
+    requireNotRevoked("issue", dir, name);
     Instant caExpiry = ca.certificate().getNotAfter().toInstant();
     if (clock.instant().plus(Duration.ofDays(days)).isAfter(caExpiry)) {
       throw new UsageException("issue", "invalid --days " + days
@@ -185,6 +230,7 @@ public final class CaCommand {
       throw new UsageException("issue", "invalid --dns '" + String.join(",", dns) + "': "
           + e.getMessage());
     }
+    CertificateLog.record(dir, identity.certificate(), "issue", clock);
     identity.writeTo(outDir, name);
     out.println("issued " + role.wireName() + " certificate for '" + name + "' (serial "
         + identity.certificate().getSerialNumber().toString(16) + "), valid until "
@@ -195,5 +241,136 @@ public final class CaCommand {
         + "  (identity signing key, secret, mode 0600)");
     out.println("  " + outDir.resolve(IssuedIdentity.CA_FILE));
     return OK;
+  }
+
+  private static int token(Flags flags, PrintStream out, PrintStream err, Clock clock,
+      SecureRandom random) throws UsageException, IOException {
+    Path dir = Path.of(flags.required("--dir"));
+    String site = flags.required("--site");
+    String roleName = flags.required("--role");
+    Duration ttl = duration("token", "--ttl", flags.get("--ttl", null), DEFAULT_TTL);
+    int days = flags.intValue("--days", 365, 1, MAX_DAYS);
+    Role role;
+    try {
+      role = Role.parse(roleName);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("token", "invalid --role: " + e.getMessage());
+    }
+    if (role == Role.COORDINATOR) {
+      throw new UsageException("token", "invalid --role coordinator: a coordinator certificate"
+          + " needs host names; issue it with 'ca issue --role coordinator --dns HOST'");
+    }
+    try {
+      new PeerIdentity(site, role);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("token", "invalid --site: " + e.getMessage());
+    }
+    if (ttl.compareTo(EnrolmentTokens.MAX_TTL) > 0) {
+      throw new UsageException("token", "invalid --ttl '" + flags.get("--ttl", "")
+          + "': at most " + EnrolmentTokens.MAX_TTL.toDays() + "d");
+    }
+    CertificateAuthority ca = loadCa("token", dir, clock, random);
+    Instant caExpiry = ca.certificate().getNotAfter().toInstant();
+    if (clock.instant().plus(Duration.ofDays(days)).isAfter(caExpiry)) {
+      throw new UsageException("token", "invalid --days " + days
+          + ": the certificate would outlive the CA, which expires at " + caExpiry);
+    }
+    requireNotRevoked("token", dir, site);
+    EnrolmentTokens.Created created = new EnrolmentTokens(dir, clock)
+        .create(site, role, ttl, Duration.ofDays(days), random);
+    out.println(created.token());
+    err.println("enrolment token for " + role.wireName() + " '" + site + "' (use once, until "
+        + created.record().expires() + "; the certificate will be valid for " + days
+        + " days). It is shown only now; " + dir.resolve(EnrolmentTokens.FILE)
+        + " keeps only its SHA-256.");
+    err.println("Give it with " + dir.resolve(CertificateAuthority.CERT_FILE)
+        + " to the site's operator, who runs:");
+    err.println("  factoryfl participant enroll --token TOKEN --coordinator HOST:PORT"
+        + " --ca ca.pem --out DIR");
+    return OK;
+  }
+
+  private static int revoke(Flags flags, PrintStream out, Clock clock)
+      throws UsageException, IOException {
+    Path dir = Path.of(flags.required("--dir"));
+    if (flags.positional().size() != 1) {
+      throw new UsageException("revoke", flags.positional().isEmpty()
+          ? "missing NAME, the identity to revoke"
+          : "expected one NAME, got " + flags.positional());
+    }
+    String name = flags.positional().get(0);
+    try {
+      new PeerIdentity(name, Role.PARTICIPANT);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("revoke", "invalid NAME: " + e.getMessage());
+    }
+    if (!Files.isRegularFile(dir.resolve(CertificateAuthority.CERT_FILE))) {
+      throw new UsageException("revoke", "invalid --dir '" + dir + "': "
+          + dir.resolve(CertificateAuthority.CERT_FILE) + " does not exist; expected a CA"
+          + " directory made by 'ca init'");
+    }
+    RevocationList.Revocation revocation =
+        RevocationList.revoke(dir, name, flags.get("--reason", ""), clock);
+    out.println("revoked '" + name + "' (since " + revocation.revokedAt() + "): every"
+        + " certificate with that name, now and later");
+    if (revocation.serials().isEmpty()) {
+      out.println("  no certificate of '" + name + "' is in " + dir.resolve(CertificateLog.FILE)
+          + "; the name is revoked anyway");
+    } else {
+      out.println("  serials " + String.join(", ", new TreeSet<>(revocation.serials())));
+    }
+    out.println("  " + dir.resolve(RevocationList.FILE) + " updated; a coordinator with"
+        + " --ca-dir " + dir + " refuses them from their next call");
+    return OK;
+  }
+
+  private static CertificateAuthority loadCa(String command, Path dir, Clock clock,
+      SecureRandom random) throws UsageException {
+    try {
+      return CertificateAuthority.load(dir, clock, random);
+    } catch (IOException e) {
+      throw new UsageException(command, "invalid --dir '" + dir + "': " + e.getMessage());
+    }
+  }
+
+  private static void requireNotRevoked(String command, Path dir, String name)
+      throws UsageException, IOException {
+    RevocationList.Revocation revoked = RevocationList.load(dir.resolve(RevocationList.FILE))
+        .all().stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
+    if (revoked != null) {
+      throw new UsageException(command, "'" + name + "' was revoked at " + revoked.revokedAt()
+          + " and cannot be given a certificate again; choose another name");
+    }
+  }
+
+  /** A duration written as a number and a unit (s, m, h, d), or ISO-8601 such as PT12H. */
+  static Duration duration(String command, String flag, String value, Duration fallback)
+      throws UsageException {
+    if (value == null) {
+      return fallback;
+    }
+    String text = value.strip();
+    Matcher m = DURATION.matcher(text);
+    Duration parsed = null;
+    if (m.matches()) {
+      long n = Long.parseLong(m.group(1));
+      parsed = switch (m.group(2)) {
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        case "h" -> Duration.ofHours(n);
+        default -> Duration.ofDays(n);
+      };
+    } else {
+      try {
+        parsed = Duration.parse(text);
+      } catch (DateTimeParseException e) {
+        // reported below
+      }
+    }
+    if (parsed == null || parsed.isNegative() || parsed.isZero()) {
+      throw new UsageException(command, "invalid " + flag + " '" + value
+          + "': expected a positive duration such as 30m, 24h or 7d");
+    }
+    return parsed;
   }
 }

@@ -13,6 +13,7 @@ public final class CoordinatorCli {
         serve    run the coordinator
         ca       create the federation CA and issue certificates
         job      submit, watch, cancel jobs and download models
+        audit    verify a round log offline, render it as a report
       """;
 
   private CoordinatorCli() {}
@@ -28,7 +29,7 @@ public final class CoordinatorCli {
         case "serve" -> ServeCommand.run(rest, out);
         case "ca" -> CaCommand.run(rest, out, err);
         case "job" -> JobCommand.run(rest, out);
-        default -> throw new UsageException("", "unknown command '" + args[0] + "'; expected serve, ca or job");
+        default -> throw new UsageException("", "unknown command '" + args[0] + "'; expected serve, ca, job or audit");
       };
     } catch (HelpRequested help) {
       out.print(help.getMessage().startsWith("job") ? JobCommand.HELP : ServeCommand.HELP);

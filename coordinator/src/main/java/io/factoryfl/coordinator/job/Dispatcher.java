@@ -24,12 +24,14 @@ final class Dispatcher {
   private final Federation federation;
   private final JobEvents events;
   private final DatasetBinding binding;
+  private final RoundLog log;
 
-  Dispatcher(String jobId, Federation federation, JobEvents events, DatasetBinding binding) {
+  Dispatcher(String jobId, Federation federation, JobEvents events, DatasetBinding binding, RoundLog log) {
     this.jobId = jobId;
     this.federation = federation;
     this.events = events;
     this.binding = binding;
+    this.log = log;
   }
 
   Instant deadlineAfter(java.time.Duration duration) {
@@ -54,9 +56,20 @@ final class Dispatcher {
     return RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
   }
 
-  /** Publishes a failed outcome as a round event and returns it as the strategy's input. */
-  Failure report(int round, TaskOutcome outcome) {
+  /**
+   * Publishes a failed outcome as a round event, records it in the round log, and returns it as
+   * the strategy's input.
+   *
+   * @param stage the task kind that failed (for example "train" or "secagg-masked")
+   */
+  Failure report(int round, int attempt, String stage, TaskOutcome outcome) {
     TaskOutcome.Failed failed = (TaskOutcome.Failed) outcome;
+    if (failed.kind() == TaskOutcome.FailureKind.REFUSED) {
+      log.refusal(round, failed.participantId(), failed.reason());
+    } else {
+      log.dropout(round, attempt, failed.participantId(), stage,
+          failed.kind().name().toLowerCase(java.util.Locale.ROOT) + ": " + failed.reason());
+    }
     RoundEvent.Builder event = RoundEvent.newBuilder();
     switch (failed.kind()) {
       case REFUSED -> event.setRefused(TaskRefused.newBuilder()
@@ -71,7 +84,8 @@ final class Dispatcher {
   }
 
   /** A failure outcome of a reply that arrived but does not fit the stage. */
-  Failure reject(int round, String participantId, String reason) {
-    return report(round, new TaskOutcome.Failed(participantId, TaskOutcome.FailureKind.REJECTED, reason));
+  Failure reject(int round, int attempt, String stage, String participantId, String reason) {
+    return report(round, attempt, stage,
+        new TaskOutcome.Failed(participantId, TaskOutcome.FailureKind.REJECTED, reason));
   }
 }

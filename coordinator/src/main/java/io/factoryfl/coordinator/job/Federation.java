@@ -7,9 +7,18 @@ import java.time.Clock;
 
 /**
  * What every job of the coordinator shares: the participants, the tasks in flight, the model
- * store and the clock.
+ * store, the clock, and where round logs go and who signs them.
  *
  * @param histogramBins resolution of the score histograms used for federated ROC/PR-AUC
+ * @param ledgers directory of the jobs' round logs ({@code <job id>.jsonl})
+ * @param identity the coordinator's signing identity (signs round logs and receipts)
  */
 public record Federation(
-    ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock, int histogramBins) {}
+    ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock, int histogramBins,
+    java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity) {
+
+  /** The round log file of a job. */
+  public java.nio.file.Path ledgerOf(String jobId) {
+    return ledgers.resolve(jobId + ".jsonl");
+  }
+}

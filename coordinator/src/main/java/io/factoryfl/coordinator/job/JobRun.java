@@ -36,7 +36,10 @@ import io.factoryfl.proto.v1.TaskRefused;
 import io.factoryfl.proto.v1.TrainTask;
 import io.factoryfl.proto.v1.UpdateRejected;
 import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.core.params.ParameterCodec;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -67,6 +70,7 @@ public final class JobRun implements Runnable {
   private final Strategy strategy;
   private final JobEvents events;
   private final Dispatcher dispatcher;
+  private final RoundLog log;
   private final String configurationJson;
 
   private volatile JobState state = JobState.JOB_STATE_PENDING;
@@ -77,15 +81,29 @@ public final class JobRun implements Runnable {
   private volatile Thread runner;
   private Normalization normalization;
 
-  public JobRun(String jobId, JobSpec spec, String specHash, Federation federation, Strategy strategy) {
+  /**
+   * Opens the job's round log and records the submission.
+   *
+   * @param submittedBy the identity that submitted the job
+   */
+  public JobRun(String jobId, JobSpec spec, String specHash, String submittedBy, Federation federation,
+      Strategy strategy) {
     this.jobId = jobId;
     this.spec = spec;
     this.specHash = specHash;
     this.federation = federation;
     this.strategy = strategy;
     this.events = new JobEvents(jobId, federation.clock());
-    this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec));
+    this.log = RoundLog.open(federation.ledgerOf(jobId), jobId, federation.identity(),
+        federation.clock(), federation.registry());
+    this.log.jobSubmitted(spec.name(), specHash, submittedBy);
+    this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec), log);
     this.configurationJson = spec.modelConfigurationJson();
+  }
+
+  /** The job's round log file (canonical JSON lines; its signed head sits next to it). */
+  public java.nio.file.Path ledgerFile() {
+    return log.file();
   }
 
   public String jobId() {
@@ -119,6 +137,12 @@ public final class JobRun implements Runnable {
   public boolean finished() {
     return state == JobState.JOB_STATE_SUCCEEDED || state == JobState.JOB_STATE_FAILED
         || state == JobState.JOB_STATE_CANCELLED;
+  }
+
+  /** An admin stops the job; it ends CANCELLED, keeping its last model, and the log says who. */
+  public void cancel(String reason, String by) {
+    log.adminAction(by, "cancel");
+    cancel(reason);
   }
 
   /** Asks the job to stop; it ends CANCELLED with the given reason, keeping its last model. */
@@ -162,6 +186,13 @@ public final class JobRun implements Runnable {
 
   private void end(JobState finalState, String why) {
     message = why;
+    try {
+      log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why,
+          current == null ? null : current.hash());
+      log.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "job " + jobId + ": the round log could not be closed", e);
+    }
     state = finalState;
     JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why);
     if (current != null) {
@@ -201,6 +232,7 @@ public final class JobRun implements Runnable {
       if (result.failure() == null) {
         return result.value();
       }
+      log.roundFailed(round, attempt, result.failure());
       events.publish(round, RoundEvent.newBuilder().setRetried(
           RoundRetried.newBuilder().setReason(result.failure()).setAttempt(attempt)));
       if (attempt >= spec.maxRoundAttempts()) {
@@ -220,7 +252,7 @@ public final class JobRun implements Runnable {
     for (TaskOutcome outcome : outcomes) {
       if (outcome instanceof TaskOutcome.Stats stats) {
         if (stats.stats().sum().length != spec.schema().numericColumns().size()) {
-          dispatcher.reject(0, stats.participantId(), "feature statistics have "
+          dispatcher.reject(0, attempt, "stats", stats.participantId(), "feature statistics have "
               + stats.stats().sum().length + " columns, expected "
               + spec.schema().numericColumns().size());
           continue;
@@ -228,7 +260,7 @@ public final class JobRun implements Runnable {
         total = total.merge(stats.stats());
         contributors++;
       } else {
-        dispatcher.report(0, outcome);
+        dispatcher.report(0, attempt, "stats", outcome);
       }
     }
     if (contributors < spec.minParticipants()) {
@@ -250,14 +282,16 @@ public final class JobRun implements Runnable {
           + spec.minParticipants());
     }
     ModelVersion base = current;
+    log.roundOpened(round, attempt, cohort.stream().map(FitInstruction::participantId).toList());
     if (spec.secureAggregation().enabled()) {
-      SecureRound.Result secure = new SecureRound(jobId, spec, dispatcher, base, round, attempt)
+      SecureRound.Result secure = new SecureRound(jobId, spec, dispatcher, log, base, round, attempt)
           .run(cohort, this::trainTask);
       if (secure.failure() != null) {
         return Attempt.failed(secure.failure());
       }
-      return commit(round, started, base, secure.parameters(), secure.participants(),
-          secure.totalExamples(), secure.trainLoss());
+      return commit(round, attempt, cohort.size(), started, secure.parameters(),
+          secure.contributions(), secure.aggregateHash(), secure.totalExamples(), secure.trainLoss(),
+          secure.neighbours(), secure.threshold());
     }
     Aggregation aggregation = strategy.beginFit(round, base.dimension());
     RoundGate gate = new RoundGate(
@@ -268,19 +302,22 @@ public final class JobRun implements Runnable {
         id -> Task.newBuilder().setTrain(trainTask(cohort.get(ids.indexOf(id)), base)));
     List<FitResult> results = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
+    Map<String, String> contributions = new LinkedHashMap<>();
     for (TaskOutcome outcome : outcomes) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
         results.add(new FitResult(fitted.participantId(), fitted.numExamples(), fitted.metrics()));
+        contributions.put(fitted.participantId(), fitted.contributionHash());
+        log.contribution(round, attempt, fitted.participantId(), fitted.contributionHash());
       } else {
-        failures.add(dispatcher.report(round, outcome));
+        failures.add(dispatcher.report(round, attempt, "train", outcome));
       }
     }
     FitOutcome fit = strategy.aggregateFit(round, aggregation, results, failures);
     if (!fit.isCommitted()) {
       return Attempt.failed(fit.rejection());
     }
-    return commit(round, started, base, fit.parameters(),
-        results.stream().map(FitResult::participantId).toList(), fit.totalExamples(), fit.trainLoss());
+    return commit(round, attempt, cohort.size(), started, fit.parameters(), contributions,
+        ParameterCodec.hash(fit.parameters()), fit.totalExamples(), fit.trainLoss(), null, null);
   }
 
   private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {
@@ -290,11 +327,22 @@ public final class JobRun implements Runnable {
         .setNormalization(normalizationProto()).build();
   }
 
-  private Attempt<Void> commit(int round, long started, ModelVersion base, float[] parameters,
-      List<String> participants, long totalExamples, double trainLoss) {
-    current = federation.store().put(configurationJson, parameters);
+  /**
+   * Commits a round: store the model version, then sign and force the round-closed record (log
+   * before acknowledging), and only then make the version current and announce it.
+   */
+  private Attempt<Void> commit(int round, int attempt, int cohortSize, long started, float[] parameters,
+      Map<String, String> contributions, String aggregateHash, long totalExamples, double trainLoss,
+      Integer neighbours, Integer threshold) {
+    ModelVersion version = federation.store().put(configurationJson, parameters);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("train_loss", trainLoss);
+    metrics.put("total_examples", (double) totalExamples);
+    log.roundClosed(round, attempt, cohortSize, contributions, aggregateHash, version.hash(), metrics,
+        spec.secureAggregation(), neighbours, threshold);
+    current = version;
     events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
-        .addAllParticipants(participants).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
+        .addAllParticipants(contributions.keySet()).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
         .setModelHash(current.hash())
         .setSeconds((federation.clock().millis() - started) / 1000.0)));
     return Attempt.ok(null);
@@ -320,13 +368,14 @@ public final class JobRun implements Runnable {
             r.getCorrect(), ScoreHistogram.of(toArray(r.getPositiveHistogramList()),
                 toArray(r.getNegativeHistogramList()))));
       } else if (outcome instanceof TaskOutcome.Evaluated evaluated) {
-        failures.add(dispatcher.reject(round, evaluated.participantId(),
+        failures.add(dispatcher.reject(round, 1, "eval", evaluated.participantId(),
             "evaluation histograms must have " + federation.histogramBins() + " bins"));
       } else {
-        failures.add(dispatcher.report(round, outcome));
+        failures.add(dispatcher.report(round, 1, "eval", outcome));
       }
     }
     EvaluationSummary summary = strategy.aggregateEvaluate(round, results, failures);
+    log.evaluation(round, summary);
     events.publish(round, RoundEvent.newBuilder().setEvaluated(EvaluationDone.newBuilder()
         .setParticipants(summary.participants()).setNumExamples(summary.numExamples())
         .setLoss(summary.loss()).setAccuracy(summary.accuracy()).setRocAuc(summary.rocAuc())

@@ -36,13 +36,13 @@ public final class JobScheduler implements AutoCloseable {
    *
    * @throws io.factoryfl.core.job.InvalidJobSpecException naming the bad field
    */
-  public JobRun submit(String specJson) {
+  public JobRun submit(String specJson, String submittedBy) {
     JobSpec spec = JobSpecParser.parse(specJson);
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
-    JobRun run = new JobRun(jobId, spec, JobSpecParser.canonicalHash(specJson), federation,
-        new FedAvg(spec, federation.histogramBins()));
+    JobRun run = new JobRun(jobId, spec, JobSpecParser.canonicalHash(specJson), submittedBy,
+        federation, new FedAvg(spec, federation.histogramBins()));
     synchronized (this) {
       jobs.put(jobId, run);
     }

@@ -7,6 +7,7 @@ import io.factoryfl.coordinator.task.RoundGate;
 import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.SecureAggregationSpec;
+import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
 import io.factoryfl.core.secagg.NeighbourGraph;
@@ -49,10 +50,10 @@ import java.util.function.BiFunction;
  */
 final class SecureRound {
   /** How the round ended: the new parameters with their metadata, or why it failed. */
-  record Result(float[] parameters, List<String> participants, long totalExamples, double trainLoss,
-      String failure) {
+  record Result(float[] parameters, Map<String, String> contributions, String aggregateHash,
+      long totalExamples, double trainLoss, Integer neighbours, Integer threshold, String failure) {
     static Result failed(String reason) {
-      return new Result(null, List.of(), 0, Double.NaN, reason);
+      return new Result(null, Map.of(), null, 0, Double.NaN, null, null, reason);
     }
   }
 
@@ -61,15 +62,18 @@ final class SecureRound {
   private final String jobId;
   private final JobSpec spec;
   private final Dispatcher dispatcher;
+  private final RoundLog log;
   private final ModelVersion base;
   private final int round;
   private final int attempt;
   private final String tag;
 
-  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, ModelVersion base, int round, int attempt) {
+  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, RoundLog log, ModelVersion base,
+      int round, int attempt) {
     this.jobId = jobId;
     this.spec = spec;
     this.dispatcher = dispatcher;
+    this.log = log;
     this.base = base;
     this.round = round;
     this.attempt = attempt;
@@ -112,10 +116,12 @@ final class SecureRound {
             keys.getMaskingPublicKey().toByteArray(), keys.getSignature().toByteArray()));
         advertised.put(outcome.participantId(), keys.toBuilder().setParticipant(outcome.participantId()).build());
       } catch (SecAggException | IllegalArgumentException e) {
-        dispatcher.reject(round, outcome.participantId(), "advertised keys refused: " + e.getMessage());
+        dispatcher.reject(round, attempt, "secagg-keys", outcome.participantId(),
+            "advertised keys refused: " + e.getMessage());
       }
     }
     secagg.advertisedKeys();
+    stageRecord("advertise_keys", ids, advertised.keySet());
     String shortfall = shortfall("advertise keys", advertised.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
@@ -138,13 +144,15 @@ final class SecureRound {
         secagg.acceptShares(outcome.participantId(), shares);
         sharers.add(outcome.participantId());
       } catch (SecAggException | IllegalArgumentException e) {
-        dispatcher.reject(round, outcome.participantId(), "key shares refused: " + e.getMessage());
+        dispatcher.reject(round, attempt, "secagg-shares", outcome.participantId(),
+            "key shares refused: " + e.getMessage());
       }
     }
     Map<String, List<SecAggShare>> relayed = new LinkedHashMap<>();
     for (String id : sharers) {
       relayed.put(id, sharesFor(secagg, id));
     }
+    stageRecord("share_keys", advertised.keySet(), sharers);
     shortfall = shortfall("share keys", sharers.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
@@ -157,6 +165,7 @@ final class SecureRound {
     double lossSum = 0;
     int lossCount = 0;
     List<String> masked = new ArrayList<>();
+    Map<String, String> contributions = new LinkedHashMap<>();
     for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
         dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> Task.newBuilder().setSecaggMaskedInput(
             SecAggMaskedInput.newBuilder().setSessionTag(tag)
@@ -164,17 +173,20 @@ final class SecureRound {
                 .setTrain(trainTask.apply(instructions.get(id), base))))) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
         masked.add(fitted.participantId());
+        contributions.put(fitted.participantId(), fitted.contributionHash());
+        log.contribution(round, attempt, fitted.participantId(), fitted.contributionHash());
         Double loss = fitted.metrics().get("train_loss");
         if (loss != null && Double.isFinite(loss)) {
           lossSum += loss;
           lossCount++;
         }
       } else {
-        dispatcher.report(round, outcome);
+        dispatcher.report(round, attempt, "secagg-masked", outcome);
       }
     }
     // Stage 4: consistency check.
     List<String> survivors = secagg.maskedInputSenders();
+    stageRecord("masked_input", sharers, survivors);
     shortfall = shortfall("masked input", masked.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
@@ -189,6 +201,7 @@ final class SecureRound {
       }
     }
     Map<String, byte[]> signatures = secagg.survivorSignatures();
+    stageRecord("consistency_check", survivors, signatures.keySet());
     shortfall = shortfall("consistency check", signatures.size(), parameters.threshold(), secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
@@ -216,7 +229,8 @@ final class SecureRound {
       try {
         secagg.acceptRevealedShares(outcome.participantId(), shares);
       } catch (SecAggException | IllegalArgumentException e) {
-        dispatcher.reject(round, outcome.participantId(), "revealed shares refused: " + e.getMessage());
+        dispatcher.reject(round, attempt, "secagg-unmask", outcome.participantId(),
+            "revealed shares refused: " + e.getMessage());
       }
     }
     int[] sum;
@@ -225,6 +239,7 @@ final class SecureRound {
     } catch (SecAggException e) {
       return Result.failed("secure aggregation could not unmask the sum: " + e.getMessage());
     }
+    stageRecord("unmask", signatures.keySet(), signatures.keySet());
     FixedPoint.Decoded decoded;
     try {
       decoded = FixedPoint.decode(sum, parameters, ids.size(), settings.maxExamples());
@@ -236,8 +251,16 @@ final class SecureRound {
     for (int i = 0; i < next.length; i++) {
       next[i] += delta[i];
     }
-    return new Result(next, survivors, decoded.totalExamples(),
-        lossCount == 0 ? Double.NaN : lossSum / lossCount, null);
+    return new Result(next, contributions, ParameterCodec.hashWords(sum), decoded.totalExamples(),
+        lossCount == 0 ? Double.NaN : lossSum / lossCount, parameters.neighbours(),
+        parameters.threshold(), null);
+  }
+
+  /** Records who went into a stage and who came out of it. */
+  private void stageRecord(String stage, java.util.Collection<String> in, java.util.Collection<String> out) {
+    List<String> dropped = new ArrayList<>(in);
+    dropped.removeAll(out);
+    log.secAggStage(round, attempt, stage, new ArrayList<>(out), dropped);
   }
 
   private List<TaskOutcome> stage(List<String> ids, String kind,
@@ -246,7 +269,7 @@ final class SecureRound {
         dispatcher.deadlineAfter(spec.roundDeadline()), null, body);
     for (TaskOutcome outcome : outcomes) {
       if (!(outcome instanceof TaskOutcome.SecAggReply)) {
-        dispatcher.report(round, outcome);
+        dispatcher.report(round, attempt, kind, outcome);
       }
     }
     return outcomes;

@@ -50,9 +50,9 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void submitJob(SubmitJobRequest request, StreamObserver<JobStatus> response) {
     Calls.unary(response, () -> {
-      admin();
+      PeerIdentity caller = admin();
       try {
-        return scheduler.submit(request.getSpecJson()).status();
+        return scheduler.submit(request.getSpecJson(), caller.name()).status();
       } catch (InvalidJobSpecException e) {
         throw Status.INVALID_ARGUMENT.withDescription("invalid job spec: " + e.getMessage())
             .asRuntimeException();
@@ -109,7 +109,7 @@ final class AdminService extends AdminGrpc.AdminImplBase {
       PeerIdentity caller = admin();
       JobRun run = job(request);
       if (!run.finished()) {
-        run.cancel("cancelled by " + caller.name());
+        run.cancel("cancelled by " + caller.name(), caller.name());
       }
       return run.status();
     });

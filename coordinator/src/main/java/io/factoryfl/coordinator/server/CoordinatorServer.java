@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptors;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.store.ModelStore;
 import io.factoryfl.coordinator.task.TaskBoard;
+import io.factoryfl.core.security.SigningIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,18 +43,22 @@ public final class CoordinatorServer {
             new FleetService(federation.registry(), federation.board(), federation.store()),
             authentication))
         .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()), authentication))
+        .addService(ServerInterceptors.intercept(new AuditService(scheduler), authentication))
         .build();
   }
 
   /**
-   * Assembles a coordinator with its own registry, task board and model store under {@code dataDir}.
+   * Assembles a coordinator with its own registry, task board, model store and round logs under
+   * {@code dataDir}.
    *
    * @param heartbeatGrace how long a silent participant counts as connected
+   * @param identity the coordinator's signing identity, which signs round logs and receipts
    */
   public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
-      Duration heartbeatGrace, ServerInterceptor authentication) {
+      Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity) {
     Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
-        new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS);
+        new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
+        identity);
     return new CoordinatorServer(builder, federation, new JobScheduler(federation), authentication);
   }
 

@@ -2,6 +2,7 @@ package io.factoryfl.coordinator.server;
 
 import io.factoryfl.core.security.PeerIdentity;
 import io.grpc.Context;
+import java.security.cert.X509Certificate;
 
 /**
  * The authenticated caller of the current RPC, as put into the gRPC {@link Context} by
@@ -12,6 +13,13 @@ public final class Peers {
 
   /** The verified identity of the caller; set only by {@link AuthenticationInterceptor}. */
   public static final Context.Key<PeerIdentity> PEER = Context.key("factoryfl-peer-identity");
+
+  /**
+   * The caller's verified, unexpired, unrevoked client certificate; set by
+   * {@link AuthenticationInterceptor} together with {@link #PEER} on TLS connections.
+   */
+  public static final Context.Key<X509Certificate> CERTIFICATE =
+      Context.key("factoryfl-peer-certificate");
 
   private Peers() {}
 
@@ -28,5 +36,13 @@ public final class Peers {
           + " service with ServerInterceptors.intercept(service, new AuthenticationInterceptor())");
     }
     return peer;
+  }
+
+  /**
+   * The certificate the caller of this RPC presented, or null when the call has none: an
+   * anonymous {@code Enrolment/Enrol} call, or a test server without TLS.
+   */
+  public static X509Certificate currentCertificate() {
+    return CERTIFICATE.get();
   }
 }

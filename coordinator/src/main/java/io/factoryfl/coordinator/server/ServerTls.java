@@ -1,6 +1,12 @@
 package io.factoryfl.coordinator.server;
 
 import io.factoryfl.core.security.TlsMaterial;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
@@ -9,12 +15,20 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
 
 /**
- * Builds the coordinator's gRPC server transport: TLS 1.3 only, and every client must present
- * a certificate that chains to the federation CA ({@link TlsMaterial#trustManagerFactory()}),
- * so clients from any other issuer, or with no certificate, fail in the handshake. Pair it
- * with {@link AuthenticationInterceptor} to learn who the client is.
+ * Builds the coordinator's gRPC server transport: TLS 1.3 only, and a client certificate, when
+ * presented, must chain to the federation CA ({@link TlsMaterial#trustManagerFactory()}) or the
+ * handshake fails.
+ *
+ * <p>A client certificate is requested but not required (TLS "want"), because a site that is
+ * enrolling has none yet. {@link AuthenticationInterceptor}, registered on every service,
+ * decides: only {@code Enrolment/Enrol} may be called without a certificate. As a safety net
+ * against a service registered without that interceptor, the builder also carries a
+ * server-wide check that closes every other call without a certificate with
+ * {@code UNAUTHENTICATED} before it reaches any service.
  */
 public final class ServerTls {
 
@@ -28,8 +42,8 @@ public final class ServerTls {
   private ServerTls() {}
 
   /**
-   * A server builder listening on {@code address} with mutual TLS from {@code tls}. The caller
-   * adds services (intercepted by {@link AuthenticationInterceptor}), builds and starts it.
+   * A server builder listening on {@code address} with TLS from {@code tls}. The caller adds
+   * services (intercepted by {@link AuthenticationInterceptor}), builds and starts it.
    *
    * @throws SSLException if the JVM's TLS stack cannot provide TLS 1.3 with this material
    */
@@ -37,12 +51,47 @@ public final class ServerTls {
       throws SSLException {
     SslContext ssl = GrpcSslContexts.configure(SslContextBuilder.forServer(tls.keyManagerFactory()))
         .trustManager(tls.trustManagerFactory())
-        .clientAuth(ClientAuth.REQUIRE)
+        .clientAuth(ClientAuth.OPTIONAL)
         .protocols("TLSv1.3")
         .build();
-    return NettyServerBuilder.forAddress(address)
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
         .sslContext(ssl)
         .permitKeepAliveTime(PERMIT_KEEPALIVE_SECONDS, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
+    builder.intercept(new CertificateRequired(AccessPolicy.standard()));
+    return builder;
+  }
+
+  /** The server-wide safety net: no certificate, no call, except where the policy allows. */
+  private static final class CertificateRequired implements ServerInterceptor {
+    private final AccessPolicy policy;
+
+    CertificateRequired(AccessPolicy policy) {
+      this.policy = policy;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+      String method = call.getMethodDescriptor().getFullMethodName();
+      if (hasCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
+          || policy.allowsAnonymous(method)) {
+        return next.startCall(call, headers);
+      }
+      call.close(Status.UNAUTHENTICATED.withDescription(
+          AuthenticationInterceptor.missingCertificate(true)), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+
+    private static boolean hasCertificate(SSLSession session) {
+      if (session == null) {
+        return false;
+      }
+      try {
+        return session.getPeerCertificates().length > 0;
+      } catch (SSLPeerUnverifiedException e) {
+        return false;
+      }
+    }
   }
 }

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.security.CertificateAuthority;
+import io.factoryfl.core.security.SigningIdentity;
+import java.security.SecureRandom;
 import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.security.PeerIdentity;
@@ -88,6 +91,11 @@ class UpdateRejectionTest {
         "secure_aggregation": {"enabled": false}
       }""";
 
+  /** The coordinator's signing identity (signs the round logs), from a throwaway CA. */
+  private static final SigningIdentity COORDINATOR = SigningIdentity.of(
+      CertificateAuthority.create("rejections", Clock.systemUTC(), Duration.ofDays(2), new SecureRandom())
+          .issue("coordinator", Role.COORDINATOR, Duration.ofDays(1), List.of("localhost")));
+
   @TempDir Path dataDir;
   private CoordinatorServer coordinator;
   private ManagedChannel channel;
@@ -100,7 +108,7 @@ class UpdateRejectionTest {
   void start() throws Exception {
     String name = InProcessServerBuilder.generateName();
     coordinator = CoordinatorServer.assemble(InProcessServerBuilder.forName(name), dataDir,
-        Clock.systemUTC(), Duration.ofSeconds(30), new HeaderIdentity()).start();
+        Clock.systemUTC(), Duration.ofSeconds(30), new HeaderIdentity(), COORDINATOR).start();
     channel = InProcessChannelBuilder.forName(name).build();
   }
 

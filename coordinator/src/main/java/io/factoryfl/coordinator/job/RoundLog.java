@@ -1,0 +1,179 @@
+package io.factoryfl.coordinator.job;
+
+import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.strategy.EvaluationSummary;
+import io.factoryfl.core.job.SecureAggregationSpec;
+import io.factoryfl.core.ledger.LedgerRecord;
+import io.factoryfl.core.ledger.LedgerWriter;
+import io.factoryfl.core.ledger.MerkleTree;
+import io.factoryfl.core.ledger.Receipt;
+import io.factoryfl.core.security.SigningIdentity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job's round log for auditors (format and record types in {@link LedgerRecord}): everything
+ * that decided the job's models, written as it happens, each record chained to the one before.
+ * Round-closed and job-finished records are signed by the coordinator and forced to disk before
+ * the new model is acknowledged, so a crash never leaves a committed model the log does not show.
+ * Each contributor of a closed round is sent a signed receipt with its Merkle inclusion proof.
+ *
+ * <p>Audit events are kept apart from diagnostic logging: nothing here goes to the log, and a
+ * failure to write the ledger fails the job rather than letting it run unrecorded.
+ */
+final class RoundLog implements AutoCloseable {
+  private final String jobId;
+  private final LedgerWriter ledger;
+  private final SigningIdentity coordinator;
+  private final ParticipantRegistry registry;
+
+  private RoundLog(String jobId, LedgerWriter ledger, SigningIdentity coordinator,
+      ParticipantRegistry registry) {
+    this.jobId = jobId;
+    this.ledger = ledger;
+    this.coordinator = coordinator;
+    this.registry = registry;
+  }
+
+  static RoundLog open(Path file, String jobId, SigningIdentity coordinator, Clock clock,
+      ParticipantRegistry registry) {
+    try {
+      return new RoundLog(jobId, LedgerWriter.open(file, coordinator, clock), coordinator, registry);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the round log " + file, e);
+    }
+  }
+
+  Path file() {
+    return ledger.file();
+  }
+
+  void jobSubmitted(String name, String specHash, String by) {
+    append("job_submitted", fields("name", name, "spec_hash", specHash, "by", by));
+  }
+
+  void roundOpened(int round, int attempt, List<String> cohort) {
+    append("round_opened", fields("round", round, "attempt", attempt, "cohort", cohort));
+  }
+
+  void secAggStage(int round, int attempt, String stage, List<String> remaining, List<String> dropped) {
+    append("secagg_stage", fields("round", round, "attempt", attempt, "stage", stage,
+        "remaining", remaining, "dropped", dropped));
+  }
+
+  void contribution(int round, int attempt, String participant, String contributionHash) {
+    append("contribution_accepted", fields("round", round, "attempt", attempt,
+        "participant", participant, "contribution_hash", contributionHash));
+  }
+
+  void dropout(int round, int attempt, String participant, String stage, String reason) {
+    append("dropout", fields("round", round, "attempt", attempt, "participant", participant,
+        "stage", stage, "reason", reason));
+  }
+
+  void refusal(int round, String participant, String reason) {
+    append("refusal", fields("round", round, "participant", participant, "reason", reason));
+  }
+
+  void roundFailed(int round, int attempt, String reason) {
+    append("round_failed", fields("round", round, "attempt", attempt, "reason", reason));
+  }
+
+  /**
+   * Signs and forces the round's closing record, then sends each contributor its receipt.
+   *
+   * @param contributions participant to contribution hash, in leaf order
+   */
+  void roundClosed(int round, int attempt, int cohortSize, Map<String, String> contributions,
+      String aggregateHash, String modelHash, Map<String, Double> metrics,
+      SecureAggregationSpec secure, Integer neighbours, Integer threshold) {
+    Map<String, Object> secagg = new LinkedHashMap<>();
+    secagg.put("enabled", secure.enabled());
+    if (secure.enabled()) {
+      secagg.put("neighbours", neighbours);
+      secagg.put("threshold", threshold);
+      secagg.put("clip", secure.clip());
+      secagg.put("bits", secure.bits());
+      secagg.put("max_examples", secure.maxExamples());
+    }
+    Map<String, Object> finiteMetrics = new LinkedHashMap<>();
+    metrics.forEach((name, value) -> {
+      if (value != null && Double.isFinite(value)) {
+        finiteMetrics.put(name, value);
+      }
+    });
+    List<String> contributors = new ArrayList<>(contributions.keySet());
+    LedgerRecord closed = appendSigned("round_closed", fields("round", round, "attempt", attempt,
+        "cohort_size", cohortSize, "contributors", contributors,
+        "merkle_root", MerkleTree.root(new ArrayList<>(contributions.values())),
+        "aggregate_hash", aggregateHash, "model_hash", modelHash, "metrics", finiteMetrics,
+        "secure_aggregation", secagg));
+    for (Receipt receipt : Receipt.forRound(closed, contributions, coordinator)) {
+      registry.sendReceipt(receipt.participant(), receipt.toJson());
+    }
+  }
+
+  void evaluation(int round, EvaluationSummary summary) {
+    Map<String, Object> fields = fields("round", round, "participants", summary.participants());
+    putFinite(fields, "roc_auc", summary.rocAuc());
+    putFinite(fields, "pr_auc", summary.prAuc());
+    putFinite(fields, "loss", summary.loss());
+    putFinite(fields, "accuracy", summary.accuracy());
+    append("evaluation", fields);
+  }
+
+  void adminAction(String by, String action) {
+    append("admin_action", fields("by", by, "action", action));
+  }
+
+  void jobFinished(String state, String message, String modelHash) {
+    appendSigned("job_finished", fields("state", state, "message", message,
+        "model_hash", modelHash == null ? "" : modelHash));
+  }
+
+  @Override
+  public void close() {
+    try {
+      ledger.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close the round log " + ledger.file(), e);
+    }
+  }
+
+  private Map<String, Object> fields(Object... pairs) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("job_id", jobId);
+    for (int i = 0; i < pairs.length; i += 2) {
+      fields.put((String) pairs[i], pairs[i + 1]);
+    }
+    return fields;
+  }
+
+  private static void putFinite(Map<String, Object> fields, String name, double value) {
+    if (Double.isFinite(value)) {
+      fields.put(name, value);
+    }
+  }
+
+  private void append(String type, Map<String, Object> fields) {
+    try {
+      ledger.append(type, fields);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write to the round log " + ledger.file(), e);
+    }
+  }
+
+  private LedgerRecord appendSigned(String type, Map<String, Object> fields) {
+    try {
+      return ledger.appendSigned(type, fields);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write to the round log " + ledger.file(), e);
+    }
+  }
+}
