@@ -231,6 +231,26 @@ public final class CertificateAuthority {
     return signRequest(csr, signingKey, role, validity);
   }
 
+  /**
+   * Signs a request that arrived over the network (see {@link CertificateRequest#parse}), binding
+   * its identity signing key: {@link #sign(PKCS10CertificationRequest, PublicKey, Role,
+   * Duration)} for callers that hold DER bytes rather than BouncyCastle objects.
+   *
+   * @throws IllegalArgumentException as for that method
+   */
+  public X509Certificate sign(CertificateRequest request, Role role, Duration validity) {
+    Objects.requireNonNull(request, "request");
+    return sign(request.pkcs10(), request.signingKey(), role, validity);
+  }
+
+  /**
+   * The longest validity a certificate issued now can have: until the CA certificate expires.
+   * Zero or negative once it has.
+   */
+  public Duration remainingValidity() {
+    return Duration.between(clock.instant(), certificate.getNotAfter().toInstant());
+  }
+
   private X509Certificate signRequest(PKCS10CertificationRequest csr, PublicKey signingKey,
       Role role, Duration validity) {
     Objects.requireNonNull(role, "role");

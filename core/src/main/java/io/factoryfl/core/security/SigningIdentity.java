@@ -139,6 +139,21 @@ public final class SigningIdentity {
    */
   public static PublicKey verifiedSigningKey(
       byte[] certificateDer, X509Certificate ca, String expectedName, Clock clock) {
+    return verifiedSigningKey(certificateDer, ca, expectedName, Role.PARTICIPANT, clock);
+  }
+
+  /**
+   * Like {@link #verifiedSigningKey(byte[], X509Certificate, String, Clock)}, for a signer of
+   * any role: the coordinator signs the audit ledger and receipts with a {@link
+   * Role#COORDINATOR} certificate.
+   *
+   * @param expectedRole the role the certificate must carry
+   * @throws IllegalArgumentException as the participant variant, with "not a participant
+   *     certificate" replaced by the expected role
+   */
+  public static PublicKey verifiedSigningKey(byte[] certificateDer, X509Certificate ca,
+      String expectedName, Role expectedRole, Clock clock) {
+    Objects.requireNonNull(expectedRole, "expectedRole");
     Objects.requireNonNull(certificateDer, "certificateDer");
     Objects.requireNonNull(ca, "ca");
     Objects.requireNonNull(expectedName, "expectedName");
@@ -180,9 +195,9 @@ public final class SigningIdentity {
       throw rejected(expectedName,
           "it was issued to '" + holder.name() + "', not '" + expectedName + "'");
     }
-    if (holder.role() != Role.PARTICIPANT) {
+    if (holder.role() != expectedRole) {
       throw rejected(expectedName, "it is a " + holder.role().wireName()
-          + " certificate, not a " + Role.PARTICIPANT.wireName() + " certificate");
+          + " certificate, not a " + expectedRole.wireName() + " certificate");
     }
     PublicKey key;
     try {

@@ -111,16 +111,30 @@ public final class TlsMaterial {
 
   /** A new PKIX trust manager factory whose only trust anchors are the federation CA(s). */
   public TrustManagerFactory trustManagerFactory() {
+    return trustOnly(trusted);
+  }
+
+  /**
+   * A new PKIX trust manager factory whose only trust anchors are {@code cas}, for a node that
+   * has no certificate of its own yet (an enrolling site verifying the coordinator).
+   *
+   * @throws IllegalArgumentException if {@code cas} is empty
+   */
+  public static TrustManagerFactory trustOnly(List<X509Certificate> cas) {
+    if (cas.isEmpty()) {
+      throw new IllegalArgumentException("no trusted CA certificate");
+    }
     try {
       KeyStore store = emptyStore();
-      for (int i = 0; i < trusted.size(); i++) {
-        store.setCertificateEntry("ca-" + i, trusted.get(i));
+      for (int i = 0; i < cas.size(); i++) {
+        store.setCertificateEntry("ca-" + i, cas.get(i));
       }
       TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
       factory.init(store);
       return factory;
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalStateException("cannot build trust manager for " + self, e);
+      throw new IllegalStateException("cannot build a trust manager for " + cas.stream()
+          .map(c -> c.getSubjectX500Principal().toString()).toList(), e);
     }
   }
 
