@@ -29,6 +29,7 @@ public final class CoordinatorCli {
         case "serve" -> ServeCommand.run(rest, out);
         case "ca" -> CaCommand.run(rest, out, err);
         case "job" -> JobCommand.run(rest, out);
+        case "audit" -> AuditCommand.run(rest, out, err);
         default -> throw new UsageException("", "unknown command '" + args[0] + "'; expected serve, ca, job or audit");
       };
     } catch (HelpRequested help) {

@@ -33,9 +33,6 @@ import java.util.Set;
  */
 public final class AuditReport {
 
-  private static final String[] PALETTE =
-      {"#1f6fb2", "#c2571a", "#2e8540", "#8a3ab9", "#b8860b", "#00838f", "#ad1457"};
-
   private AuditReport() {}
 
   /**
@@ -118,9 +115,9 @@ public final class AuditReport {
     h.append("</dl>\n");
 
     h.append("<h3>Timeline</h3>\n");
-    timeline(h, job);
+    ReportCharts.timeline(h, job);
     h.append("<h3>Metrics</h3>\n");
-    metrics(h, job);
+    ReportCharts.metrics(h, job);
     h.append("<h3>Rounds</h3>\n<ol class=\"rounds\">\n");
     for (Round round : job.rounds.values()) {
       round(h, job, round);
@@ -129,6 +126,10 @@ public final class AuditReport {
     privacy(h, job);
     models(h, job);
     events(h, "Refusals", job.refusals, "Participant", "Round", "Reason");
+    if (!job.earlyDropouts.isEmpty()) {
+      events(h, "Dropouts before the first round", job.earlyDropouts, "Participant", "Stage",
+          "Reason");
+    }
     events(h, "Admin actions", job.adminActions, "By", "Action", null);
     h.append("</section>\n");
   }
@@ -140,7 +141,8 @@ public final class AuditReport {
         && !round.attempts.isEmpty() ? "failed" : "open";
     h.append("<li class=\"round ").append(status).append("\" data-job=\"").append(esc(job.id))
         .append("\" data-round=\"").append(round.number).append("\">\n<h4>Round ")
-        .append(round.number).append(" <span class=\"badge ").append(status).append("\">")
+        .append(round.number).append(round.number == 0 ? " (preparation)" : "")
+        .append(" <span class=\"badge ").append(status).append("\">")
         .append(status).append("</span>");
     Instant start = round.start();
     if (start != null) {
@@ -185,6 +187,14 @@ public final class AuditReport {
       }
       h.append("</table>\n");
     }
+    if (!round.otherDropouts.isEmpty()) {
+      List<String> drops = new ArrayList<>();
+      for (Event d : round.otherDropouts) {
+        drops.add(d.who() + " at " + d.what() + (d.why().isEmpty() ? "" : " (" + d.why() + ")"));
+      }
+      h.append("<p class=\"dropped\">Dropped outside training: ")
+          .append(esc(String.join("; ", drops))).append("</p>\n");
+    }
     if (round.evaluation != null) {
       h.append("<p class=\"eval\">Federated evaluation: ")
           .append(esc(describe(numbersOf(round.evaluation)))).append("</p>\n");
@@ -198,143 +208,6 @@ public final class AuditReport {
           .append("</p>\n");
     }
     h.append("</li>\n");
-  }
-
-  /** One row per round attempt, from its opening to its close or failure, on a time axis. */
-  private static void timeline(StringBuilder h, Job job) {
-    List<long[]> bars = new ArrayList<>(); // round, attempt, start, end (epoch ms), status
-    List<String> titles = new ArrayList<>();
-    long min = Long.MAX_VALUE;
-    long max = Long.MIN_VALUE;
-    for (Round round : job.rounds.values()) {
-      for (Attempt a : round.attempts.values()) {
-        if (a.opened == null) {
-          continue;
-        }
-        long s = a.opened.toEpochMilli();
-        long e = a.end() == null ? s : a.end().toEpochMilli();
-        int status = a.closed != null ? 0 : a.failed != null ? 1 : 2;
-        bars.add(new long[] {round.number, a.number, s, e, status});
-        titles.add("round " + round.number + " attempt " + a.number + ": " + a.opened + " to "
-            + (a.end() == null ? "(still open)" : a.end()) + (a.failedReason == null ? ""
-            : ", failed: " + a.failedReason));
-        min = Math.min(min, s);
-        max = Math.max(max, e);
-      }
-    }
-    if (bars.isEmpty()) {
-      h.append("<p>No rounds were opened.</p>\n");
-      return;
-    }
-    int left = 70;
-    int width = 900;
-    int rowHeight = 20;
-    int height = 30 + rowHeight * bars.size();
-    double span = Math.max(1, max - min);
-    h.append("<svg class=\"timeline\" role=\"img\" viewBox=\"0 0 ").append(left + width + 20)
-        .append(' ').append(height).append("\" width=\"").append(left + width + 20)
-        .append("\" height=\"").append(height).append("\"><title>Timeline of ")
-        .append(bars.size()).append(" round attempts of job ").append(esc(job.id))
-        .append("</title>");
-    h.append("<text x=\"").append(left).append("\" y=\"14\" class=\"axis\">")
-        .append(Instant.ofEpochMilli(min)).append("</text><text x=\"").append(left + width)
-        .append("\" y=\"14\" text-anchor=\"end\" class=\"axis\">")
-        .append(Instant.ofEpochMilli(max)).append("</text>");
-    String[] colours = {"#2e8540", "#c62828", "#9e9e9e"};
-    for (int i = 0; i < bars.size(); i++) {
-      long[] b = bars.get(i);
-      double x = left + (b[2] - min) / span * width;
-      double w = Math.max(4, (b[3] - b[2]) / span * width);
-      int y = 22 + i * rowHeight;
-      h.append("<g data-round=\"").append(b[0]).append("\"><title>").append(esc(titles.get(i)))
-          .append("</title><text x=\"4\" y=\"").append(y + 13).append("\" class=\"axis\">R")
-          .append(b[0]).append(b[1] == 0 ? "" : "." + b[1]).append("</text><rect x=\"")
-          .append(num(x)).append("\" y=\"").append(y + 2).append("\" width=\"").append(num(w))
-          .append("\" height=\"").append(rowHeight - 6).append("\" rx=\"3\" fill=\"")
-          .append(colours[(int) b[4]]).append("\"/></g>");
-    }
-    h.append("</svg>\n<p class=\"legend\"><span style=\"color:#2e8540\">&#9632;</span> closed"
-        + " <span style=\"color:#c62828\">&#9632;</span> failed"
-        + " <span style=\"color:#9e9e9e\">&#9632;</span> still open</p>\n");
-  }
-
-  /** One small chart per metric over the rounds: round_closed metrics and evaluations. */
-  private static void metrics(StringBuilder h, Job job) {
-    Map<String, Map<Long, Double>> series = new LinkedHashMap<>();
-    for (Round round : job.rounds.values()) {
-      Attempt closed = round.closed();
-      if (closed != null) {
-        numbersOf(closed.closed.get("metrics")).forEach((k, v) ->
-            series.computeIfAbsent(k, x -> new LinkedHashMap<>()).put(round.number, v));
-      }
-      if (round.evaluation != null) {
-        numbersOf(round.evaluation).forEach((k, v) -> series.computeIfAbsent("evaluation " + k,
-            x -> new LinkedHashMap<>()).put(round.number, v));
-      }
-    }
-    if (series.isEmpty()) {
-      h.append("<p>No metrics were recorded.</p>\n");
-      return;
-    }
-    h.append("<div class=\"charts\">");
-    int colour = 0;
-    for (Map.Entry<String, Map<Long, Double>> s : series.entrySet()) {
-      chart(h, s.getKey(), s.getValue(), PALETTE[colour++ % PALETTE.length]);
-    }
-    h.append("</div>\n");
-  }
-
-  private static void chart(StringBuilder h, String name, Map<Long, Double> points,
-      String colour) {
-    int w = 300;
-    int ht = 170;
-    int left = 52;
-    int right = 12;
-    int top = 26;
-    int bottom = 28;
-    double minX = points.keySet().stream().mapToLong(Long::longValue).min().orElse(0);
-    double maxX = points.keySet().stream().mapToLong(Long::longValue).max().orElse(1);
-    double minY = points.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
-    double maxY = points.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
-    if (maxY - minY < 1e-12) {
-      minY -= 0.5;
-      maxY += 0.5;
-    }
-    double spanX = Math.max(1, maxX - minX);
-    double plotW = w - left - right;
-    double plotH = ht - top - bottom;
-    h.append("<figure class=\"chart\" data-metric=\"").append(esc(name))
-        .append("\"><svg role=\"img\" viewBox=\"0 0 ").append(w).append(' ').append(ht)
-        .append("\" width=\"").append(w).append("\" height=\"").append(ht).append("\"><title>")
-        .append(esc(name)).append(" by round</title><text x=\"").append(left)
-        .append("\" y=\"16\" class=\"name\">").append(esc(name)).append("</text>")
-        .append("<line x1=\"").append(left).append("\" y1=\"").append(top).append("\" x2=\"")
-        .append(left).append("\" y2=\"").append(ht - bottom).append("\" class=\"frame\"/>")
-        .append("<line x1=\"").append(left).append("\" y1=\"").append(ht - bottom)
-        .append("\" x2=\"").append(w - right).append("\" y2=\"").append(ht - bottom)
-        .append("\" class=\"frame\"/>")
-        .append("<text x=\"").append(left - 4).append("\" y=\"").append(top + 4)
-        .append("\" text-anchor=\"end\" class=\"axis\">").append(fmt(maxY)).append("</text>")
-        .append("<text x=\"").append(left - 4).append("\" y=\"").append(ht - bottom)
-        .append("\" text-anchor=\"end\" class=\"axis\">").append(fmt(minY)).append("</text>")
-        .append("<text x=\"").append(left).append("\" y=\"").append(ht - 8)
-        .append("\" class=\"axis\">round ").append((long) minX).append("</text>")
-        .append("<text x=\"").append(w - right).append("\" y=\"").append(ht - 8)
-        .append("\" text-anchor=\"end\" class=\"axis\">round ").append((long) maxX)
-        .append("</text>");
-    StringBuilder line = new StringBuilder();
-    StringBuilder dots = new StringBuilder();
-    for (Map.Entry<Long, Double> p : points.entrySet()) {
-      double x = left + (p.getKey() - minX) / spanX * plotW;
-      double y = top + (maxY - p.getValue()) / (maxY - minY) * plotH;
-      line.append(num(x)).append(',').append(num(y)).append(' ');
-      dots.append("<circle cx=\"").append(num(x)).append("\" cy=\"").append(num(y))
-          .append("\" r=\"3\" fill=\"").append(colour).append("\"><title>round ")
-          .append(p.getKey()).append(": ").append(fmt(p.getValue())).append("</title></circle>");
-    }
-    h.append("<polyline fill=\"none\" stroke=\"").append(colour)
-        .append("\" stroke-width=\"2\" points=\"").append(line.toString().strip())
-        .append("\"/>").append(dots).append("</svg></figure>");
   }
 
   private static void privacy(StringBuilder h, Job job) {
@@ -418,7 +291,7 @@ public final class AuditReport {
   }
 
   /** The numeric members of an object, except the bookkeeping ones. */
-  private static Map<String, Double> numbersOf(JsonNode object) {
+  static Map<String, Double> numbersOf(JsonNode object) {
     Map<String, Double> out = new LinkedHashMap<>();
     if (object != null && object.isObject()) {
       object.fields().forEachRemaining(e -> {
@@ -431,7 +304,7 @@ public final class AuditReport {
     return out;
   }
 
-  private static String describe(Object value) {
+  static String describe(Object value) {
     if (value instanceof Map<?, ?> map) {
       List<String> parts = new ArrayList<>();
       map.forEach((k, v) -> parts.add(k + " " + (v instanceof Double d ? fmt(d) : v)));
@@ -467,10 +340,6 @@ public final class AuditReport {
     }
     return new java.math.BigDecimal(v).round(new java.math.MathContext(4))
         .stripTrailingZeros().toPlainString();
-  }
-
-  private static String num(double v) {
-    return String.format(java.util.Locale.ROOT, "%.1f", v);
   }
 
   static String esc(String s) {

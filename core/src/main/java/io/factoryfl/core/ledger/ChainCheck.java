@@ -70,16 +70,17 @@ final class ChainCheck {
           + ": its seq was changed, or it was inserted";
     }
     if (next != null && cur.seq == lineNo + 1 && next.seq == lineNo) {
-      return "records " + lineNo + " and " + (lineNo + 1) + " were swapped: line " + lineNo
-          + " holds record " + cur.seq + " and line " + (lineNo + 1) + " holds record "
-          + next.seq;
+      return "line " + lineNo + " holds record " + cur.seq + " and line " + (lineNo + 1)
+          + " holds record " + next.seq + ": records " + lineNo + " and " + (lineNo + 1)
+          + " were swapped";
     }
     if (cur.seq > lineNo) {
-      String missing = cur.seq == lineNo + 1 ? "record " + lineNo + " is"
-          : "records " + lineNo + " to " + (cur.seq - 1) + " are";
-      return missing + " missing: line " + lineNo + " holds record " + cur.seq
-          + ", whose prev does not match " + (i == 0 ? "the start of the ledger"
-          : lines.get(i - 1).where()) + ": deleted, or the file was reordered";
+      return "record " + lineNo + " (line " + lineNo + ") is missing: line " + lineNo
+          + " holds record " + cur.seq + ", whose prev does not match " + (i == 0
+          ? "the start of the ledger" : lines.get(i - 1).where()) + ": "
+          + (cur.seq == lineNo + 1 ? "record " + lineNo + " was"
+          : "records " + lineNo + " to " + (cur.seq - 1) + " were")
+          + " deleted, or the file was reordered";
     }
     return cur.where() + " is out of place: line " + lineNo + " must hold record " + lineNo
         + ": records were reordered, duplicated or inserted";

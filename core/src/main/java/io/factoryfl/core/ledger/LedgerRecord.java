@@ -88,9 +88,11 @@ import java.util.regex.Pattern;
  *
  * <p>Rules checked by the writer (before appending) and the verifier: job_id, participant and
  * the other names are non-empty strings; round and attempt are whole numbers &ge; 0 (round
- * &ge; 1 is usual); a round (job_id, round, attempt) is opened once; contribution_accepted and
- * dropout need that round opened and the participant in its cohort, and a participant
- * contributes at most once per attempt; a round_closed needs the round opened and not closed,
+ * &ge; 1 is usual); a round (job_id, round, attempt) is opened once; contribution_accepted needs
+ * that round opened and not closed and the participant in its cohort, and a participant
+ * contributes at most once per attempt (dropout and refusal records may name any round, such as
+ * round 0 for feature statistics or a closed round for evaluation); a round_closed needs the
+ * round opened and not closed,
  * distinct contributors that each have a contribution_accepted in the same attempt, the Merkle
  * root of their hashes, and every other accepted contribution of that attempt explained by a
  * dropout (same attempt) or refusal (same round) of that participant. Unknown types are

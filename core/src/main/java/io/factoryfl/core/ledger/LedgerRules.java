@@ -129,13 +129,17 @@ final class LedgerRules {
         round.accepted.put(participant, new Accepted(hash, line.seq));
       }
       case "dropout" -> {
+        // Dropouts are also recorded outside a training round (feature statistics as round 0,
+        // federated evaluation after the round closed), so they only need their fields; one in
+        // an open round explains a contribution left out of the round's contributors.
         RoundKey key = key(t, at);
         String participant = text(t, "participant", at);
         text(t, "stage", at);
         text(t, "reason", at);
-        RoundState round = open(key, at);
-        inCohort(round, key, participant, at);
-        round.droppedOut.add(participant);
+        RoundState round = rounds.get(key);
+        if (round != null && round.closedSeq == 0) {
+          round.droppedOut.add(participant);
+        }
       }
       case "refusal" -> {
         String job = text(t, "job_id", at);

@@ -71,8 +71,6 @@ public final class LedgerVerifier {
       Path receiptsDir, Clock clock) throws IOException {
     Objects.requireNonNull(ledger, "ledger");
     Objects.requireNonNull(head, "head");
-    Objects.requireNonNull(ca, "ca");
-    Objects.requireNonNull(clock, "clock");
     byte[] content = Files.readAllBytes(ledger);
     String headText;
     try {
@@ -82,11 +80,35 @@ public final class LedgerVerifier {
     } catch (IOException e) {
       headText = "";
     }
+    return run(content, headText, head.toString(), ca, receiptsDir, clock);
+  }
+
+  /**
+   * Verifies records received from the coordinator (for example {@link LedgerWriter#records()}
+   * and {@link LedgerWriter#signedHead()} sent to an auditor) as if they were the ledger file.
+   *
+   * @param signedHead the signed head line, or null if none was received (which fails)
+   */
+  public static Verification verify(List<LedgerRecord> records, String signedHead,
+      X509Certificate ca, Path receiptsDir, Clock clock) throws IOException {
+    Objects.requireNonNull(records, "records");
+    StringBuilder content = new StringBuilder();
+    for (LedgerRecord r : records) {
+      content.append(r.json()).append('\n');
+    }
+    return run(content.toString().getBytes(StandardCharsets.UTF_8), signedHead,
+        "(received)", ca, receiptsDir, clock);
+  }
+
+  private static Verification run(byte[] content, String headText, String headName,
+      X509Certificate ca, Path receiptsDir, Clock clock) throws IOException {
+    Objects.requireNonNull(ca, "ca");
+    Objects.requireNonNull(clock, "clock");
     List<Path> receiptFiles = receiptsDir == null ? List.of() : receiptFiles(receiptsDir);
     Pass pass = new Pass(ca, clock);
     try {
       pass.ledger(content);
-      pass.head(headText, head);
+      pass.head(headText, headName);
       for (Path file : receiptFiles) {
         pass.receipts(receiptsDir, file);
       }
@@ -240,7 +262,7 @@ public final class LedgerVerifier {
       }
     }
 
-    void head(String text, Path file) throws LedgerException {
+    void head(String text, String file) throws LedgerException {
       String where = "the signed head " + file;
       if (text == null) {
         throw new LedgerException(where + " is missing: without it, records deleted from the"
@@ -249,8 +271,9 @@ public final class LedgerVerifier {
       LedgerHead head = LedgerHead.parse(text, where);
       long n = lines.size();
       if (head.seq() < 1 || head.seq() > n) {
-        throw new LedgerException("the ledger ends at " + (n == 0 ? "no record"
-            : lines.get((int) n - 1).where()) + ", but " + where + " names record "
+        throw new LedgerException("record " + (n + 1) + " (line " + (n + 1) + ") is missing:"
+            + " the ledger ends at " + (n == 0 ? "no record" : lines.get((int) n - 1).where())
+            + ", but " + where + " names record "
             + head.seq() + " (hash " + head.hash() + "): " + (head.seq() == n + 1
             ? "record " + head.seq() + " was" : "records " + (n + 1) + " to " + head.seq()
             + " were") + " deleted from the end");

@@ -28,6 +28,8 @@ final class ReportModel {
     final Map<Long, Round> rounds = new TreeMap<>();
     final List<Event> refusals = new ArrayList<>();
     final List<Event> adminActions = new ArrayList<>();
+    /** Dropouts before the first round (round 0: feature statistics). */
+    final List<Event> earlyDropouts = new ArrayList<>();
 
     Job(String id) {
       this.id = id;
@@ -42,6 +44,8 @@ final class ReportModel {
     final long number;
     final Map<Long, Attempt> attempts = new TreeMap<>();
     final List<Event> refusals = new ArrayList<>();
+    /** Dropouts outside a running training attempt: feature statistics, evaluation. */
+    final List<Event> otherDropouts = new ArrayList<>();
     JsonNode evaluation;
 
     Round(long number) {
@@ -186,18 +190,33 @@ final class ReportModel {
       }
       case "secagg_stage" -> attempt(jobId, t).stages.add(new Event(line.seq, line.time, null,
           t.path("stage").asText(""), "remaining " + strings(t.path("remaining")).size()
-          + ", dropped " + String.join(", ", strings(t.path("dropped")))));
+          + ", dropped " + (strings(t.path("dropped")).isEmpty() ? "none"
+          : String.join(", ", strings(t.path("dropped"))))));
       case "contribution_accepted" ->
           attempt(jobId, t).accepted.add(t.path("participant").asText(""));
-      case "dropout" -> attempt(jobId, t).dropouts.add(new Event(line.seq, line.time,
-          t.path("participant").asText(""), t.path("stage").asText(""),
-          t.path("reason").asText("")));
+      case "dropout" -> {
+        Event e = new Event(line.seq, line.time, t.path("participant").asText(""),
+            t.path("stage").asText(""), t.path("reason").asText(""));
+        Job job = job(jobId);
+        long number = t.path("round").asLong(0);
+        if (number < 1 && !job.rounds.containsKey(number)) {
+          job.earlyDropouts.add(e);
+          return;
+        }
+        Round round = job.round(number);
+        Attempt a = round.attempts.get(t.path("attempt").asLong(0));
+        if (a != null && a.opened != null && a.closed == null && a.failed == null) {
+          a.dropouts.add(e);
+        } else {
+          round.otherDropouts.add(e);
+        }
+      }
       case "refusal" -> {
         Event e = new Event(line.seq, line.time, t.path("participant").asText(""),
             "round " + t.path("round").asText(""), t.path("reason").asText(""));
         Job job = job(jobId);
         job.refusals.add(e);
-        if (t.path("round").canConvertToLong()) {
+        if (t.path("round").canConvertToLong() && t.get("round").longValue() >= 1) {
           job.round(t.get("round").longValue()).refusals.add(e);
         }
       }

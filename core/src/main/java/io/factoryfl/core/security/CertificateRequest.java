@@ -67,18 +67,17 @@ public final class CertificateRequest {
     String name = PeerIdentity.checkName("CN of the certificate request",
         IETFUtils.valueToString(cn[0].getFirst().getValue()));
     PublicKey tlsKey;
+    boolean signed;
     try {
       tlsKey = new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo());
-      if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(tlsKey))) {
-        throw new IllegalArgumentException(
-            "certificate request for '" + name + "' has an invalid signature");
-      }
+      signed = csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(tlsKey));
     } catch (IOException | OperatorCreationException | PKCSException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException iae) {
-        throw iae;
-      }
       throw new IllegalArgumentException("cannot check the certificate request for '" + name
           + "': " + e.getMessage(), e);
+    }
+    if (!signed) {
+      throw new IllegalArgumentException(
+          "certificate request for '" + name + "' has an invalid signature");
     }
     if (!(tlsKey instanceof ECPublicKey ec)
         || ec.getParams().getCurve().getField().getFieldSize() < 256) {

@@ -1,0 +1,169 @@
+package io.factoryfl.coordinator.cli;
+
+import io.factoryfl.core.cli.Flags;
+import io.factoryfl.core.cli.HelpRequested;
+import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.ledger.AuditReport;
+import io.factoryfl.core.ledger.LedgerVerifier;
+import io.factoryfl.core.ledger.LedgerWriter;
+import io.factoryfl.core.ledger.Verification;
+import io.factoryfl.core.security.Pem;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * {@code audit verify} and {@code audit report}: offline checks of the coordinator's round log
+ * (ledger) for auditors. Needs no connection to the coordinator.
+ *
+ * <p>Exit codes: 0 verified (or report written, or help shown); 1 the ledger or a receipt does
+ * not check (the first problem is printed after "FAILED: ") or a file could not be read or
+ * written; 2 bad arguments, with a message naming the flag and the value.
+ */
+public final class AuditCommand {
+
+  static final int OK = 0;
+  static final int FAILED = 1;
+  static final int USAGE = 2;
+
+  static final String VERIFY_HELP = """
+      Usage: audit verify LEDGER --ca CA.pem [--receipts DIR] [--head FILE]
+      Checks the round log offline: the hash chain (a changed, deleted, inserted or reordered
+      record), the coordinator's signatures against the federation CA, the signed head (records
+      cut off the end), the Merkle root of every round, and the participants' receipts.
+      Prints "OK: ..." and exits 0, or "FAILED: <the first bad record and what is wrong>" and
+      exits 1.
+        --ca CA.pem      the federation CA certificate
+        --receipts DIR   check every *.jsonl receipt log under DIR (participants' receipts)
+        --head FILE      the ledger's signed head (default: LEDGER.head)
+      """;
+  static final String REPORT_HELP = """
+      Usage: audit report LEDGER --out FILE
+      Writes one self-contained HTML page (no scripts, fonts or network) showing each job's
+      rounds on a timeline, cohort and dropouts per round, metric charts, the secure-aggregation
+      parameters, model hashes, refusals and admin actions. It checks the hash chain but not
+      signatures: run 'audit verify' for that.
+        --out FILE       where to write the HTML (replaced if it exists)
+      """;
+  static final String HELP = "Usage: audit verify|report [--help]\n" + VERIFY_HELP
+      + REPORT_HELP;
+
+  private AuditCommand() {}
+
+  /** For running without the launcher: {@code java -cp ... AuditCommand verify ...}. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * Runs an {@code audit} subcommand.
+   *
+   * @param args the words after {@code audit}, e.g. {@code verify ledger.jsonl --ca ca.pem}
+   * @return the process exit code
+   */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
+    return run(args, out, err, Clock.systemUTC());
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err, Clock clock) {
+    if (args.length == 0) {
+      err.print(HELP);
+      return USAGE;
+    }
+    String command = args[0];
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    try {
+      switch (command) {
+        case "--help", "-h", "help" -> {
+          out.print(HELP);
+          return OK;
+        }
+        case "verify" -> {
+          return verify(Flags.parse("verify", rest, Set.of("--ca", "--receipts", "--head"),
+              Set.of()), out, clock);
+        }
+        case "report" -> {
+          return report(Flags.parse("report", rest, Set.of("--out"), Set.of()), out);
+        }
+        default -> throw new UsageException(
+            "", "unknown command '" + command + "'; expected verify or report");
+      }
+    } catch (HelpRequested h) {
+      out.print(h.getMessage().equals("verify") ? VERIFY_HELP : REPORT_HELP);
+      return OK;
+    } catch (UsageException e) {
+      String where = e.command().isEmpty() ? "audit" : "audit " + e.command();
+      err.println(where + ": " + e.getMessage());
+      err.println("Run '" + where + " --help' for usage.");
+      return USAGE;
+    } catch (IOException | RuntimeException e) {
+      err.println("audit " + command + ": failed: " + e.getMessage());
+      return FAILED;
+    }
+  }
+
+  private static int verify(Flags flags, PrintStream out, Clock clock)
+      throws UsageException, IOException {
+    Path ledger = existingFile(flags, flags.onePositional("LEDGER file"), "LEDGER");
+    Path caFile = existingFile(flags, flags.required("--ca"), "--ca");
+    X509Certificate ca;
+    try {
+      ca = Pem.readCertificate(caFile);
+    } catch (IOException e) {
+      throw new UsageException(flags.command(), "invalid --ca '" + caFile + "': "
+          + e.getMessage());
+    }
+    Path receipts = null;
+    if (flags.has("--receipts")) {
+      receipts = Path.of(flags.required("--receipts"));
+      if (!Files.isDirectory(receipts)) {
+        throw new UsageException(flags.command(), "invalid --receipts '" + receipts
+            + "': not a directory (give the directory that holds the *.jsonl receipt logs)");
+      }
+    }
+    Path head = flags.has("--head") ? existingFile(flags, flags.required("--head"), "--head")
+        : LedgerWriter.headFile(ledger);
+    Verification v = LedgerVerifier.verify(ledger, head, ca, receipts, clock);
+    if (!v.ok()) {
+      out.println("FAILED: " + v.problem());
+      return FAILED;
+    }
+    out.println("OK: " + v.records() + " records, " + v.rounds() + " rounds, " + v.receipts()
+        + " receipts verified");
+    if (v.unsignedTail() > 0) {
+      out.println("note: the last " + v.unsignedTail() + " record(s) (from record "
+          + (v.records() - v.unsignedTail() + 1) + ") follow the last signed record; they are"
+          + " chained but no coordinator signature covers them yet, so a change to them would"
+          + " not show until the coordinator signs its next record");
+    }
+    return OK;
+  }
+
+  private static int report(Flags flags, PrintStream out) throws UsageException, IOException {
+    Path ledger = existingFile(flags, flags.onePositional("LEDGER file"), "LEDGER");
+    Path html = Path.of(flags.required("--out"));
+    if (Files.isDirectory(html)) {
+      throw new UsageException(flags.command(), "invalid --out '" + html
+          + "': it is a directory; give the HTML file to write, e.g. " + html.resolve(
+          "report.html"));
+    }
+    AuditReport.write(ledger, html);
+    out.println("wrote " + html + " (self-contained HTML; open it in any browser, offline)");
+    return OK;
+  }
+
+  private static Path existingFile(Flags flags, String value, String what)
+      throws UsageException {
+    Path path = Path.of(value);
+    if (!Files.isRegularFile(path)) {
+      throw new UsageException(flags.command(), "invalid " + what + " '" + value + "': "
+          + (Files.exists(path) ? "not a regular file" : "no such file"));
+    }
+    return path;
+  }
+}
