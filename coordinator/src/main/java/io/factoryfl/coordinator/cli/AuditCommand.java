@@ -50,8 +50,13 @@ public final class AuditCommand {
       signatures: run 'audit verify' for that.
         --out FILE       where to write the HTML (replaced if it exists)
       """;
-  static final String HELP = "Usage: audit verify|report [--help]\n" + VERIFY_HELP
-      + REPORT_HELP;
+  static final String FETCH_HELP = """
+      Usage: audit fetch JOB_ID --coordinator HOST:PORT --cert FILE --key FILE --ca FILE --out FILE
+      Copies a job's round log (and its signed head, FILE.head) from the coordinator's
+      read-only Audit service, for 'audit verify'. Needs an auditor (or admin) certificate.
+      """;
+  static final String HELP = "Usage: audit verify|report|fetch [--help]\n" + VERIFY_HELP
+      + REPORT_HELP + FETCH_HELP;
 
   private AuditCommand() {}
 
@@ -90,11 +95,20 @@ public final class AuditCommand {
         case "report" -> {
           return report(Flags.parse("report", rest, Set.of("--out"), Set.of()), out);
         }
+        case "fetch" -> {
+          java.util.Set<String> valued = new java.util.HashSet<>(TlsFlags.NAMES);
+          valued.addAll(Set.of("--coordinator", "--out"));
+          return fetch(Flags.parse("fetch", rest, valued, Set.of()), out);
+        }
         default -> throw new UsageException(
-            "", "unknown command '" + command + "'; expected verify or report");
+            "", "unknown command '" + command + "'; expected verify, report or fetch");
       }
     } catch (HelpRequested h) {
-      out.print(h.getMessage().equals("verify") ? VERIFY_HELP : REPORT_HELP);
+      out.print(switch (h.getMessage()) {
+        case "verify" -> VERIFY_HELP;
+        case "fetch" -> FETCH_HELP;
+        default -> REPORT_HELP;
+      });
       return OK;
     } catch (UsageException e) {
       String where = e.command().isEmpty() ? "audit" : "audit " + e.command();
@@ -104,6 +118,25 @@ public final class AuditCommand {
     } catch (IOException | RuntimeException e) {
       err.println("audit " + command + ": failed: " + e.getMessage());
       return FAILED;
+    }
+  }
+
+  private static int fetch(Flags flags, PrintStream out) throws UsageException, IOException {
+    String jobId = flags.onePositional("job id");
+    java.nio.file.Path file = java.nio.file.Path.of(flags.required("--out"));
+    io.grpc.ManagedChannel channel = io.factoryfl.coordinator.admin.AdminClient.openChannel(
+        flags.required("--coordinator"), TlsFlags.load(flags));
+    try {
+      long records = new io.factoryfl.coordinator.admin.AuditClient(channel).downloadLedger(jobId, file);
+      out.println("copied " + records + " records of job " + jobId + " to " + file
+          + " (signed head: " + file + ".head)");
+      return OK;
+    } catch (io.grpc.StatusRuntimeException e) {
+      out.println("FAILED: the coordinator answered " + e.getStatus().getCode() + ": "
+          + e.getStatus().getDescription());
+      return FAILED;
+    } finally {
+      channel.shutdownNow();
     }
   }
 
