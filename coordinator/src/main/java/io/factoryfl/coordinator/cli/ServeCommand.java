@@ -1,15 +1,20 @@
 package io.factoryfl.coordinator.cli;
 
+import io.factoryfl.coordinator.enrol.EnrolmentService;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.security.RevocationList;
+import io.factoryfl.core.security.RevocationWatcher;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
@@ -32,13 +37,19 @@ final class ServeCommand {
                            (default ./coordinator-data)
         --heartbeat-grace-seconds N
                            a participant silent this long is dropped from its rounds (default 15)
+        --ca-dir DIR       run the CA here: the CA directory from 'factoryfl ca init' (its ca.pem
+                           must be the --ca). Sites enrol with tokens from 'factoryfl ca token'
+                           and renew before expiry; 'factoryfl ca revoke' takes effect without a
+                           restart. Without it, enrolment answers UNAVAILABLE and no
+                           revocation list is checked.
       """;
 
   private ServeCommand() {}
 
   static int run(String[] args, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(TlsFlags.NAMES);
-    valued.addAll(Set.of("--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key"));
+    valued.addAll(Set.of("--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key",
+        "--ca-dir"));
     Flags flags = Flags.parse("coordinator", args, valued, Set.of());
     if (!flags.positional().isEmpty()) {
       throw new UsageException("coordinator", "unexpected argument '" + flags.positional().get(0) + "'");
@@ -54,12 +65,29 @@ final class ServeCommand {
           + " readable; give --signing-key (the coordinator signs its round logs with it)");
     }
     SigningIdentity identity = SigningIdentity.load(Path.of(cert), signingKey);
+    Clock clock = Clock.systemUTC();
+    EnrolmentService enrolment = EnrolmentService.withoutCa();
+    AuthenticationInterceptor gate = new AuthenticationInterceptor();
+    if (flags.has("--ca-dir")) {
+      Path caDir = Path.of(flags.required("--ca-dir"));
+      try {
+        enrolment = EnrolmentService.open(caDir, clock, new SecureRandom());
+        gate = new AuthenticationInterceptor(new RevocationWatcher(
+            caDir.resolve(RevocationList.FILE), clock, RevocationWatcher.DEFAULT_RECHECK), clock);
+      } catch (IOException e) {
+        throw new UsageException("coordinator", "invalid --ca-dir '" + caDir + "': " + e.getMessage());
+      }
+      if (!tls.trustedCertificates().contains(enrolment.caCertificate().orElseThrow())) {
+        throw new UsageException("coordinator", "invalid --ca-dir '" + caDir + "': its CA is not"
+            + " among the CAs --ca trusts, so the certificates it issues could not connect");
+      }
+    }
     InetSocketAddress address = new InetSocketAddress(flags.get("--bind", "0.0.0.0"), port);
     CoordinatorServer server = CoordinatorServer.assemble(ServerTls.serverBuilder(address, tls),
-        Path.of(flags.get("--data", "coordinator-data")), Clock.systemUTC(),
-        Duration.ofSeconds(grace), new AuthenticationInterceptor(), identity).start();
+        Path.of(flags.get("--data", "coordinator-data")), clock,
+        Duration.ofSeconds(grace), gate, identity, enrolment).start();
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
-        + " (mutual TLS 1.3)");
+        + " (TLS 1.3; " + (flags.has("--ca-dir") ? "enrolment open" : "no enrolment") + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();

@@ -3,8 +3,6 @@ package io.factoryfl.coordinator.server;
 import io.factoryfl.coordinator.job.JobRun;
 import io.factoryfl.coordinator.job.JobScheduler;
 import io.factoryfl.core.ledger.LedgerWriter;
-import io.factoryfl.core.security.PeerIdentity;
-import io.factoryfl.core.security.Role;
 import io.factoryfl.proto.v1.AuditGrpc;
 import io.factoryfl.proto.v1.LedgerLine;
 import io.factoryfl.proto.v1.ReadLedgerRequest;
@@ -27,11 +25,7 @@ final class AuditService extends AuditGrpc.AuditImplBase {
   @Override
   public void readLedger(ReadLedgerRequest request, StreamObserver<LedgerLine> response) {
     Calls.streaming(response, () -> {
-      PeerIdentity peer = Peers.current();
-      if (peer.role() != Role.AUDITOR && peer.role() != Role.ADMIN) {
-        throw Status.PERMISSION_DENIED.withDescription("the Audit service needs the auditor or admin"
-            + " role; '" + peer.name() + "' has the " + peer.role().wireName() + " role").asRuntimeException();
-      }
+      // Roles (auditor or admin) are enforced by the authentication interceptor.
       JobRun run = scheduler.find(request.getJobId()).orElseThrow(() -> Status.NOT_FOUND
           .withDescription("no job '" + request.getJobId() + "'").asRuntimeException());
       Path ledger = run.ledgerFile();

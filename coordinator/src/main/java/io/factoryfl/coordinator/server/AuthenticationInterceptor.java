@@ -58,6 +58,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private final AccessPolicy policy;
   private final RevocationWatcher revocations;
   private final Clock clock;
+  private volatile String lastLoggedFailure;
 
   /** The {@linkplain AccessPolicy#standard() standard policy}, without a revocation list. */
   public AuthenticationInterceptor() {
@@ -140,7 +141,11 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
       try {
         list = revocations.current();
       } catch (IOException e) {
-        LOG.log(Level.SEVERE, "refusing every call: " + e.getMessage(), e);
+        if (!e.getMessage().equals(lastLoggedFailure)) {
+          lastLoggedFailure = e.getMessage();
+          LOG.log(Level.SEVERE, "refusing every call until the revocation list is fixed: "
+              + e.getMessage(), e);
+        }
         throw Status.UNAVAILABLE.withDescription("the coordinator cannot read its revocation"
             + " list, so it admits no one until its operator fixes it: " + e.getMessage())
             .asException();

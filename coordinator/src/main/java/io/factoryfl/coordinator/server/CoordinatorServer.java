@@ -3,6 +3,7 @@ package io.factoryfl.coordinator.server;
 import io.factoryfl.coordinator.job.Federation;
 import io.factoryfl.coordinator.job.JobScheduler;
 import io.factoryfl.core.params.ParameterCodec;
+import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
@@ -35,16 +36,28 @@ public final class CoordinatorServer {
 
   public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
       ServerInterceptor authentication) {
+    this(builder, federation, scheduler, authentication, null);
+  }
+
+  /**
+   * @param enrolment the Enrolment service ({@code EnrolmentService.open} or {@code withoutCa}),
+   *     registered behind {@code authentication} like the others; null registers none
+   */
+  public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
+      ServerInterceptor authentication, BindableService enrolment) {
     this.scheduler = scheduler;
     this.federation = federation;
-    this.server = builder
+    builder
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .addService(ServerInterceptors.intercept(
             new FleetService(federation.registry(), federation.board(), federation.store()),
             authentication))
         .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()), authentication))
-        .addService(ServerInterceptors.intercept(new AuditService(scheduler), authentication))
-        .build();
+        .addService(ServerInterceptors.intercept(new AuditService(scheduler), authentication));
+    if (enrolment != null) {
+      builder.addService(ServerInterceptors.intercept(enrolment, authentication));
+    }
+    this.server = builder.build();
   }
 
   /**
@@ -56,10 +69,18 @@ public final class CoordinatorServer {
    */
   public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
       Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity) {
+    return assemble(builder, dataDir, clock, heartbeatGrace, authentication, identity, null);
+  }
+
+  /** As above, also serving {@code enrolment} (null for none). */
+  public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
+      Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
+      BindableService enrolment) {
     Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
         new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
         identity);
-    return new CoordinatorServer(builder, federation, new JobScheduler(federation), authentication);
+    return new CoordinatorServer(builder, federation, new JobScheduler(federation), authentication,
+        enrolment);
   }
 
   public CoordinatorServer start() throws IOException {

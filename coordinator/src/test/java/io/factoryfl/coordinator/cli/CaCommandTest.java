@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.factoryfl.core.security.EnrolmentToken;
+import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
@@ -15,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,7 +150,8 @@ class CaCommandTest {
     assertTrue(err().startsWith("ca init: unknown option '--colour'"), err());
 
     assertEquals(2, run("rotate"));
-    assertTrue(err().startsWith("ca: unknown command 'rotate'; expected init or issue"), err());
+    assertTrue(err().startsWith("ca: unknown command 'rotate'; expected init, issue, token or"
+        + " revoke"), err());
   }
 
   @Test
@@ -154,5 +160,89 @@ class CaCommandTest {
     assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: ca issue --dir DIR"));
     assertEquals(0, run("init", "--help"));
     assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Usage: ca init --dir DIR"));
+  }
+
+  @Test
+  void token_printsTheTokenOnceAndStoresOnlyItsHash() throws Exception {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+
+    assertEquals(0, run("token", "--dir", ca.toString(), "--site", "plant-berlin",
+        "--role", "participant", "--ttl", "2h", "--days", "30"), err());
+
+    String token = out.toString(StandardCharsets.UTF_8).strip();
+    assertTrue(token.matches("plant-berlin:[A-Za-z0-9_-]{43}"), token);
+    String stored = Files.readString(ca.resolve("tokens.json"));
+    assertFalse(stored.contains(token.substring(token.indexOf(':') + 1)), stored);
+    assertFalse(err().contains(token), "the token is printed once, on standard output");
+    assertTrue(err().contains("enrolment token for participant 'plant-berlin' (use once, until"),
+        err());
+    EnrolmentToken record = new EnrolmentTokens(ca, Clock.systemUTC()).list().get(0);
+    assertEquals(Duration.ofHours(2), Duration.between(record.created(), record.expires()));
+    assertEquals(Duration.ofDays(30), record.certificateValidity());
+  }
+
+  @Test
+  void token_badArguments_exit2NamingFlagAndValue() {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+    String dir = ca.toString();
+
+    assertEquals(2, run("token", "--dir", dir, "--site", "s", "--role", "coordinator"));
+    assertTrue(err().startsWith("ca token: invalid --role coordinator: a coordinator certificate"
+        + " needs host names"), err());
+    assertEquals(2, run("token", "--dir", dir, "--site", "s", "--role", "admin", "--ttl", "soon"));
+    assertTrue(err().startsWith("ca token: invalid --ttl 'soon': expected a positive duration"
+        + " such as 30m, 24h or 7d"), err());
+    assertEquals(2, run("token", "--dir", dir, "--site", "s", "--role", "admin", "--ttl", "31d"));
+    assertTrue(err().startsWith("ca token: invalid --ttl '31d': at most 30d"), err());
+    assertEquals(2, run("token", "--dir", dir, "--site", "a b", "--role", "admin"));
+    assertTrue(err().startsWith("ca token: invalid --site: name 'a b' is not allowed"), err());
+    assertFalse(Files.exists(ca.resolve("tokens.json")));
+  }
+
+  @Test
+  void revoke_recordsTheNameAndTheSerialsOfItsIssuedCertificates() throws Exception {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+    run("issue", "--dir", ca.toString(), "--name", "plant-3", "--role", "participant",
+        "--out", tmp.resolve("p3").toString());
+    X509Certificate cert = TlsMaterial.load(tmp.resolve("p3/plant-3.pem"),
+        tmp.resolve("p3/plant-3-key.pem"), tmp.resolve("p3/ca.pem")).certificateChain().get(0);
+
+    assertEquals(0, run("revoke", "--dir", ca.toString(), "plant-3", "--reason", "stolen"),
+        err());
+
+    RevocationList list = RevocationList.load(ca.resolve("revoked.json"));
+    assertTrue(list.isRevoked("plant-3"));
+    assertTrue(list.isRevoked(cert.getSerialNumber()));
+    assertEquals("stolen", list.find(cert).get().reason());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("serials "
+        + cert.getSerialNumber().toString(16)), out.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void revokedName_getsNoNewTokenOrCertificate() {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+    assertEquals(0, run("revoke", "--dir", ca.toString(), "plant-3"), err());
+
+    assertEquals(2, run("token", "--dir", ca.toString(), "--site", "plant-3",
+        "--role", "participant"));
+    assertTrue(err().startsWith("ca token: 'plant-3' was revoked at "), err());
+    assertEquals(2, run("issue", "--dir", ca.toString(), "--name", "plant-3",
+        "--role", "participant", "--out", tmp.resolve("p3").toString()));
+    assertTrue(err().startsWith("ca issue: 'plant-3' was revoked at "), err());
+  }
+
+  @Test
+  void revoke_withoutName_exits2() {
+    Path ca = tmp.resolve("ca");
+    run("init", "--dir", ca.toString());
+
+    assertEquals(2, run("revoke", "--dir", ca.toString()));
+    assertTrue(err().startsWith("ca revoke: missing NAME, the identity to revoke"), err());
+    assertEquals(2, run("revoke", "--dir", tmp.resolve("none").toString(), "x"));
+    assertTrue(err().startsWith("ca revoke: invalid --dir"), err());
   }
 }

@@ -117,14 +117,47 @@ class MutualTlsTest {
 
   @Test
   void clientWithoutCertificate_isRefused() throws Exception {
+    // The handshake admits it (a site that is enrolling has no certificate yet); the
+    // certificate check before any service refuses every call but Enrolment/Enrol.
     TlsMaterial site = TlsMaterial.of(
         CA.issue("plant-3", Role.PARTICIPANT, Duration.ofDays(1), List.of()));
     ManagedChannel channel = channel(site, false);
 
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> heartbeat(channel));
 
-    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().startsWith(
+        AuthenticationInterceptor.CERTIFICATE_REQUIRED + "; none was presented"),
+        e.getStatus().getDescription());
     assertNull(seenPeer.get());
+  }
+
+  @Test
+  void serviceRegisteredWithoutTheInterceptor_stillRefusesCallsWithoutCertificate()
+      throws Exception {
+    TlsMaterial serverTls = TlsMaterial.of(
+        CA.issue("coordinator", Role.COORDINATOR, Duration.ofDays(1), List.of("localhost")));
+    Server unguarded = ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), serverTls)
+        .addService(new HeartbeatOnly())
+        .build()
+        .start();
+    try {
+      TlsMaterial site = TlsMaterial.of(
+          CA.issue("plant-3", Role.PARTICIPANT, Duration.ofDays(1), List.of()));
+      SslContextBuilder ssl = SslContextBuilder.forClient().trustManager(site.trustManagerFactory());
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", unguarded.getPort())
+          .sslContext(GrpcSslContexts.configure(ssl).protocols("TLSv1.3").build())
+          .build();
+      channels.add(channel);
+
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> heartbeat(channel));
+
+      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+      assertNull(seenPeer.get());
+    } finally {
+      unguarded.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
   }
 
   private static HeartbeatResponse heartbeat(ManagedChannel channel) {

@@ -339,40 +339,6 @@ class UpdateRejectionTest {
   }
 
   @Test
-  void adminRoleCallingFleet_cannotSpendAParticipantsTask() throws Exception {
-    Round round = startRound();
-    float[] values = filled(DIMENSION, 1f);
-
-    rejected("site-a/admin", header(round, round.taskA(), values), values);
-
-    assertSubmitted(SITE_A, header(round, round.taskA(), values), values);
-  }
-
-  @Test
-  void adminRoleCallingFleet_isPermissionDenied() throws Exception {
-    Round round = startRound();
-    float[] values = filled(DIMENSION, 1f);
-
-    StatusRuntimeException upload =
-        rejected("engineer/admin", header(round, round.taskA(), values), values);
-    StatusRuntimeException register = assertThrows(StatusRuntimeException.class,
-        () -> fleet("engineer/admin").register(RegisterRequest.newBuilder().addDatasets("ai4i").build()));
-
-    String expected = "the Fleet service needs the participant role; 'engineer' has the admin role";
-    assertStatus(Status.Code.PERMISSION_DENIED, upload, expected);
-    assertStatus(Status.Code.PERMISSION_DENIED, register, expected);
-  }
-
-  @Test
-  void participantRoleCallingAdmin_isPermissionDenied() {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> admin(SITE_A).submitJob(SubmitJobRequest.newBuilder().setSpecJson(SPEC).build()));
-
-    assertStatus(Status.Code.PERMISSION_DENIED, e,
-        "the Admin service needs the admin role; 'site-a' has the participant role");
-  }
-
-  @Test
   void pollWithUnknownSession_isFailedPreconditionAskingToRegister() {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> fleet(SITE_A).pollTask(PollTaskRequest.newBuilder().setSessionId("0123456789abcdef")

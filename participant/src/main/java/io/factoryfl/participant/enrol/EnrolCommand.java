@@ -78,12 +78,13 @@ public final class EnrolCommand {
   public static int enroll(String[] args, PrintStream out, PrintStream err,
       SecureRandom random) {
     ManagedChannel channel = null;
+    String target = "";
     try {
       Flags flags = Flags.parse("participant enroll", args,
           Set.of("--token", "--coordinator", "--ca", "--out", "--name"), Set.of());
       requireNoPositional(flags);
       String token = flags.required("--token");
-      String target = flags.required("--coordinator");
+      target = flags.required("--coordinator");
       Path caFile = Path.of(flags.required("--ca"));
       Path outDir = Path.of(flags.required("--out"));
       String site;
@@ -119,7 +120,7 @@ public final class EnrolCommand {
       err.println("Run 'factoryfl participant enroll --help' for usage.");
       return USAGE;
     } catch (StatusRuntimeException e) {
-      err.println("participant enroll: " + describe(e));
+      err.println("participant enroll: " + describe(e, target));
       return FAILED;
     } catch (IOException | RuntimeException e) {
       err.println("participant enroll: failed: " + e.getMessage());
@@ -133,11 +134,12 @@ public final class EnrolCommand {
   public static int renew(String[] args, PrintStream out, PrintStream err,
       SecureRandom random) {
     ManagedChannel channel = null;
+    String target = "";
     try {
       Flags flags = Flags.parse("participant renew", args,
           Set.of("--coordinator", "--dir", "--base"), Set.of());
       requireNoPositional(flags);
-      String target = flags.required("--coordinator");
+      target = flags.required("--coordinator");
       Path dir = Path.of(flags.required("--dir"));
       String base = flags.get("--base", "site");
       if (!BASES.contains(base)) {
@@ -170,7 +172,7 @@ public final class EnrolCommand {
       err.println("Run 'factoryfl participant renew --help' for usage.");
       return USAGE;
     } catch (StatusRuntimeException e) {
-      err.println("participant renew: " + describe(e));
+      err.println("participant renew: " + describe(e, target));
       return FAILED;
     } catch (IOException | RuntimeException e) {
       err.println("participant renew: failed: " + e.getMessage());
@@ -219,14 +221,19 @@ public final class EnrolCommand {
     }
   }
 
-  private static String describe(StatusRuntimeException e) {
+  private static String describe(StatusRuntimeException e, String target) {
     Status status = e.getStatus();
-    String text = "coordinator answered " + status.getCode() + ": " + status.getDescription();
     if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
-      text += " (" + status.getCause().getMessage() + "); check --coordinator, and that the"
-          + " CA certificate is the one that issued the coordinator's certificate";
+      // a transport failure: gRPC's own description is a pipeline dump; the root cause says why
+      Throwable root = status.getCause();
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      return "cannot connect to the coordinator at " + target + " over TLS ("
+          + root.getMessage() + "); check --coordinator, and that the CA certificate is the one"
+          + " that issued the coordinator's certificate";
     }
-    return text;
+    return "coordinator answered " + status.getCode() + ": " + status.getDescription();
   }
 
   private static void close(ManagedChannel channel) {
