@@ -1,16 +1,13 @@
 package io.factoryfl.coordinator.store;
 
+import io.factoryfl.core.io.AtomicFiles;
 import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterCodec;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -94,14 +91,7 @@ public final class ModelStore {
   }
 
   private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    Path temp = target.resolveSibling(target.getFileName() + ".tmp");
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
-        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
-        OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
-      out.write(bytes);
-      out.flush();
-      channel.force(true);
-    }
-    Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFiles.write(target, bytes, null);
   }
+
 }

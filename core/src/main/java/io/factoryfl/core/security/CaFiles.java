@@ -1,19 +1,17 @@
 package io.factoryfl.core.security;
 
+import io.factoryfl.core.io.AtomicFiles;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -141,26 +139,9 @@ final class CaFiles {
 
   /** Replaces {@code file} with {@code root}, via a temporary sibling and an atomic rename. */
   static void writeAtomically(Path file, JsonNode root) throws IOException {
-    Path target = file.toAbsolutePath();
-    Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-    try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer content = ByteBuffer.wrap(JSON.writeValueAsBytes(root));
-        while (content.hasRemaining()) {
-          channel.write(content);
-        }
-        channel.force(true);
-      }
-      try {
-        Files.move(temp, target,
-            StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.write(file, JSON.writeValueAsBytes(root), null);
   }
+
 
   /** Checks the {@code version} field of a state file. */
   static void requireVersion(JsonNode root, int expected, Path file) throws IOException {

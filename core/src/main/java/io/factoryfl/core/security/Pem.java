@@ -1,15 +1,13 @@
 package io.factoryfl.core.security;
 
+import io.factoryfl.core.io.AtomicFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
@@ -171,25 +169,7 @@ public final class Pem {
 
   private static void writeAtomically(Path file, byte[] content, boolean secret)
       throws IOException {
-    Path target = file.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    FileAttribute<?>[] attributes =
-        target.getFileSystem().supportedFileAttributeViews().contains("posix")
-            ? new FileAttribute<?>[] {
-                PosixFilePermissions.asFileAttribute(secret ? OWNER_ONLY : WORLD_READABLE)}
-            : new FileAttribute<?>[0];
-    Path temp = Files.createTempFile(
-        target.getParent(), "." + target.getFileName(), ".tmp", attributes);
-    try {
-      Files.write(temp, content);
-      try {
-        Files.move(temp, target,
-            StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    AtomicFiles.write(file, content, secret ? OWNER_ONLY : WORLD_READABLE);
   }
+
 }
