@@ -43,8 +43,10 @@ public final class SimulationMain {
     if (args.length > 0 && args[0].equals("bench")) {
       String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
       if (rest.length == 0 || !rest[0].equals("secagg")) {
-        System.err.println("bench: expected 'bench secagg [options]' (the only benchmark so far)");
-        System.exit(2);
+        boolean help = rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"));
+        (help ? System.out : System.err).println("Usage: factoryfl bench secagg [options]"
+            + "   (the one benchmark so far; 'factoryfl bench secagg --help' for its options)");
+        System.exit(help ? 0 : 2);
       }
       System.exit(io.factoryfl.simulation.bench.SecAggBench.run(
           java.util.Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err));

@@ -3,6 +3,7 @@ package io.factoryfl.coordinator.cli;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
 import io.factoryfl.core.cli.Flags;
+import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.core.model.ModelFile;
@@ -38,6 +39,9 @@ final class JobCommand {
       throw new UsageException("job", "missing command; expected submit, list, participants, status, watch, cancel or model");
     }
     String command = args[0];
+    if (command.equals("--help") || command.equals("-h") || command.equals("help")) {
+      throw new HelpRequested("job");
+    }
     Set<String> valued = new HashSet<>(TlsFlags.NAMES);
     valued.addAll(Set.of("--coordinator", "--out", "--timeout-minutes"));
     Flags flags = Flags.parse("job " + command, java.util.Arrays.copyOfRange(args, 1, args.length),
