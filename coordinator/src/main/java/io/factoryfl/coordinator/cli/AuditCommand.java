@@ -1,7 +1,8 @@
 package io.factoryfl.coordinator.cli;
 
 import io.factoryfl.core.cli.Flags;
-import io.factoryfl.core.cli.HelpRequested;
+import io.factoryfl.core.cli.Subcommands;
+import java.util.HashSet;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.ledger.AuditReport;
 import io.factoryfl.core.ledger.LedgerVerifier;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -76,49 +76,17 @@ public final class AuditCommand {
   }
 
   static int run(String[] args, PrintStream out, PrintStream err, Clock clock) {
-    if (args.length == 0) {
-      err.print(HELP);
-      return USAGE;
-    }
-    String command = args[0];
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    try {
-      switch (command) {
-        case "--help", "-h", "help" -> {
-          out.print(HELP);
-          return OK;
-        }
-        case "verify" -> {
-          return verify(Flags.parse("verify", rest, Set.of("--ca", "--receipts", "--head"),
-              Set.of()), out, clock);
-        }
-        case "report" -> {
-          return report(Flags.parse("report", rest, Set.of("--out"), Set.of()), out);
-        }
-        case "fetch" -> {
-          java.util.Set<String> valued = new java.util.HashSet<>(TlsFlags.NAMES);
+    return new Subcommands("audit", HELP)
+        .add("verify", VERIFY_HELP, rest -> verify(
+            Flags.parse("verify", rest, Set.of("--ca", "--receipts", "--head"), Set.of()), out, clock))
+        .add("report", REPORT_HELP, rest -> report(
+            Flags.parse("report", rest, Set.of("--out"), Set.of()), out))
+        .add("fetch", FETCH_HELP, rest -> {
+          Set<String> valued = new HashSet<>(TlsFlags.NAMES);
           valued.addAll(Set.of("--coordinator", "--out"));
           return fetch(Flags.parse("fetch", rest, valued, Set.of()), out);
-        }
-        default -> throw new UsageException(
-            "", "unknown command '" + command + "'; expected verify, report or fetch");
-      }
-    } catch (HelpRequested h) {
-      out.print(switch (h.getMessage()) {
-        case "verify" -> VERIFY_HELP;
-        case "fetch" -> FETCH_HELP;
-        default -> REPORT_HELP;
-      });
-      return OK;
-    } catch (UsageException e) {
-      String where = e.command().isEmpty() ? "audit" : "audit " + e.command();
-      err.println(where + ": " + e.getMessage());
-      err.println("Run '" + where + " --help' for usage.");
-      return USAGE;
-    } catch (IOException | RuntimeException e) {
-      err.println("audit " + command + ": failed: " + e.getMessage());
-      return FAILED;
-    }
+        })
+        .run(args, out, err);
   }
 
   private static int fetch(Flags flags, PrintStream out) throws UsageException, IOException {

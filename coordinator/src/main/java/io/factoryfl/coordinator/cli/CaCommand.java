@@ -1,6 +1,7 @@
 package io.factoryfl.coordinator.cli;
 
 import io.factoryfl.core.cli.Flags;
+import io.factoryfl.core.cli.Subcommands;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.security.CertificateAuthority;
@@ -107,55 +108,16 @@ public final class CaCommand {
 
   static int run(String[] args, PrintStream out, PrintStream err, Clock clock,
       SecureRandom random) {
-    if (args.length == 0) {
-      err.print(HELP);
-      return USAGE;
-    }
-    String command = args[0];
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    try {
-      switch (command) {
-        case "--help", "-h", "help" -> {
-          out.print(HELP);
-          return OK;
-        }
-        case "init" -> {
-          return init(parse("init", rest, Set.of("--dir", "--name", "--days")), out, err, clock,
-              random);
-        }
-        case "issue" -> {
-          return issue(parse("issue", rest,
-              Set.of("--dir", "--name", "--role", "--out", "--dns", "--days")), out, err, clock,
-              random);
-        }
-        case "token" -> {
-          return token(parse("token", rest,
-              Set.of("--dir", "--site", "--role", "--ttl", "--days")), out, err, clock, random);
-        }
-        case "revoke" -> {
-          return revoke(Flags.parse("revoke", rest, Set.of("--dir", "--reason"), Set.of()),
-              out, clock);
-        }
-        default -> throw new UsageException("", "unknown command '" + command
-            + "'; expected init, issue, token or revoke");
-      }
-    } catch (HelpRequested h) {
-      out.print(switch (h.getMessage()) {
-        case "init" -> INIT_HELP;
-        case "token" -> TOKEN_HELP;
-        case "revoke" -> REVOKE_HELP;
-        default -> ISSUE_HELP;
-      });
-      return OK;
-    } catch (UsageException e) {
-      String where = e.command().isEmpty() ? "ca" : "ca " + e.command();
-      err.println(where + ": " + e.getMessage());
-      err.println("Run '" + where + " --help' for usage.");
-      return USAGE;
-    } catch (IOException | RuntimeException e) {
-      err.println("ca " + command + ": failed: " + e.getMessage());
-      return FAILED;
-    }
+    return new Subcommands("ca", HELP)
+        .add("init", INIT_HELP, rest -> init(parse("init", rest, Set.of("--dir", "--name", "--days")),
+            out, err, clock, random))
+        .add("issue", ISSUE_HELP, rest -> issue(parse("issue", rest,
+            Set.of("--dir", "--name", "--role", "--out", "--dns", "--days")), out, err, clock, random))
+        .add("token", TOKEN_HELP, rest -> token(parse("token", rest,
+            Set.of("--dir", "--site", "--role", "--ttl", "--days")), out, err, clock, random))
+        .add("revoke", REVOKE_HELP, rest -> revoke(
+            Flags.parse("revoke", rest, Set.of("--dir", "--reason"), Set.of()), out, clock))
+        .run(args, out, err);
   }
 
   private static Flags parse(String command, String[] args, Set<String> options)
