@@ -289,9 +289,14 @@ public final class JobRun implements Runnable {
       if (secure.failure() != null) {
         return Attempt.failed(secure.failure());
       }
-      return commit(round, attempt, cohort.size(), started, secure.parameters(),
-          secure.contributions(), secure.aggregateHash(), secure.totalExamples(), secure.trainLoss(),
-          secure.neighbours(), secure.threshold());
+      FitOutcome fit = strategy.aggregateSecureFit(round, base.parameters(), secure.meanDelta(),
+          secure.totalExamples(), secure.results(), secure.failures());
+      if (!fit.isCommitted()) {
+        return Attempt.failed(fit.rejection());
+      }
+      return commit(round, attempt, cohort.size(), started, fit.parameters(), secure.contributions(),
+          secure.aggregateHash(), fit.totalExamples(), fit.trainLoss(), secure.neighbours(),
+          secure.threshold());
     }
     Aggregation aggregation = strategy.beginFit(round, base.dimension());
     RoundGate gate = new RoundGate(

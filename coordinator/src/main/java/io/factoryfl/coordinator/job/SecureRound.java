@@ -2,7 +2,9 @@ package io.factoryfl.coordinator.job;
 
 import com.google.protobuf.ByteString;
 import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.coordinator.strategy.Failure;
 import io.factoryfl.coordinator.strategy.FitInstruction;
+import io.factoryfl.coordinator.strategy.FitResult;
 import io.factoryfl.coordinator.task.RoundGate;
 import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.job.JobSpec;
@@ -46,14 +48,22 @@ import java.util.function.BiFunction;
  *
  * A member that fails or goes silent at any stage is dropped; the round goes on while at least
  * max(threshold, participants.min) members remain, and otherwise fails with the stage and counts,
- * leaving the previous global model in place.
+ * leaving the previous global model in place. What the unmasked mean does to the model is the
+ * strategy's decision ({@code Strategy.aggregateSecureFit}), as in a plain round.
  */
 final class SecureRound {
   /** How the round ended: the new parameters with their metadata, or why it failed. */
-  record Result(float[] parameters, Map<String, String> contributions, String aggregateHash,
-      long totalExamples, double trainLoss, Integer neighbours, Integer threshold, String failure) {
+  /**
+   * How the round ended: the unmasked weighted mean delta with what the strategy and the round log
+   * need, or why it failed.
+   *
+   * @param results the contributors whose masked input was unmasked, with their metrics
+   */
+  record Result(float[] meanDelta, long totalExamples, List<FitResult> results, List<Failure> failures,
+      Map<String, String> contributions, String aggregateHash, Integer neighbours, Integer threshold,
+      String failure) {
     static Result failed(String reason) {
-      return new Result(null, Map.of(), null, 0, Double.NaN, null, null, reason);
+      return new Result(null, 0, List.of(), List.of(), Map.of(), null, null, null, reason);
     }
   }
 
@@ -162,8 +172,8 @@ final class SecureRound {
     RoundGate gate = new RoundGate((id, update, header) -> secagg.acceptMaskedInput(id, update.words()));
     Map<String, FitInstruction> instructions = new LinkedHashMap<>();
     cohort.forEach(instruction -> instructions.put(instruction.participantId(), instruction));
-    double lossSum = 0;
-    int lossCount = 0;
+    List<FitResult> results = new ArrayList<>();
+    List<Failure> failures = new ArrayList<>();
     List<String> masked = new ArrayList<>();
     Map<String, String> contributions = new LinkedHashMap<>();
     for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
@@ -175,13 +185,9 @@ final class SecureRound {
         masked.add(fitted.participantId());
         contributions.put(fitted.participantId(), fitted.contributionHash());
         log.contribution(round, attempt, fitted.participantId(), fitted.contributionHash());
-        Double loss = fitted.metrics().get("train_loss");
-        if (loss != null && Double.isFinite(loss)) {
-          lossSum += loss;
-          lossCount++;
-        }
+        results.add(new FitResult(fitted.participantId(), 0, fitted.metrics()));
       } else {
-        dispatcher.report(round, attempt, "secagg-masked", outcome);
+        failures.add(dispatcher.report(round, attempt, "secagg-masked", outcome));
       }
     }
     // Stage 4: consistency check.
@@ -246,14 +252,8 @@ final class SecureRound {
     } catch (IllegalArgumentException e) {
       return Result.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
     }
-    float[] next = base.parameters().clone();
-    float[] delta = decoded.mean();
-    for (int i = 0; i < next.length; i++) {
-      next[i] += delta[i];
-    }
-    return new Result(next, contributions, ParameterCodec.hashWords(sum), decoded.totalExamples(),
-        lossCount == 0 ? Double.NaN : lossSum / lossCount, parameters.neighbours(),
-        parameters.threshold(), null);
+    return new Result(decoded.mean(), decoded.totalExamples(), results, failures, contributions,
+        ParameterCodec.hashWords(sum), parameters.neighbours(), parameters.threshold(), null);
   }
 
   /** Records who went into a stage and who came out of it. */

@@ -70,6 +70,30 @@ public final class FedAvg implements Strategy {
   }
 
   @Override
+  public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
+      List<FitResult> results, List<Failure> failures) {
+    if (results.size() < spec.minParticipants()) {
+      return FitOutcome.notCommitted(results.size() + " masked inputs were unmasked, "
+          + spec.minParticipants() + " needed (participants.min); " + failures.size() + " failed");
+    }
+    float[] next = base.clone();
+    for (int i = 0; i < next.length; i++) {
+      next[i] += meanDelta[i];
+    }
+    double lossSum = 0;
+    int lossCount = 0;
+    for (FitResult result : results) {
+      Double loss = result.metrics().get("train_loss");
+      if (loss != null && Double.isFinite(loss)) {
+        lossSum += loss;
+        lossCount++;
+      }
+    }
+    // Per-site counts are hidden under secure aggregation, so the loss is an unweighted mean.
+    return FitOutcome.committed(next, lossCount == 0 ? Double.NaN : lossSum / lossCount, totalExamples);
+  }
+
+  @Override
   public List<String> configureEvaluate(int round, List<ParticipantInfo> available) {
     boolean due = spec.evaluateEvery() > 0
         && (round % spec.evaluateEvery() == 0 || round == spec.rounds());

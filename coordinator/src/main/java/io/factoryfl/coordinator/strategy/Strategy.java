@@ -25,6 +25,18 @@ public interface Strategy {
   FitOutcome aggregateFit(
       int round, Aggregation aggregation, List<FitResult> results, List<Failure> failures);
 
+  /**
+   * Turns the outcome of a secure-aggregation round into the next global model. The coordinator
+   * never sees individual updates there, only the unmasked weighted mean of the contributors'
+   * deltas from the base model and their total example count, so this is the secure twin of
+   * {@link #aggregateFit}.
+   *
+   * @param meanDelta the example-weighted mean of (local model - base model), decoded from the sum
+   * @param results the contributors (their example counts are hidden: 0 each)
+   */
+  FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
+      List<FitResult> results, List<Failure> failures);
+
   /** Chooses who evaluates the model after {@code round}; an empty list skips evaluation. */
   List<String> configureEvaluate(int round, List<ParticipantInfo> available);
 
