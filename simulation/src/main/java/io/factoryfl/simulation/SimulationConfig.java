@@ -10,7 +10,7 @@ import java.util.List;
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
     double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
-    boolean secureAggregation, java.util.Map<String, Path> policies) {
+    boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum) {
 
   SimulationConfig {
     hiddenLayers = List.copyOf(hiddenLayers);
@@ -67,6 +67,9 @@ record SimulationConfig(
     spec.put("seed", seed);
     spec.put("start_timeout_seconds", 60);
     spec.putObject("secure_aggregation").put("enabled", secureAggregation);
+    if (serverMomentum > 0) {
+      spec.put("server_momentum", serverMomentum);
+    }
     return spec.toPrettyString();
   }
 }

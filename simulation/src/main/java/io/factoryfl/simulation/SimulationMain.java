@@ -32,6 +32,8 @@ public final class SimulationMain {
         --faults LIST     faults on demand, comma-separated: crash:FACTORY@ROUND[:SECONDS]
                           (node goes dark, optionally back after SECONDS), slow:FACTORY@ROUND
                           (finishes after the round deadline); e.g. crash:factory-2@3,slow:factory-4@5
+        --server-momentum B
+                          FedAvgM: server-side momentum B in [0, 1) (default 0, plain FedAvg)
         --policy FACTORY=FILE[,FACTORY=FILE...]
                           give a factory a site policy file (see README "Site policy")
       """;
@@ -62,7 +64,7 @@ public final class SimulationMain {
     try {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
-              "--round-deadline", "--faults", "--policy"), Set.of("--no-secagg"));
+              "--round-deadline", "--faults", "--policy", "--server-momentum"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -75,7 +77,7 @@ public final class SimulationMain {
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
           flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32),
           flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
-          policies(flags));
+          policies(flags), momentum(flags));
       SimulationResult result = new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
       SimulationReport.print(result, out);
@@ -101,6 +103,20 @@ public final class SimulationMain {
     } catch (IllegalArgumentException e) {
       throw new UsageException("simulate", "--faults: " + e.getMessage());
     }
+  }
+
+  private static double momentum(Flags flags) throws UsageException {
+    String text = flags.get("--server-momentum", "0");
+    try {
+      double value = Double.parseDouble(text);
+      if (value >= 0 && value < 1) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("simulate", "invalid --server-momentum '" + text
+        + "': expected a number from 0 up to, not including, 1");
   }
 
   private static java.util.Map<String, Path> policies(Flags flags) throws UsageException {

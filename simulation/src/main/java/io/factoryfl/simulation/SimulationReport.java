@@ -29,6 +29,8 @@ final class SimulationReport {
     configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
     configuration.put("hold_out", SimulationConfig.HOLD_OUT);
     configuration.put("secure_aggregation", c.secureAggregation());
+    configuration.put("strategy", c.serverMomentum() > 0 ? "fedavgm" : "fedavg");
+    configuration.put("server_momentum", c.serverMomentum());
     configuration.put("transport", "gRPC over loopback, mutual TLS 1.3");
     var factories = summary.putArray("factories");
     for (Factory f : result.factories()) {
@@ -83,7 +85,9 @@ final class SimulationReport {
     out.println();
     out.println("Evaluated on the union of all factories' held-out rows:");
     out.printf(Locale.ROOT, "  %-28s %8s %8s%n", "model", "ROC-AUC", "PR-AUC");
-    line(out, "federated (FedAvg)", result.federated());
+    double momentum = result.config().serverMomentum();
+    line(out, momentum > 0 ? "federated (FedAvgM " + momentum + ")" : "federated (FedAvg)",
+        result.federated());
     line(out, "centralized (pooled data)", result.centralized());
     for (Map.Entry<String, Score> e : result.localOnly().entrySet()) {
       line(out, e.getKey() + " alone", e.getValue());

@@ -39,7 +39,7 @@ class AuditTrailEndToEndTest {
   static void simulate() throws Exception {
     out = temp.resolve("run");
     SimulationConfig config = new SimulationConfig(3, 2, 13, out, null, 1, 64, 0.003, List.of(16), 30,
-        List.of(), true, Map.of());
+        List.of(), true, Map.of(), 0);
     new SimulationRunner(config, new PrintStream(new ByteArrayOutputStream(), true,
         StandardCharsets.UTF_8)).run();
     ca = Pem.readCertificate(out.resolve("ca.pem"));

@@ -28,7 +28,7 @@ class FaultToleranceEndToEndTest {
     // three nodes still alive (factory-3 is back after its slow round) and commits.
     SimulationConfig config = new SimulationConfig(4, 3, 3, temp, null, 1, 64, 0.003, List.of(16), 6,
         Fault.parseAll("crash:factory-2@2,slow:factory-3@2"), false,
-        java.util.Map.of());
+        java.util.Map.of(), 0);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     SimulationResult result =
         new SimulationRunner(config, new PrintStream(log, true, StandardCharsets.UTF_8)).run();

@@ -23,7 +23,7 @@ class FederationEndToEndTest {
   @TempDir Path temp;
 
   private SimulationResult simulate(Path out, long seed) throws Exception {
-    SimulationConfig config = new SimulationConfig(3, 4, seed, out, null, 2, 64, 0.003, List.of(32, 16), 60, List.of(), false, java.util.Map.of());
+    SimulationConfig config = new SimulationConfig(3, 4, seed, out, null, 2, 64, 0.003, List.of(32, 16), 60, List.of(), false, java.util.Map.of(), 0);
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     SimulationResult result = new SimulationRunner(config, new PrintStream(log, true, StandardCharsets.UTF_8)).run();
     SimulationReport.write(result, out);

@@ -23,7 +23,7 @@ class SecureAggregationEndToEndTest {
   private SimulationResult simulate(Path out, boolean secure, List<Fault> faults, StringBuilder log)
       throws Exception {
     SimulationConfig config = new SimulationConfig(4, 3, 21, out, null, 1, 64, 0.003, List.of(16), 8,
-        faults, secure, java.util.Map.of());
+        faults, secure, java.util.Map.of(), 0);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     SimulationResult result =
         new SimulationRunner(config, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();

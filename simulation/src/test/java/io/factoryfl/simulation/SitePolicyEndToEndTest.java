@@ -25,7 +25,7 @@ class SitePolicyEndToEndTest {
     Path policy = temp.resolve("strict.json");
     Files.writeString(policy, "{\"secure_aggregation\": {\"required\": true}}");
     SimulationConfig config = new SimulationConfig(4, 2, 9, temp.resolve("out"), null, 1, 64, 0.003,
-        List.of(16), 20, List.of(), false, Map.of("factory-3", policy));
+        List.of(16), 20, List.of(), false, Map.of("factory-3", policy), 0);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     SimulationResult result =
         new SimulationRunner(config, new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();

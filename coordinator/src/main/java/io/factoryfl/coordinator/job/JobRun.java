@@ -317,7 +317,7 @@ public final class JobRun implements Runnable {
         failures.add(dispatcher.report(round, attempt, "train", outcome));
       }
     }
-    FitOutcome fit = strategy.aggregateFit(round, aggregation, results, failures);
+    FitOutcome fit = strategy.aggregateFit(round, base.parameters(), aggregation, results, failures);
     if (!fit.isCommitted()) {
       return Attempt.failed(fit.rejection());
     }

@@ -1,6 +1,8 @@
 package io.factoryfl.coordinator.job;
 
 import io.factoryfl.coordinator.strategy.FedAvg;
+import io.factoryfl.coordinator.strategy.ServerMomentum;
+import io.factoryfl.coordinator.strategy.Strategy;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.JobSpecParser;
 import java.security.SecureRandom;
@@ -41,8 +43,12 @@ public final class JobScheduler implements AutoCloseable {
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
+    Strategy strategy = new FedAvg(spec, federation.histogramBins());
+    if (spec.serverMomentum() > 0) {
+      strategy = new ServerMomentum(strategy, spec.serverMomentum());
+    }
     JobRun run = new JobRun(jobId, spec, JobSpecParser.canonicalHash(specJson), submittedBy,
-        federation, new FedAvg(spec, federation.histogramBins()));
+        federation, strategy);
     synchronized (this) {
       jobs.put(jobId, run);
     }

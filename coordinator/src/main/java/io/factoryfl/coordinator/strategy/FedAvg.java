@@ -49,8 +49,8 @@ public final class FedAvg implements Strategy {
   }
 
   @Override
-  public FitOutcome aggregateFit(
-      int round, Aggregation aggregation, List<FitResult> results, List<Failure> failures) {
+  public FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
+      List<FitResult> results, List<Failure> failures) {
     if (results.size() < spec.minParticipants()) {
       return FitOutcome.notCommitted(results.size() + " of the cohort returned a usable update, "
           + spec.minParticipants() + " needed (participants.min); " + failures.size() + " failed");

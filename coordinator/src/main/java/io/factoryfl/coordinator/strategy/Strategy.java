@@ -19,11 +19,12 @@ public interface Strategy {
   /**
    * Turns the round's aggregate into the next global model, or declines to commit.
    *
+   * @param base the current global model the round trained from (not to be modified)
    * @param results the updates already folded into {@code aggregation}
    * @param failures the cohort members that gave nothing usable
    */
-  FitOutcome aggregateFit(
-      int round, Aggregation aggregation, List<FitResult> results, List<Failure> failures);
+  FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation, List<FitResult> results,
+      List<Failure> failures);
 
   /**
    * Turns the outcome of a secure-aggregation round into the next global model. The coordinator

@@ -44,7 +44,7 @@ class FedAvgTest {
     Aggregation aggregation = fedAvg.beginFit(1, 2);
     aggregation.accept(new float[] {1, 10}, 1);
     aggregation.accept(new float[] {3, 30}, 3);
-    FitOutcome outcome = fedAvg.aggregateFit(1, aggregation, List.of(
+    FitOutcome outcome = fedAvg.aggregateFit(1, new float[2], aggregation, List.of(
         new FitResult("a", 1, Map.of("train_loss", 0.5)), new FitResult("b", 3, Map.of("train_loss", 0.1))),
         List.of());
     assertTrue(outcome.isCommitted());

@@ -24,6 +24,7 @@ import java.time.Duration;
  * @param maxRoundAttempts attempts per round before the job fails
  * @param startTimeout how long the job waits for the minimum number of participants
  * @param secureAggregation whether and how rounds use secure aggregation
+ * @param serverMomentum FedAvgM momentum on the server in [0, 1); 0 is plain FedAvg
  */
 public record JobSpec(
     String name,
@@ -42,7 +43,8 @@ public record JobSpec(
     long seed,
     int maxRoundAttempts,
     Duration startTimeout,
-    SecureAggregationSpec secureAggregation) {
+    SecureAggregationSpec secureAggregation,
+    double serverMomentum) {
 
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {

@@ -56,7 +56,7 @@ public final class JobSpecParser {
   private static final Set<String> TOP =
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
-          "start_timeout_seconds", "secure_aggregation");
+          "start_timeout_seconds", "secure_aggregation", "server_momentum");
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
@@ -110,7 +110,19 @@ public final class JobSpecParser {
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout), secure);
+        Duration.ofSeconds(startTimeout), secure, serverMomentum(top));
+  }
+
+  private static double serverMomentum(SpecNode top) {
+    if (!top.has("server_momentum")) {
+      return 0;
+    }
+    JsonNode value = top.raw("server_momentum");
+    if (!value.isNumber() || !(value.asDouble() >= 0 && value.asDouble() < 1)) {
+      throw new InvalidJobSpecException("server_momentum", "was " + SpecNode.describe(value)
+          + "; must be a number from 0 (plain FedAvg) up to, but not including, 1 (FedAvgM, e.g. 0.9)");
+    }
+    return value.asDouble();
   }
 
   private static SecureAggregationSpec secureAggregation(SpecNode top, int min, int max) {

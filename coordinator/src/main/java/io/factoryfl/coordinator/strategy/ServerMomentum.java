@@ -1,0 +1,79 @@
+package io.factoryfl.coordinator.strategy;
+
+import io.factoryfl.coordinator.registry.ParticipantInfo;
+import java.util.List;
+
+/**
+ * FedAvgM (Hsu, Qi, Brown 2019): server-side momentum on top of another strategy. The wrapped
+ * strategy proposes the next model; the step from the current model to it is folded into a
+ * velocity {@code v = beta * v + step} and the model moves by {@code v}. With non-IID sites each
+ * round's average step is noisy and short (local optimiser state restarts every round); momentum
+ * keeps the direction the rounds agree on. Extends by wrapping, as Flower's strategies do: every
+ * other decision is the wrapped strategy's.
+ */
+public final class ServerMomentum implements Strategy {
+  private final Strategy inner;
+  private final double beta;
+  private float[] velocity;
+
+  /**
+   * @param beta momentum in [0, 1); 0 behaves exactly like {@code inner}
+   */
+  public ServerMomentum(Strategy inner, double beta) {
+    if (!(beta >= 0 && beta < 1)) {
+      throw new IllegalArgumentException("server momentum must be in [0, 1), got " + beta);
+    }
+    this.inner = inner;
+    this.beta = beta;
+  }
+
+  @Override
+  public List<FitInstruction> configureFit(int round, List<ParticipantInfo> available) {
+    return inner.configureFit(round, available);
+  }
+
+  @Override
+  public Aggregation beginFit(int round, int dimension) {
+    return inner.beginFit(round, dimension);
+  }
+
+  @Override
+  public FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
+      List<FitResult> results, List<Failure> failures) {
+    return accelerate(base, inner.aggregateFit(round, base, aggregation, results, failures));
+  }
+
+  @Override
+  public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
+      List<FitResult> results, List<Failure> failures) {
+    return accelerate(base,
+        inner.aggregateSecureFit(round, base, meanDelta, totalExamples, results, failures));
+  }
+
+  private synchronized FitOutcome accelerate(float[] base, FitOutcome proposed) {
+    if (!proposed.isCommitted()) {
+      return proposed;
+    }
+    float[] target = proposed.parameters();
+    if (velocity == null || velocity.length != base.length) {
+      velocity = new float[base.length];
+    }
+    float[] next = new float[base.length];
+    for (int i = 0; i < base.length; i++) {
+      velocity[i] = (float) (beta * velocity[i] + (target[i] - base[i]));
+      next[i] = base[i] + velocity[i];
+    }
+    return FitOutcome.committed(next, proposed.trainLoss(), proposed.totalExamples());
+  }
+
+  @Override
+  public List<String> configureEvaluate(int round, List<ParticipantInfo> available) {
+    return inner.configureEvaluate(round, available);
+  }
+
+  @Override
+  public EvaluationSummary aggregateEvaluate(int round, List<EvaluateResult> results,
+      List<Failure> failures) {
+    return inner.aggregateEvaluate(round, results, failures);
+  }
+}
