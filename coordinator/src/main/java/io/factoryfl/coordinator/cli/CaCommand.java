@@ -4,6 +4,7 @@ import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.Subcommands;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.security.CaPin;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.CertificateLog;
 import io.factoryfl.core.security.EnrolmentTokens;
@@ -240,15 +241,14 @@ public final class CaCommand {
     requireNotRevoked("token", dir, site);
     EnrolmentTokens.Created created = new EnrolmentTokens(dir, clock)
         .create(site, role, ttl, Duration.ofDays(days), random);
-    out.println(created.token());
+    out.println(CaPin.attach(created.token(), ca.certificate()));
     err.println("enrolment token for " + role.wireName() + " '" + site + "' (use once, until "
         + created.record().expires() + "; the certificate will be valid for " + days
         + " days). It is shown only now; " + dir.resolve(EnrolmentTokens.FILE)
         + " keeps only its SHA-256.");
-    err.println("Give it with " + dir.resolve(CertificateAuthority.CERT_FILE)
-        + " to the site's operator, who runs:");
-    err.println("  factoryfl participant enroll --token TOKEN --coordinator HOST:PORT"
-        + " --ca ca.pem --out DIR");
+    err.println("Give it to the site's operator over a channel you trust; it carries the CA's"
+        + " fingerprint after '@', so the site needs nothing else and runs:");
+    err.println("  factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR");
     return OK;
   }
 

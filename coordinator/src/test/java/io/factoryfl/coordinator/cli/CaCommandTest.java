@@ -171,9 +171,9 @@ class CaCommandTest {
         "--role", "participant", "--ttl", "2h", "--days", "30"), err());
 
     String token = out.toString(StandardCharsets.UTF_8).strip();
-    assertTrue(token.matches("plant-berlin:[A-Za-z0-9_-]{43}"), token);
+    assertTrue(token.matches("plant-berlin:[A-Za-z0-9_-]{43}@sha256:[0-9a-f]{64}"), token);
     String stored = Files.readString(ca.resolve("tokens.json"));
-    assertFalse(stored.contains(token.substring(token.indexOf(':') + 1)), stored);
+    assertFalse(stored.contains(token.substring(token.indexOf(':') + 1, token.indexOf('@'))), stored);
     assertFalse(err().contains(token), "the token is printed once, on standard output");
     assertTrue(err().contains("enrolment token for participant 'plant-berlin' (use once, until"),
         err());

@@ -94,12 +94,24 @@ public final class TlsMaterial {
     return trusted;
   }
 
-  /** A new key manager factory that presents our chain and key. */
+  /**
+   * A new key manager factory that presents our chain and key. The chain ends with the
+   * federation CA that issued it, so an enrolling site holding only the CA's fingerprint (from its
+   * token) can recognise the coordinator's CA during the handshake.
+   */
   public KeyManagerFactory keyManagerFactory() {
     try {
       KeyStore store = emptyStore();
+      List<X509Certificate> presented = new java.util.ArrayList<>(chain);
+      X509Certificate last = presented.get(presented.size() - 1);
+      for (X509Certificate ca : trusted) {
+        if (!last.equals(ca) && signedBy(last, ca)) {
+          presented.add(ca);
+          break;
+        }
+      }
       store.setKeyEntry("self", privateKey, IN_MEMORY_PASSWORD,
-          chain.toArray(X509Certificate[]::new));
+          presented.toArray(X509Certificate[]::new));
       KeyManagerFactory factory =
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       factory.init(store, IN_MEMORY_PASSWORD);

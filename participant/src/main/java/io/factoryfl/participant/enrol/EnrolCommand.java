@@ -4,6 +4,7 @@ import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.security.CertificateLog;
+import io.factoryfl.core.security.CaPin;
 import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
@@ -45,18 +46,20 @@ public final class EnrolCommand {
   private static final List<String> BASES = List.of("site", "admin", "auditor");
 
   public static final String ENROLL_HELP = """
-      Usage: factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --ca FILE
-                                          --out DIR [--name NAME]
+      Usage: factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR
+                                          [--ca FILE] [--name NAME]
         Makes this node's TLS key and identity signing key here (they never leave it), sends a
         certificate request with the one-time token from the CA operator, and writes
           DIR/site.pem, DIR/site-key.pem (0600), DIR/site-signing-key.pem (0600), DIR/ca.pem
         for a participant token; an admin or auditor token writes admin*.pem or auditor*.pem
         instead. Point the participant config's "tls" at these files.
-        --token TOKEN        the token from 'factoryfl ca token' (SITE:SECRET); works once
+        --token TOKEN        the token from 'factoryfl ca token' (SITE:SECRET@sha256:CA); works
+                             once. The part after '@' is the federation CA's fingerprint: the
+                             coordinator is trusted only if its certificate chains to that CA,
+                             so the token goes to the federation's coordinator and no one else
         --coordinator H:P    the coordinator that runs the CA (started with --ca-dir)
-        --ca FILE            the federation CA certificate, from the CA operator together with
-                             the token and NOT fetched over the network: it is how this node
-                             knows it gives the token to the federation's coordinator
+        --ca FILE            the federation CA certificate, instead of (or checked against) the
+                             token's fingerprint; needed for tokens without one
         --out DIR            where to write the files; must not hold an identity already
         --name NAME          the identity to ask for; defaults to, and must equal, the token's
                              site (the CA decides the name from the token)
@@ -83,9 +86,19 @@ public final class EnrolCommand {
       Flags flags = Flags.parse("participant enroll", args,
           Set.of("--token", "--coordinator", "--ca", "--out", "--name"), Set.of());
       requireNoPositional(flags);
-      String token = flags.required("--token");
+      CaPin.PinnedToken pinnedToken;
+      try {
+        pinnedToken = CaPin.split(flags.required("--token"));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(flags.command(), "invalid --token: " + e.getMessage());
+      }
+      String token = pinnedToken.token();
       target = flags.required("--coordinator");
-      Path caFile = Path.of(flags.required("--ca"));
+      if (!flags.has("--ca") && pinnedToken.pin() == null) {
+        throw new UsageException(flags.command(), "missing --ca: this token carries no CA"
+            + " fingerprint, so give the federation's ca.pem that came with it");
+      }
+      Path caFile = flags.has("--ca") ? Path.of(flags.required("--ca")) : null;
       Path outDir = Path.of(flags.required("--out"));
       String site;
       try {
@@ -98,7 +111,11 @@ public final class EnrolCommand {
         throw new UsageException(flags.command(), "invalid --name '" + name
             + "': the token is for '" + site + "'; leave out --name");
       }
-      X509Certificate ca = readCa(flags.command(), caFile);
+      X509Certificate ca = caFile == null ? null : readCa(flags.command(), caFile);
+      if (ca != null && pinnedToken.pin() != null && !CaPin.matches(pinnedToken.pin(), ca)) {
+        throw new UsageException(flags.command(), "invalid --ca '" + caFile + "': its fingerprint "
+            + CaPin.of(ca) + " is not the one the token carries (" + pinnedToken.pin() + ")");
+      }
       for (String base : BASES) {
         if (Files.exists(outDir.resolve(base + ".pem"))) {
           throw new UsageException(flags.command(), "invalid --out '" + outDir + "': it already"
@@ -106,8 +123,15 @@ public final class EnrolCommand {
               + " directory, or renew with 'factoryfl participant renew'");
         }
       }
-      channel = EnrolmentChannels.withoutCertificate(target, ca);
-      IssuedIdentity identity = new EnrolmentClient(channel).enrol(token, name, ca, random);
+      IssuedIdentity identity;
+      if (ca != null) {
+        channel = EnrolmentChannels.withoutCertificate(target, ca);
+        identity = new EnrolmentClient(channel).enrol(token, name, ca, random);
+      } else {
+        PinnedCaTrustManager trust = new PinnedCaTrustManager(pinnedToken.pin());
+        channel = EnrolmentChannels.pinned(target, trust);
+        identity = new EnrolmentClient(channel).enrol(token, name, trust::pinnedCa, random);
+      }
       String base = baseFor(identity.identity().role());
       identity.writeTo(outDir, base);
       report("enrolled", identity, outDir, base, out);

@@ -23,6 +23,18 @@ public final class EnrolmentChannels {
    *
    * @param target e.g. {@code coordinator.example.com:7443}
    */
+  /**
+   * As {@link #withoutCertificate}, but the coordinator is recognised by the CA fingerprint the
+   * token carries instead of a CA file.
+   */
+  static ManagedChannel pinned(String target, PinnedCaTrustManager trust) throws SSLException {
+    return NettyChannelBuilder.forTarget(target)
+        .sslContext(GrpcSslContexts.configure(SslContextBuilder.forClient().trustManager(trust))
+            .protocols("TLSv1.3")
+            .build())
+        .build();
+  }
+
   public static ManagedChannel withoutCertificate(String target, X509Certificate ca)
       throws SSLException {
     return NettyChannelBuilder.forTarget(target)

@@ -55,6 +55,27 @@ public final class EnrolmentClient {
   }
 
   /**
+   * As {@link #enrol(String, String, X509Certificate, SecureRandom)}, with the CA learnt during
+   * the handshake (pinned by the token's fingerprint) as the trusted CA.
+   */
+  public IssuedIdentity enrol(String token, String name,
+      java.util.function.Supplier<X509Certificate> pinnedCa, SecureRandom random) {
+    EnrolmentKeys keys = EnrolmentKeys.generate(name, random);
+    EnrolResponse answer = stub.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .enrol(EnrolRequest.newBuilder()
+            .setToken(token.strip())
+            .setCsrDer(ByteString.copyFrom(keys.csrDer()))
+            .setSigningPublicKeyDer(ByteString.copyFrom(keys.signingPublicKeyDer()))
+            .build());
+    X509Certificate ca = pinnedCa.get();
+    if (ca == null) {
+      throw new IllegalStateException("the coordinator's CA was not seen in the TLS handshake");
+    }
+    return keys.accept(answer.getCertificateDer().toByteArray(),
+        answer.getCaCertificateDer().toByteArray(), ca);
+  }
+
+  /**
    * Asks for a fresh certificate of the caller's role, with fresh keys, over a channel that
    * authenticates with the current certificate of {@code name}. The current certificate stays
    * valid until it expires.

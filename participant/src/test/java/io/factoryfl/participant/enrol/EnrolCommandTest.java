@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.factoryfl.core.security.CaPin;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.CertificateRequest;
 import io.factoryfl.core.security.EnrolmentTokens;
@@ -208,6 +209,39 @@ class EnrolCommandTest {
     assertNotEquals(keyBefore, Files.readString(site.resolve("site-key.pem")));
     assertTrue(out().contains("The previous certificate (serial "
         + before.getSerialNumber().toString(16) + ") stays valid until "), out());
+  }
+
+  @Test
+  void enroll_withTheTokenAlone_trustsTheCoordinatorByTheCaFingerprintItCarries() throws Exception {
+    Path site = tmp.resolve("plant-pinned");
+    String pinned = CaPin.attach(token("plant-pinned", Role.PARTICIPANT), ca.certificate());
+
+    assertEquals(0, run("--token", pinned, "--coordinator", target, "--out", site.toString()), err());
+
+    TlsMaterial tls = TlsMaterial.load(site.resolve("site.pem"), site.resolve("site-key.pem"),
+        site.resolve("ca.pem"));
+    assertEquals(new PeerIdentity("plant-pinned", Role.PARTICIPANT), tls.self());
+    assertEquals(ca.certificate(), tls.trustedCertificates().get(0), "ca.pem is the pinned CA");
+  }
+
+  @Test
+  void enroll_tokenPinningAnotherCa_refusesTheCoordinatorWithoutSpendingTheToken() throws Exception {
+    X509Certificate elsewhere =
+        CertificateAuthority.create("elsewhere", Clock.systemUTC(), Duration.ofDays(2), random).certificate();
+    String pinnedElsewhere = CaPin.attach(token("plant-berlin", Role.PARTICIPANT), elsewhere);
+
+    assertEquals(1, run("--token", pinnedElsewhere, "--coordinator", target,
+        "--out", tmp.resolve("site").toString()));
+
+    assertTrue(err().contains("holds no CA with the token's fingerprint " + CaPin.of(elsewhere)), err());
+    assertFalse(tokens.list().get(0).used(), "the token never reached an untrusted server");
+  }
+
+  @Test
+  void enroll_tokenWithoutFingerprintAndNoCa_asksForTheCaFile() throws Exception {
+    assertEquals(2, run("--token", token("plant-berlin", Role.PARTICIPANT), "--coordinator", target,
+        "--out", tmp.resolve("site").toString()));
+    assertTrue(err().contains("missing --ca: this token carries no CA fingerprint"), err());
   }
 
   private int enroll(String token, Path dir) {
