@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class ParticipantMain {
   static final String HELP = """
       Usage: factoryfl participant --config FILE
-             factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --ca FILE --out DIR
+             factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR
              factoryfl participant renew --coordinator HOST:PORT --dir DIR
         Runs this site's participant node. It dials out to the coordinator (no inbound port),
         trains on local data and sends only model updates and aggregate metrics.

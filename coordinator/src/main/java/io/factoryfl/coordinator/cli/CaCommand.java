@@ -70,9 +70,10 @@ public final class CaCommand {
   static final String TOKEN_HELP = """
       Usage: ca token --dir DIR --site NAME --role ROLE [--ttl DURATION] [--days N]
       Makes a one-time enrolment token and prints it, once, on standard output (the details go
-      to standard error). The CA directory keeps only its SHA-256. Give the token and DIR/ca.pem
-      to the site's operator over a channel you trust; they run
-        factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --ca ca.pem --out DIR
+      to standard error). The CA directory keeps only its SHA-256. The token ends with the CA's
+      fingerprint (@sha256:...), so the site recognises the coordinator with the token alone.
+      Give it to the site's operator over a channel you trust; they run
+        factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR
       which makes the keys at the site and fetches the certificate from a coordinator started
       with --ca-dir DIR. The token works once, and not after --ttl.
         --dir DIR         the CA directory made by 'ca init'
