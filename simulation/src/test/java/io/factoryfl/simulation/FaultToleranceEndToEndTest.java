@@ -26,7 +26,7 @@ class FaultToleranceEndToEndTest {
     // 4 factories, participants.min = ceil(0.6 * 4) = 3. In round 2 factory-2 dies for good and
     // factory-3 answers after the deadline: 2 usable updates < 3, so round 2 is retried with the
     // three nodes still alive (factory-3 is back after its slow round) and commits.
-    SimulationConfig config = new SimulationConfig(4, 3, 3, temp, null, 1, 64, 0.003, List.of(16), 6,
+    SimulationConfig config = new SimulationConfig(4, 3, 3, temp, null, 1, 64, 0.003, List.of(16), 12,
         Fault.parseAll("crash:factory-2@2,slow:factory-3@2"), false,
         java.util.Map.of(), 0);
     ByteArrayOutputStream log = new ByteArrayOutputStream();

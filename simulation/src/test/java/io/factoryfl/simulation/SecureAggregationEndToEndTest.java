@@ -22,7 +22,7 @@ class SecureAggregationEndToEndTest {
 
   private SimulationResult simulate(Path out, boolean secure, List<Fault> faults, StringBuilder log)
       throws Exception {
-    SimulationConfig config = new SimulationConfig(4, 3, 21, out, null, 1, 64, 0.003, List.of(16), 8,
+    SimulationConfig config = new SimulationConfig(4, 3, 21, out, null, 1, 64, 0.003, List.of(16), 30,
         faults, secure, java.util.Map.of(), 0);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     SimulationResult result =
