@@ -14,21 +14,32 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Read-only access to a job's round log for auditors (and admins), byte for byte as on disk. */
+/**
+ * Read-only access to a job's round log for auditors (and admins), byte for byte as on disk. Logs
+ * are read from the coordinator's ledger directory, so jobs from before a restart stay auditable.
+ */
 final class AuditService extends AuditGrpc.AuditImplBase {
-  private final JobScheduler scheduler;
+  private static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("job-[0-9a-f]{12}");
 
-  AuditService(JobScheduler scheduler) {
+  private final JobScheduler scheduler;
+  private final java.util.function.Function<String, Path> ledgerOf;
+
+  AuditService(JobScheduler scheduler, java.util.function.Function<String, Path> ledgerOf) {
     this.scheduler = scheduler;
+    this.ledgerOf = ledgerOf;
   }
 
   @Override
   public void readLedger(ReadLedgerRequest request, StreamObserver<LedgerLine> response) {
     Calls.streaming(response, () -> {
       // Roles (auditor or admin) are enforced by the authentication interceptor.
-      JobRun run = scheduler.find(request.getJobId()).orElseThrow(() -> Status.NOT_FOUND
-          .withDescription("no job '" + request.getJobId() + "'").asRuntimeException());
-      Path ledger = run.ledgerFile();
+      Path ledger = scheduler.find(request.getJobId()).map(JobRun::ledgerFile)
+          .orElseGet(() -> JOB_ID.matcher(request.getJobId()).matches()
+              ? ledgerOf.apply(request.getJobId()) : null);
+      if (ledger == null || !Files.exists(ledger)) {
+        throw Status.NOT_FOUND.withDescription("no round log for job '" + request.getJobId()
+            + "' on this coordinator").asRuntimeException();
+      }
       try (BufferedReader lines = Files.newBufferedReader(ledger, StandardCharsets.UTF_8)) {
         String line;
         while ((line = lines.readLine()) != null) {

@@ -53,7 +53,7 @@ public final class CoordinatorServer {
             new FleetService(federation.registry(), federation.board(), federation.store()),
             authentication))
         .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()), authentication))
-        .addService(ServerInterceptors.intercept(new AuditService(scheduler), authentication));
+        .addService(ServerInterceptors.intercept(new AuditService(scheduler, federation::ledgerOf), authentication));
     if (enrolment != null) {
       builder.addService(ServerInterceptors.intercept(enrolment, authentication));
     }
