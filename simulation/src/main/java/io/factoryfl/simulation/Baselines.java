@@ -44,8 +44,8 @@ final class Baselines {
     return total.toNormalization();
   }
 
-  float[] trainCentralized(TrainingSettings settings) {
-    Normalization normalization = pooledNormalization();
+  /** @param normalization the pooled standardisation ({@link #pooledNormalization}) */
+  float[] trainCentralized(TrainingSettings settings, Normalization normalization) {
     List<EncodedData> parts = new ArrayList<>();
     for (Factory factory : factories) {
       parts.add(TabularEncoder.encode(factory.train(), schema, normalization));

@@ -23,6 +23,10 @@ final class Partitioner {
 
   static List<Factory> split(CsvTable table, int factories, String groupColumn, String idColumn,
       double holdOut, long seed) {
+    if (table.rows() < 10) {
+      throw new IllegalArgumentException(table.source() + " has " + table.rows()
+          + " data rows; the simulator needs at least 10 per factory");
+    }
     if (factories < 1 || factories > table.rows() / 10) {
       throw new IllegalArgumentException("--factories was " + factories + "; must be between 1 and "
           + table.rows() / 10 + " (at least 10 rows per factory)");

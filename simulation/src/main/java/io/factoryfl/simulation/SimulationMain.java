@@ -91,8 +91,8 @@ public final class SimulationMain {
       err.println("Run 'factoryfl simulate --help' for usage.");
       return 2;
     } catch (Exception e) {
+      // Messages name the file, field or stage; a stack trace would only bury them.
       err.println("simulation failed: " + e.getMessage());
-      e.printStackTrace(err);
       return 1;
     }
   }

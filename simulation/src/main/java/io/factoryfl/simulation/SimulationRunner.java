@@ -3,6 +3,7 @@ package io.factoryfl.simulation;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
 import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.JobSpecParser;
 import io.factoryfl.core.model.ModelDefinition;
@@ -76,12 +77,13 @@ final class SimulationRunner {
     ModelFile.write(model, global.parameters(), config.out().resolve("global-model.zip"));
 
     Baselines baselines = new Baselines(model, model.initialParameters(), spec.schema(), factories);
-    Score federated = baselines.score(global.parameters(), baselines.pooledNormalization());
+    Normalization pooled = baselines.pooledNormalization();
+    Score federated = baselines.score(global.parameters(), pooled);
     TrainingSettings budget = new TrainingSettings(config.epochBudget(), config.batchSize(),
         config.learningRate(), config.seed());
     long centralizedStarted = System.nanoTime();
     Score centralized =
-        baselines.score(baselines.trainCentralized(budget), baselines.pooledNormalization());
+        baselines.score(baselines.trainCentralized(budget, pooled), pooled);
     double centralizedSeconds = seconds(centralizedStarted);
     long localStarted = System.nanoTime();
     Map<String, Score> local = new LinkedHashMap<>();
