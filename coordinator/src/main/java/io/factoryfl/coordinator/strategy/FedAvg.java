@@ -38,13 +38,14 @@ public final class FedAvg implements Strategy {
   @Override
   public Aggregation beginFit(int round, int dimension) {
     WeightedSumAccumulator accumulator = new WeightedSumAccumulator(dimension);
-    return new Weighted(accumulator);
+    return new Weighted(accumulator, spec);
   }
 
-  private record Weighted(WeightedSumAccumulator accumulator) implements Aggregation {
+  /** Each update weighs its example count capped at the job's max_examples_per_site. */
+  private record Weighted(WeightedSumAccumulator accumulator, JobSpec spec) implements Aggregation {
     @Override
     public void accept(float[] parameters, long numExamples) {
-      accumulator.add(parameters, numExamples);
+      accumulator.add(parameters, spec.cappedWeight(numExamples));
     }
   }
 
@@ -61,8 +62,9 @@ public final class FedAvg implements Strategy {
     for (FitResult result : results) {
       Double loss = result.metrics().get("train_loss");
       if (loss != null && Double.isFinite(loss)) {
-        lossSum += loss * result.numExamples();
-        lossWeight += result.numExamples();
+        long weight = spec.cappedWeight(result.numExamples());
+        lossSum += loss * weight;
+        lossWeight += weight;
       }
     }
     return FitOutcome.committed(accumulator.weightedMean(),

@@ -54,6 +54,20 @@ class FedAvgTest {
   }
 
   @Test
+  void aggregateFit_capsAnInflatedExampleCountAtMaxExamplesPerSite() {
+    FedAvg capped = new FedAvg(JobSpecParser.parse(SPEC.replace("\"seed\": 11",
+        "\"seed\": 11, \"max_examples_per_site\": 10")), 100);
+    Aggregation aggregation = capped.beginFit(1, 1);
+    aggregation.accept(new float[] {1}, 10);
+    aggregation.accept(new float[] {0}, 1L << 29);
+    FitOutcome outcome = capped.aggregateFit(1, new float[1], aggregation, List.of(
+        new FitResult("honest", 10, Map.of()), new FitResult("liar", 1L << 29, Map.of())), List.of());
+    assertArrayEquals(new float[] {0.5f}, outcome.parameters(),
+        "a site claiming 2^29 examples weighs no more than the cap of 10");
+    assertEquals(20, outcome.totalExamples());
+  }
+
+  @Test
   void aggregateSecureFit_addsTheUnmaskedMeanDeltaToTheBase() {
     FitOutcome outcome = fedAvg.aggregateSecureFit(1, new float[] {1, 2}, new float[] {0.5f, -1},
         7, List.of(new FitResult("a", 0, Map.of("train_loss", 0.2)),

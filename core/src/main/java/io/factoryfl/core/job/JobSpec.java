@@ -25,6 +25,9 @@ import java.time.Duration;
  * @param startTimeout how long the job waits for the minimum number of participants
  * @param secureAggregation whether and how rounds use secure aggregation
  * @param serverMomentum FedAvgM momentum on the server in [0, 1); 0 is plain FedAvg
+ * @param maxExamplesPerSite the most examples one site's update is weighted with, in plain and
+ *     secure rounds alike ({@code max_examples_per_site}): a site reporting more counts as this many,
+ *     so no site can buy a larger say in the model by claiming a huge example count
  */
 public record JobSpec(
     String name,
@@ -44,7 +47,19 @@ public record JobSpec(
     int maxRoundAttempts,
     Duration startTimeout,
     SecureAggregationSpec secureAggregation,
-    double serverMomentum) {
+    double serverMomentum,
+    long maxExamplesPerSite) {
+
+  public JobSpec {
+    if (maxExamplesPerSite < 1) {
+      throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
+    }
+  }
+
+  /** A site's FedAvg weight: its example count, capped at {@link #maxExamplesPerSite}. */
+  public long cappedWeight(long numExamples) {
+    return Math.min(numExamples, maxExamplesPerSite);
+  }
 
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {

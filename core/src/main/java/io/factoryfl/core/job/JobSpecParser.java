@@ -38,7 +38,8 @@ import java.util.Set;
  *   "evaluate_every": 1,
  *   "seed": 7,
  *   "secure_aggregation": {"enabled": true, "neighbours": 8, "threshold": 5, "clip": 4.0,
- *                          "bits": 22, "max_examples": 100000}
+ *                          "bits": 22},
+ *   "max_examples_per_site": 100000
  * }
  * }</pre>
  */
@@ -56,9 +57,10 @@ public final class JobSpecParser {
   private static final Set<String> TOP =
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
-          "start_timeout_seconds", "secure_aggregation", "server_momentum");
+          "start_timeout_seconds", "secure_aggregation", "server_momentum", "max_examples_per_site");
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
+  // max_examples stays a known key only to explain that it moved to max_examples_per_site.
   private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
   private static final Set<String> DATASET =
       Set.of("name", "numeric_features", "categorical_features", "label", "label_classes");
@@ -104,13 +106,24 @@ public final class JobSpecParser {
     int attempts = top.integer("max_round_attempts", 3, 1, 100);
     int startTimeout = top.integer("start_timeout_seconds", 600, 1, 7 * 24 * 3600);
 
-    SecureAggregationSpec secure = secureAggregation(top, min, max);
+    long maxExamples = maxExamplesPerSite(top, max);
+    SecureAggregationSpec secure = secureAggregation(top, min, max, maxExamples);
     ModelSpec model = model(top.object("model", MODEL));
     checkModelFitsSchema(model, schema, learningRate, seed);
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout), secure, serverMomentum(top));
+        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples);
+  }
+
+  /**
+   * The per-site cap on the FedAvg weight. Under secure aggregation the weighted sum of all sites
+   * must fit the 32-bit words, so the cap is at most {@code Integer.MAX_VALUE / participants.max}.
+   */
+  private static long maxExamplesPerSite(SpecNode top, int maxParticipants) {
+    int limit = Integer.MAX_VALUE / maxParticipants;
+    int fallback = (int) Math.min(SecureAggregationSpec.DEFAULT_MAX_EXAMPLES, limit);
+    return top.integer("max_examples_per_site", fallback, 1, limit);
   }
 
   private static double serverMomentum(SpecNode top) {
@@ -125,7 +138,8 @@ public final class JobSpecParser {
     return value.asDouble();
   }
 
-  private static SecureAggregationSpec secureAggregation(SpecNode top, int min, int max) {
+  private static SecureAggregationSpec secureAggregation(SpecNode top, int min, int max,
+      long maxExamplesPerSite) {
     SpecNode node = top.has("secure_aggregation")
         ? top.object("secure_aggregation", SECURE_AGGREGATION)
         : new SpecNode(MAPPER.createObjectNode(), "secure_aggregation", SECURE_AGGREGATION);
@@ -135,9 +149,12 @@ public final class JobSpecParser {
     double clip = node.number("clip", SecureAggregationSpec.DEFAULT_CLIP, 0.0, 1e6);
     int headroom = SecureAggregationSpec.headroomBits(max);
     int bits = node.integer("bits", SecureAggregationSpec.defaultBits(max), 8, 31);
-    int maxExamplesLimit = Integer.MAX_VALUE / max;
-    long maxExamples = node.integer("max_examples",
-        (int) Math.min(SecureAggregationSpec.DEFAULT_MAX_EXAMPLES, maxExamplesLimit), 1, maxExamplesLimit);
+    if (node.has("max_examples")) {
+      throw new InvalidJobSpecException(node.field("max_examples"), "has moved: the cap on a site's"
+          + " weight now holds in plain and secure rounds alike; set the top-level"
+          + " \"max_examples_per_site\" instead");
+    }
+    long maxExamples = maxExamplesPerSite;
     if (!enabled) {
       return new SecureAggregationSpec(false, neighbours, threshold, clip, bits, maxExamples);
     }

@@ -161,9 +161,30 @@ class JobSpecParserTest {
 
     assertEquals("round", e.field());
     assertEquals("round: unknown field; allowed fields here are [dataset, evaluate_every,"
-        + " max_round_attempts, model, name, participants, round_deadline_seconds, rounds,"
+        + " max_examples_per_site, max_round_attempts, model, name, participants,"
+        + " round_deadline_seconds, rounds,"
         + " secure_aggregation, seed, server_momentum, start_timeout_seconds, training]",
         e.getMessage());
+  }
+
+  @Test
+  void parse_maxExamplesPerSite_defaultsTo100kAndIsBoundedSoTheSecureSumCannotWrap() {
+    assertEquals(100_000, JobSpecParser.parse(MINIMAL).maxExamplesPerSite());
+    JobSpec spec = JobSpecParser.parse(FULL.replace("\"rounds\": 20", "\"rounds\": 20, \"max_examples_per_site\": 500"));
+    assertEquals(500, spec.maxExamplesPerSite());
+    assertEquals(500, spec.secureAggregation().maxExamples(), "the same cap weights secure rounds");
+    assertEquals(500, spec.cappedWeight(1L << 29));
+
+    InvalidJobSpecException e = invalid(FULL.replace("\"rounds\": 20",
+        "\"rounds\": 20, \"max_examples_per_site\": 2147483647"));
+    assertEquals("max_examples_per_site", e.field());
+  }
+
+  @Test
+  void parse_secureAggregationMaxExamples_saysWhereTheCapMoved() {
+    InvalidJobSpecException e = invalid(FULL.replace("\"rounds\": 20",
+        "\"rounds\": 20, \"secure_aggregation\": {\"max_examples\": 10}"));
+    assertTrue(e.getMessage().contains("max_examples_per_site"), e.getMessage());
   }
 
   @Test

@@ -124,7 +124,7 @@ final class SecureSessions {
 
   /**
    * Encodes this site's update for the session: clipped, example-weighted fixed point. A site with
-   * more examples than the job's max_examples is weighted as max_examples.
+   * more examples than the job's max_examples_per_site is weighted as that cap.
    */
   synchronized int[] encode(String tag, float[] delta, long numExamples, RandomGenerator random) {
     Session session = require(tag);
