@@ -56,7 +56,8 @@ public final class ParticipantMain {
       ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
       SigningIdentity signing = config.signingKey() == null ? null
           : SigningIdentity.load(config.certificate(), config.signingKey());
-      PolicyCheck policy = config.policy() == null ? PolicyCheck.allowAll()
+      // No policy file: the documented defaults, not an open door.
+      PolicyCheck policy = config.policy() == null ? PolicyCheck.defaults(Clock.systemDefaultZone())
           : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone());
       Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()), signing,
           tls.trustedCertificates().get(0), policy, config.receipts());

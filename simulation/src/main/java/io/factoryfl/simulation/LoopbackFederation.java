@@ -100,8 +100,13 @@ final class LoopbackFederation implements AutoCloseable {
       Path policy = simulation.policies().get(factory.name());
       if (policy != null) {
         Files.copy(policy, site.resolve("site-policy.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      } else if (!simulation.secureAggregation()) {
+        // A site without a policy file requires secure aggregation (the documented default), so
+        // the simulated plants of a plain-FedAvg run opt in to it explicitly, as a plant would.
+        Files.writeString(site.resolve("site-policy.json"), PLAIN_FEDAVG_POLICY, StandardCharsets.UTF_8);
       }
-      Files.writeString(site.resolve("site.json"), siteConfig(target, factory.name(), policy != null),
+      boolean hasPolicy = Files.exists(site.resolve("site-policy.json"));
+      Files.writeString(site.resolve("site.json"), siteConfig(target, factory.name(), hasPolicy),
           StandardCharsets.UTF_8);
       federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
           new SplittableRandom(simulation.seed() + 1000L * ++index),
@@ -109,6 +114,9 @@ final class LoopbackFederation implements AutoCloseable {
     }
     return federation;
   }
+
+  /** The site policy of a simulated plant that agrees to plain FedAvg ({@code --no-secagg}). */
+  static final String PLAIN_FEDAVG_POLICY = "{\"secure_aggregation\": {\"required\": false}}\n";
 
   private static String siteConfig(String target, String name, boolean policy) {
     return """
@@ -132,7 +140,7 @@ final class LoopbackFederation implements AutoCloseable {
     Channel faulty = faults.isEmpty() ? channel : ClientInterceptors.intercept(channel, new FaultInjector(faults));
     Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()),
         SigningIdentity.load(config.certificate(), config.signingKey()),
-        tls.trustedCertificates().get(0), config.policy() == null ? PolicyCheck.allowAll()
+        tls.trustedCertificates().get(0), config.policy() == null ? PolicyCheck.defaults(Clock.systemDefaultZone())
             : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone()),
         config.receipts());
     ParticipantAgent agent = new ParticipantAgent(site, faulty, config.pollWait(), random);

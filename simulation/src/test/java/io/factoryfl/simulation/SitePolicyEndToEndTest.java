@@ -33,7 +33,7 @@ class SitePolicyEndToEndTest {
 
     assertEquals(2, result.rounds().size(), log);
     result.rounds().forEach(r -> assertEquals(3, r.participants(), "factory-3 trains nothing\n" + log));
-    assertTrue(log.contains("round 1: factory-3 refused the task: site policy:"), log);
+    assertTrue(log.contains("round 1: factory-3 refused the task: [policy] site policy:"), log);
     assertTrue(log.contains("secure aggregation"), log);
   }
 }

@@ -132,7 +132,7 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     }
     switch (result.getOutcomeCase()) {
       case REFUSAL -> task.settle(new TaskOutcome.Failed(caller, TaskOutcome.FailureKind.REFUSED,
-          result.getRefusal().getReason()));
+          RefusalText.of(result.getRefusal())));
       case FEATURE_STATS -> {
         if (!sent.hasFeatureStats()) {
           throw rejected(task, "feature statistics sent for a task that did not ask for them");

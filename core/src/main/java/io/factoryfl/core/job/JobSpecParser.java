@@ -118,10 +118,12 @@ public final class JobSpecParser {
 
   /**
    * The per-site cap on the FedAvg weight. Under secure aggregation the weighted sum of all sites
-   * must fit the 32-bit words, so the cap is at most {@code Integer.MAX_VALUE / participants.max}.
+   * must fit the 32-bit words, so the cap is at most {@code Integer.MAX_VALUE / participants.max};
+   * plain aggregation is exact for weights up to 2^29.
    */
   private static long maxExamplesPerSite(SpecNode top, int maxParticipants) {
-    int limit = Integer.MAX_VALUE / maxParticipants;
+    int limit = (int) Math.min(Integer.MAX_VALUE / maxParticipants,
+        io.factoryfl.core.aggregate.WeightedSumAccumulator.MAX_WEIGHT);
     int fallback = (int) Math.min(SecureAggregationSpec.DEFAULT_MAX_EXAMPLES, limit);
     return top.integer("max_examples_per_site", fallback, 1, limit);
   }

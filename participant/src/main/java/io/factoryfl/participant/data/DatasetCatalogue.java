@@ -34,46 +34,72 @@ public final class DatasetCatalogue {
   /**
    * The table of a dataset split.
    *
-   * @throws IllegalArgumentException if the dataset is not in the catalogue or has no eval split
+   * @throws SiteDataException if the dataset is not in the catalogue, has no eval split, or its
+   *     file cannot be read or is not a well-formed CSV table
    */
   public synchronized CsvTable table(String dataset, Split split) {
     DatasetEntry entry = entry(dataset);
+    String which = split == Split.TRAIN ? "training" : "evaluation";
     Path path = split == Split.TRAIN ? entry.path() : entry.evalPath();
     if (path == null) {
-      throw new IllegalArgumentException("dataset '" + dataset
+      throw new SiteDataException(SiteDataException.Kind.UNAVAILABLE, "dataset '" + dataset
+          + "' has no evaluation split at this site", "dataset '" + dataset
           + "' has no eval_path in this site's catalogue, so the site cannot evaluate on it");
     }
     FileTime modified;
     try {
       modified = Files.getLastModifiedTime(path);
     } catch (java.io.IOException e) {
-      throw new IllegalArgumentException("dataset '" + dataset + "' file is unreadable: " + path);
+      throw new SiteDataException(SiteDataException.Kind.UNAVAILABLE, "dataset '" + dataset
+          + "': the " + which + " file cannot be read at this site", "dataset '" + dataset
+          + "' file is unreadable: " + path + " (" + e + ")", e);
     }
     Cached cached = tables.get(path);
     if (cached == null || !cached.modified().equals(modified)) {
-      cached = new Cached(modified, CsvTable.read(path));
+      try {
+        cached = new Cached(modified, CsvTable.read(path));
+      } catch (java.io.UncheckedIOException e) {
+        throw new SiteDataException(SiteDataException.Kind.UNAVAILABLE, "dataset '" + dataset
+            + "': the " + which + " file cannot be read at this site", e.getMessage(), e);
+      } catch (IllegalArgumentException e) {
+        throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset '" + dataset
+            + "': the " + which + " file at this site is not a well-formed CSV table",
+            e.getMessage(), e);
+      }
       tables.put(path, cached);
     }
     return cached.table();
   }
 
-  /** The job's schema with column names translated to this site's local names. */
+  /**
+   * The job's schema with column names translated to this site's local names.
+   *
+   * @throws SiteDataException if the translation makes two of the job's columns one local column
+   *     (or the label a feature), which would read one column twice
+   */
   public FeatureSchema localSchema(DatasetBinding binding) {
     DatasetEntry entry = entry(binding.getName());
-    List<FeatureSchema.CategoricalColumn> categorical = binding.getCategoricalFeaturesList().stream()
-        .map(c -> new FeatureSchema.CategoricalColumn(entry.localColumn(c.getColumn()),
-            c.getCategoriesList()))
-        .toList();
-    return new FeatureSchema(
-        binding.getNumericFeaturesList().stream().map(entry::localColumn).toList(),
-        categorical, entry.localColumn(binding.getLabelColumn()), binding.getLabelClassesList());
+    try {
+      List<FeatureSchema.CategoricalColumn> categorical = binding.getCategoricalFeaturesList().stream()
+          .map(c -> new FeatureSchema.CategoricalColumn(entry.localColumn(c.getColumn()),
+              c.getCategoriesList()))
+          .toList();
+      return new FeatureSchema(
+          binding.getNumericFeaturesList().stream().map(entry::localColumn).toList(),
+          categorical, entry.localColumn(binding.getLabelColumn()), binding.getLabelClassesList());
+    } catch (IllegalArgumentException e) {
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset '" + binding.getName()
+          + "': this site's column mapping does not give the job's columns distinct local columns",
+          "dataset '" + binding.getName() + "': " + e.getMessage(), e);
+    }
   }
 
   private DatasetEntry entry(String dataset) {
     DatasetEntry entry = entries.get(dataset);
     if (entry == null) {
-      throw new IllegalArgumentException("dataset '" + dataset + "' is not in this site's catalogue "
-          + names());
+      throw new SiteDataException(SiteDataException.Kind.UNAVAILABLE, "dataset '" + dataset
+          + "' is not in this site's catalogue", "dataset '" + dataset
+          + "' is not in this site's catalogue " + names());
     }
     return entry;
   }

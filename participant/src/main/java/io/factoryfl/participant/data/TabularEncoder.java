@@ -31,12 +31,12 @@ public final class TabularEncoder {
     Objects.requireNonNull(table, "table must not be null");
     Objects.requireNonNull(schema, "schema must not be null");
     List<String> numeric = schema.numericColumns();
-    int[] columns = columnIndices(table, numeric);
+    int[] columns = columnIndices(table, numeric, "numeric_features");
     double[] sum = new double[numeric.size()];
     double[] squares = new double[numeric.size()];
     for (int row = 0; row < table.rows(); row++) {
       for (int f = 0; f < columns.length; f++) {
-        double value = number(table, row, columns[f], numeric.get(f));
+        double value = number(table, row, columns[f], numeric.get(f), f);
         sum[f] += value;
         squares[f] += value * value;
       }
@@ -64,15 +64,16 @@ public final class TabularEncoder {
           "normalization covers " + normalization.size() + " features but the schema has "
               + numeric.size() + " numeric columns " + numeric);
     }
-    int[] numericColumns = columnIndices(table, numeric);
+    int[] numericColumns = columnIndices(table, numeric, "numeric_features");
     List<CategoricalColumn> categorical = schema.categoricalColumns();
     int[] categoricalColumns = new int[categorical.size()];
     List<Map<String, Integer>> categoryIndex = new java.util.ArrayList<>();
     for (int c = 0; c < categorical.size(); c++) {
-      categoricalColumns[c] = table.columnIndex(categorical.get(c).column());
+      categoricalColumns[c] = column(table, categorical.get(c).column(),
+          "categorical_features[" + c + "]");
       categoryIndex.add(indexOf(categorical.get(c).categories()));
     }
-    int labelColumn = table.columnIndex(schema.labelColumn());
+    int labelColumn = column(table, schema.labelColumn(), "label");
     Map<String, Integer> labelIndex = indexOf(schema.labelClasses());
     double[] mean = normalization.mean();
     double[] std = normalization.std();
@@ -83,7 +84,7 @@ public final class TabularEncoder {
     for (int row = 0; row < table.rows(); row++) {
       float[] encoded = features[row];
       for (int f = 0; f < numericColumns.length; f++) {
-        double value = number(table, row, numericColumns[f], numeric.get(f));
+        double value = number(table, row, numericColumns[f], numeric.get(f), f);
         encoded[f] = (float) ((value - mean[f]) / std[f]);
       }
       int offset = numericColumns.length;
@@ -97,7 +98,8 @@ public final class TabularEncoder {
       String label = table.value(row, labelColumn).trim();
       Integer labelClass = labelIndex.get(label);
       if (labelClass == null) {
-        throw new IllegalArgumentException(
+        throw new SiteDataException(SiteDataException.Kind.INVALID,
+            "dataset.label: a value at this site is not one of the job's label_classes",
             table.source() + " line " + table.lineNumber(row) + " (row " + row + "): label '"
                 + label + "' in column '" + schema.labelColumn() + "' is not one of the label"
                 + " classes " + schema.labelClasses());
@@ -107,12 +109,23 @@ public final class TabularEncoder {
     return new EncodedData(features, labels);
   }
 
-  private static int[] columnIndices(CsvTable table, List<String> columns) {
+  private static int[] columnIndices(CsvTable table, List<String> columns, String field) {
     int[] indices = new int[columns.size()];
     for (int i = 0; i < indices.length; i++) {
-      indices[i] = table.columnIndex(columns.get(i));
+      indices[i] = column(table, columns.get(i), field + "[" + i + "]");
     }
     return indices;
+  }
+
+  /** A column's index; a missing one is named to the coordinator only by the job's spec field. */
+  private static int column(CsvTable table, String localName, String field) {
+    if (!table.hasColumn(localName)) {
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset." + field
+          + ": the column the job names is not in this site's table (plant IT: check the"
+          + " dataset's columns mapping)", "column '" + localName + "' (job field dataset." + field
+          + ") not found in " + table.source() + "; available columns: " + table.header());
+    }
+    return table.columnIndex(localName);
   }
 
   private static Map<String, Integer> indexOf(List<String> values) {
@@ -123,7 +136,7 @@ public final class TabularEncoder {
     return index;
   }
 
-  private static double number(CsvTable table, int row, int column, String columnName) {
+  private static double number(CsvTable table, int row, int column, String columnName, int feature) {
     String text = table.value(row, column).trim();
     double value;
     try {
@@ -132,7 +145,8 @@ public final class TabularEncoder {
       value = Double.NaN;
     }
     if (!Double.isFinite(value)) {
-      throw new IllegalArgumentException(
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset.numeric_features["
+          + feature + "]: a value at this site is not a finite number",
           table.source() + " line " + table.lineNumber(row) + " (row " + row + "): column '"
               + columnName + "' has value '" + text + "', expected a finite number");
     }

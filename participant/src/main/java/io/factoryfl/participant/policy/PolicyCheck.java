@@ -1,5 +1,6 @@
 package io.factoryfl.participant.policy;
 
+import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.proto.v1.Task;
 import java.time.Clock;
 import java.util.Objects;
@@ -31,6 +32,19 @@ public interface PolicyCheck {
    */
   PolicyDecision checkModel(String configurationJson);
 
+  /**
+   * A model download's header, before any parameter is received or allocated: the announced
+   * parameter count and download size are within {@code models.max_parameters} and {@code
+   * models.max_bytes}, and the configuration passes {@link #checkModel(String)}.
+   */
+  PolicyDecision checkDownload(String configurationJson, long numParameters);
+
+  /**
+   * The task's columns, translated to this site's names, include none of {@code
+   * protected_columns}, as features or as the label.
+   */
+  PolicyDecision checkColumns(FeatureSchema localSchema);
+
   /** Whether jobs may use this catalogue dataset; for choosing what to register. */
   boolean exposes(String dataset);
 
@@ -49,30 +63,10 @@ public interface PolicyCheck {
   }
 
   /**
-   * For a node without a policy file: every task and model is allowed and training may use every
-   * processor, which is how a participant behaves without site policy.
+   * Enforces the default policy ({@link SitePolicy#defaults()}): what a participant without a
+   * policy file enforces, exactly as documented.
    */
-  static PolicyCheck allowAll() {
-    return new PolicyCheck() {
-      @Override
-      public PolicyDecision check(Task task) {
-        return PolicyDecision.allow();
-      }
-
-      @Override
-      public PolicyDecision checkModel(String configurationJson) {
-        return PolicyDecision.allow();
-      }
-
-      @Override
-      public boolean exposes(String dataset) {
-        return true;
-      }
-
-      @Override
-      public int maxCpuThreads() {
-        return Runtime.getRuntime().availableProcessors();
-      }
-    };
+  static PolicyCheck defaults(Clock clock) {
+    return enforcing(SitePolicy::defaults, clock);
   }
 }

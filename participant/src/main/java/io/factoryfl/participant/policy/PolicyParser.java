@@ -24,8 +24,11 @@ final class PolicyParser {
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
   private static final Set<String> TOP = Set.of("datasets", "models", "secure_aggregation",
-      "training_windows", "timezone", "max_cpu_threads", "max_rounds_per_job");
-  private static final Set<String> MODELS = Set.of("templates", "max_parameters");
+      "training_windows", "timezone", "max_cpu_threads", "max_rounds_per_job", "limits",
+      "protected_columns");
+  private static final Set<String> MODELS = Set.of("templates", "max_parameters", "max_bytes");
+  private static final Set<String> LIMITS = Set.of("max_local_epochs", "max_batch_size",
+      "max_histogram_bins", "max_features", "max_cohort");
   private static final Set<String> SECURE = Set.of("required", "min_cohort");
   private static final Set<String> WINDOW = Set.of("days", "from", "to");
   private static final Pattern TIME = Pattern.compile("(\\d{2}):(\\d{2})");
@@ -63,6 +66,7 @@ final class PolicyParser {
 
     Set<String> templates = defaults.modelTemplates();
     long maxParameters = defaults.maxParameters();
+    long maxModelBytes = defaults.limits().maxModelBytes();
     if (root.has("models")) {
       JsonNode models = object(root.get("models"), "models");
       fields(models, MODELS, "models.");
@@ -76,6 +80,7 @@ final class PolicyParser {
         }
       }
       maxParameters = integer(models, "max_parameters", "models.", maxParameters, 1, MAX_PARAMETERS);
+      maxModelBytes = integer(models, "max_bytes", "models.", maxModelBytes, 1, Long.MAX_VALUE);
     }
 
     boolean secureRequired = defaults.secureAggregationRequired();
@@ -109,8 +114,27 @@ final class PolicyParser {
     int threads = (int) integer(root, "max_cpu_threads", "", defaults.maxCpuThreads(), 1, 4096);
     int rounds = (int) integer(root, "max_rounds_per_job", "", defaults.maxRoundsPerJob(), 1,
         Integer.MAX_VALUE);
+    TaskLimits limits = limits(root, defaults.limits(), maxModelBytes);
+    Set<String> protectedColumns = root.has("protected_columns")
+        ? strings(root.get("protected_columns"), "protected_columns") : Set.of();
     return new SitePolicy(datasets, templates, maxParameters, secureRequired, minCohort, windows,
-        timezone, threads, rounds);
+        timezone, threads, rounds, limits, protectedColumns);
+  }
+
+  private TaskLimits limits(JsonNode root, TaskLimits defaults, long maxModelBytes) {
+    if (!root.has("limits")) {
+      return new TaskLimits(defaults.maxLocalEpochs(), defaults.maxBatchSize(),
+          defaults.maxHistogramBins(), defaults.maxFeatures(), defaults.maxCohort(), maxModelBytes);
+    }
+    JsonNode node = object(root.get("limits"), "limits");
+    fields(node, LIMITS, "limits.");
+    return new TaskLimits(
+        (int) integer(node, "max_local_epochs", "limits.", defaults.maxLocalEpochs(), 1, 1_000_000),
+        (int) integer(node, "max_batch_size", "limits.", defaults.maxBatchSize(), 1, 1 << 24),
+        (int) integer(node, "max_histogram_bins", "limits.", defaults.maxHistogramBins(), 2, 10_000_000),
+        (int) integer(node, "max_features", "limits.", defaults.maxFeatures(), 1, 10_000_000),
+        (int) integer(node, "max_cohort", "limits.", defaults.maxCohort(), 2, MAX_COHORT),
+        maxModelBytes);
   }
 
   private List<TrainingWindow> windows(JsonNode node) {

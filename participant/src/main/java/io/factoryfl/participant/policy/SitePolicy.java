@@ -25,7 +25,10 @@ import java.util.stream.Collectors;
  *   ],
  *   "timezone": "Europe/Berlin",
  *   "max_cpu_threads": 2,
- *   "max_rounds_per_job": 100
+ *   "max_rounds_per_job": 100,
+ *   "limits": {"max_local_epochs": 20, "max_batch_size": 4096, "max_histogram_bins": 10000,
+ *              "max_features": 1000, "max_cohort": 1000},
+ *   "protected_columns": ["operator_id", "customer"]
  * }
  * }</pre>
  *
@@ -37,6 +40,9 @@ import java.util.stream.Collectors;
  *   <li>{@code models.templates}: the model shapes allowed, recognised by layer types; known:
  *       {@code "mlp"} (DenseLayer layers then one OutputLayer). Absent: every known template.
  *   <li>{@code models.max_parameters}: the largest model, in parameters. Default 10,000,000.
+ *   <li>{@code models.max_bytes}: the largest model download (4 bytes per parameter plus its
+ *       configuration), checked against the download's header before anything is allocated.
+ *       Default 64 MiB.
  *   <li>{@code secure_aggregation.required}: refuse plain-FedAvg training, so this site's update
  *       is only ever seen summed with others. Default {@code true}. It governs model updates only;
  *       feature statistics and evaluation metrics are aggregates and are sent as they are.
@@ -53,7 +59,16 @@ import java.util.stream.Collectors;
  *   <li>{@code max_cpu_threads}: the cap on threads local training may use. Default: half the
  *       processors the JVM sees, at least 1.
  *   <li>{@code max_rounds_per_job}: tasks of a round above this number are refused. Default 1000.
+ *   <li>{@code limits}: what one task may ask of the site, see {@link TaskLimits}; defaults:
+ *       {@code max_local_epochs} 100, {@code max_batch_size} 65,536, {@code max_histogram_bins}
+ *       100,000, {@code max_features} 10,000, {@code max_cohort} 10,000.
+ *   <li>{@code protected_columns}: this site's own column names that a job may never use as a
+ *       feature or a label (after the catalogue's column mapping). Default none.
  * </ul>
+ *
+ * <p>A participant without a policy file enforces exactly these defaults ({@link #defaults()}),
+ * so a site that never wrote a policy still requires secure aggregation with cohorts of at least
+ * 3.
  *
  * Unknown fields and duplicate keys are errors, so a misspelt rule never silently falls back to
  * its default.
@@ -71,7 +86,9 @@ public record SitePolicy(
     List<TrainingWindow> trainingWindows,
     Optional<ZoneId> timezone,
     int maxCpuThreads,
-    int maxRoundsPerJob) {
+    int maxRoundsPerJob,
+    TaskLimits limits,
+    Set<String> protectedColumns) {
 
   public static final long DEFAULT_MAX_PARAMETERS = 10_000_000;
   public static final int DEFAULT_MIN_COHORT = 3;
@@ -83,6 +100,8 @@ public record SitePolicy(
     datasets = datasets.map(Set::copyOf);
     modelTemplates = Set.copyOf(modelTemplates);
     trainingWindows = List.copyOf(trainingWindows);
+    Objects.requireNonNull(limits, "limits must not be null (use TaskLimits.defaults())");
+    protectedColumns = Set.copyOf(protectedColumns);
     for (String template : modelTemplates) {
       if (ModelTemplate.byPolicyName(template).isEmpty()) {
         throw new IllegalArgumentException("unknown model template '" + template + "'; known: "
@@ -99,7 +118,7 @@ public record SitePolicy(
   public static SitePolicy defaults() {
     return new SitePolicy(Optional.empty(), Set.copyOf(ModelTemplate.policyNames()),
         DEFAULT_MAX_PARAMETERS, true, DEFAULT_MIN_COHORT, List.of(), Optional.empty(),
-        defaultMaxCpuThreads(), DEFAULT_MAX_ROUNDS_PER_JOB);
+        defaultMaxCpuThreads(), DEFAULT_MAX_ROUNDS_PER_JOB, TaskLimits.defaults(), Set.of());
   }
 
   /**

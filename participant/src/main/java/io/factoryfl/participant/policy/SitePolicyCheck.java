@@ -3,6 +3,7 @@ package io.factoryfl.participant.policy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.proto.v1.Task;
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /** {@link PolicyCheck} against the policy a supplier hands out at the moment of each decision. */
@@ -38,6 +40,10 @@ final class SitePolicyCheck implements PolicyCheck {
       return PolicyDecision.refuse("round " + task.getRound() + " of job '" + task.getJobId()
           + "' is beyond this site's limit of " + site.maxRoundsPerJob()
           + " rounds per job (max_rounds_per_job)");
+    }
+    PolicyDecision sizes = TaskSizes.check(task, site.limits());
+    if (!sizes.allowed()) {
+      return sizes;
     }
     switch (task.getKindCase()) {
       case TRAIN -> {
@@ -98,6 +104,49 @@ final class SitePolicyCheck implements PolicyCheck {
           + " limit of " + site.maxParameters() + " (models.max_parameters)");
     }
     return PolicyDecision.allow();
+  }
+
+  @Override
+  public PolicyDecision checkDownload(String configurationJson, long numParameters) {
+    SitePolicy site = policy.get();
+    long bytes = (long) configurationJson.length() * 3 + 4L * Math.max(0, numParameters);
+    if (numParameters < 0 || numParameters > site.maxParameters()) {
+      return PolicyDecision.refuse("the model download announces " + numParameters
+          + " parameters, above this site's limit of " + site.maxParameters()
+          + " (models.max_parameters)");
+    }
+    if (bytes > site.limits().maxModelBytes()) {
+      return PolicyDecision.refuse("the model download is about " + bytes + " bytes, above this"
+          + " site's limit of " + site.limits().maxModelBytes() + " (models.max_bytes)");
+    }
+    return checkModel(configurationJson);
+  }
+
+  @Override
+  public PolicyDecision checkColumns(FeatureSchema local) {
+    Set<String> protectedColumns = policy.get().protectedColumns();
+    List<String> numeric = local.numericColumns();
+    for (int i = 0; i < numeric.size(); i++) {
+      if (protectedColumns.contains(numeric.get(i))) {
+        return protectedColumn("dataset.numeric_features[" + i + "]");
+      }
+    }
+    List<FeatureSchema.CategoricalColumn> categorical = local.categoricalColumns();
+    for (int i = 0; i < categorical.size(); i++) {
+      if (protectedColumns.contains(categorical.get(i).column())) {
+        return protectedColumn("dataset.categorical_features[" + i + "]");
+      }
+    }
+    if (protectedColumns.contains(local.labelColumn())) {
+      return protectedColumn("dataset.label");
+    }
+    return PolicyDecision.allow();
+  }
+
+  /** Names the job's field, never the site's column: the list of protected columns stays here. */
+  private static PolicyDecision protectedColumn(String field) {
+    return PolicyDecision.refuse(field + " names a column this site protects from federated jobs"
+        + " (protected_columns)");
   }
 
   @Override

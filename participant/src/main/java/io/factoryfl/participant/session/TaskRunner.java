@@ -4,7 +4,6 @@ import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.params.ParameterCodec;
-import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.TabularEncoder;
@@ -19,7 +18,6 @@ import io.factoryfl.proto.v1.EvaluateTask;
 import io.factoryfl.proto.v1.EvaluationResult;
 import io.factoryfl.proto.v1.FleetGrpc;
 import io.factoryfl.proto.v1.Task;
-import io.factoryfl.proto.v1.TaskRefusal;
 import io.factoryfl.proto.v1.TaskResult;
 import io.factoryfl.proto.v1.TrainTask;
 import io.factoryfl.proto.v1.UpdateHeader;
@@ -31,7 +29,7 @@ import java.util.logging.Logger;
 /**
  * Runs one task at the site and sends back its result. What leaves the site is exactly: feature
  * counts, sums and sums of squares; model parameters with the example count and the mean training
- * loss; evaluation counts and score histograms; or a refusal reason. Never a row, a path or a
+ * loss; evaluation counts and score histograms; or a refusal code with a message. Never a row, a path or a
  * column the job did not name.
  */
 final class TaskRunner {
@@ -42,7 +40,7 @@ final class TaskRunner {
   private final DatasetCatalogue catalogue;
   private final SecureSessions secure;
   private final PolicyCheck policy;
-  private final ModelCache models = new ModelCache();
+  private final ModelCache models;
 
   /**
    * @param secure this site's secure-aggregation sessions, or null if it has no signing key
@@ -52,21 +50,22 @@ final class TaskRunner {
     this.catalogue = catalogue;
     this.secure = secure;
     this.policy = policy;
+    this.models = new ModelCache(policy);
   }
 
-  /** Runs the task; local failures are reported to the coordinator as a refusal with the reason. */
+  /**
+   * Runs the task and reports its result. A refusal or any failure here is reported as a
+   * {@code TaskRefusal} built by {@link Refusals}: a code and a message without local detail.
+   * Nothing a coordinator sends can end this method with anything but a report or a gRPC error
+   * of the report itself.
+   */
   void run(Task task, String sessionId, FleetGrpc.FleetBlockingStub blocking, FleetGrpc.FleetStub async)
       throws InterruptedException {
     TaskResult.Builder result = TaskResult.newBuilder().setSessionId(sessionId)
         .setTaskId(task.getTaskId()).setJobId(task.getJobId()).setRound(task.getRound());
-    PolicyDecision decision = policy.check(task);
-    if (!decision.allowed()) {
-      LOG.warning("task " + task.getTaskId() + " refused by site policy: " + decision.reason());
-      blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(
-          result.setRefusal(TaskRefusal.newBuilder().setReason(decision.reason())).build());
-      return;
-    }
     try {
+      require(policy.check(task));
+      TaskChecks.binding(task.getDataset());
       switch (task.getKindCase()) {
         case FEATURE_STATS -> result.setFeatureStats(featureStats(task));
         case EVALUATE -> result.setEvaluation(evaluate(task, sessionId, blocking));
@@ -80,26 +79,34 @@ final class TaskRunner {
           return;
         }
         case SECAGG_ADVERTISE -> {
-          // Check the model now, so a site never joins a cohort it would leave at stage 3.
+          // Check the model and the columns now, so a site never joins a cohort it would leave at
+          // stage 3.
           require(policy.checkModel(models.get(blocking, sessionId,
               task.getSecaggAdvertise().getModelHash(), TRANSFER_TIMEOUT_SECONDS).definition().json()));
+          require(policy.checkColumns(catalogue.localSchema(task.getDataset())));
           result.setSecaggKeys(secure().advertise(task));
         }
         case SECAGG_SHARE_KEYS -> result.setSecaggShares(secure().shareKeys(task));
         case SECAGG_CONSISTENCY -> result.setSecaggSignature(secure().signSurvivors(task));
         case SECAGG_UNMASK -> result.setSecaggReveal(secure().unmask(task));
-        default -> result.setRefusal(TaskRefusal.newBuilder()
-            .setReason("this participant does not know task kind " + task.getKindCase()));
+        default -> throw TaskRefusedException.invalidTask(
+            "this participant does not know task kind " + task.getKindCase());
       }
-    } catch (IllegalArgumentException | IllegalStateException | SecAggException e) {
-      LOG.warning("task " + task.getTaskId() + " failed at this site: " + e.getMessage());
-      result.clearOutcome().setRefusal(TaskRefusal.newBuilder().setReason(e.getMessage()));
+    } catch (StatusRuntimeException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      result.clearOutcome().setRefusal(Refusals.of(task, e));
     }
-    blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(result.build());
+    report(result.build(), blocking);
   }
 
+  private static void report(TaskResult result, FleetGrpc.FleetBlockingStub blocking) {
+    blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(result);
+  }
+
+  /** Counts, sums and sums of squares of the job's numeric features only: never of the label. */
   private io.factoryfl.proto.v1.FeatureStats featureStats(Task task) {
-    FeatureSchema schema = catalogue.localSchema(task.getDataset());
+    FeatureSchema schema = localSchema(task);
     FeatureStats stats = TabularEncoder.stats(
         catalogue.table(task.getDataset().getName(), DatasetCatalogue.Split.TRAIN), schema);
     io.factoryfl.proto.v1.FeatureStats.Builder proto =
@@ -113,17 +120,25 @@ final class TaskRunner {
     return proto.build();
   }
 
-  /** Hands a policy refusal to the refusal path (logged, reported with its reason). */
+  /** Hands a policy refusal to the refusal path (logged, reported with its code and reason). */
   private static void require(PolicyDecision decision) {
     if (!decision.allowed()) {
-      throw new IllegalStateException(decision.reason());
+      throw TaskRefusedException.policy(decision);
     }
+  }
+
+  /** The job's schema in this site's column names, after the protected-columns rule. */
+  private FeatureSchema localSchema(Task task) {
+    FeatureSchema schema = catalogue.localSchema(task.getDataset());
+    require(policy.checkColumns(schema));
+    return schema;
   }
 
   private SecureSessions secure() {
     if (secure == null) {
-      throw new IllegalStateException("this site has no identity signing key configured"
-          + " (tls.signing_key), so it cannot take part in secure aggregation");
+      throw new TaskRefusedException(io.factoryfl.proto.v1.RefusalCode.SECURE_AGGREGATION,
+          "this site has no identity signing key configured (tls.signing_key), so it cannot take"
+              + " part in secure aggregation");
     }
     return secure;
   }
@@ -139,6 +154,7 @@ final class TaskRunner {
         .setBaseModelHash(train.getModelHash());
     int[] words;
     try {
+      TaskChecks.training(train);
       ModelCache.CachedModel model =
           models.get(blocking, sessionId, train.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
       require(policy.checkModel(model.definition().json()));
@@ -160,12 +176,12 @@ final class TaskRunner {
         words = secure().mask(secureTag, task.getSecaggMaskedInput().getSharesList(), encoded);
         header.setMasked(true).setNumExamples(0);
       }
-    } catch (IllegalArgumentException | IllegalStateException | SecAggException e) {
-      LOG.warning("training task " + task.getTaskId() + " failed at this site: " + e.getMessage());
-      blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(
-          TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
-              .setJobId(task.getJobId()).setRound(task.getRound())
-              .setRefusal(TaskRefusal.newBuilder().setReason(e.getMessage())).build());
+    } catch (StatusRuntimeException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      report(TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
+          .setJobId(task.getJobId()).setRound(task.getRound()).setRefusal(Refusals.of(task, e))
+          .build(), blocking);
       return;
     }
     header.setNumParameters(words.length).setSha256(ParameterCodec.hashWords(words));
@@ -176,9 +192,11 @@ final class TaskRunner {
       if (e.getCause() instanceof StatusRuntimeException status) {
         throw status;
       }
-      throw new IllegalStateException("upload failed: " + e.getCause(), e.getCause());
+      // The round sees the task time out; this site keeps serving.
+      LOG.log(java.util.logging.Level.WARNING, "upload of task " + task.getTaskId() + " failed",
+          e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("upload of task " + task.getTaskId() + " got no answer within "
+      LOG.warning("upload of task " + task.getTaskId() + " got no answer within "
           + TRANSFER_TIMEOUT_SECONDS + " s");
     }
   }
@@ -205,10 +223,8 @@ final class TaskRunner {
 
   private EncodedData encode(Task task, DatasetCatalogue.Split split,
       io.factoryfl.proto.v1.Normalization normalization) {
-    FeatureSchema schema = catalogue.localSchema(task.getDataset());
-    Normalization local = new Normalization(
-        normalization.getMeanList().stream().mapToDouble(Double::doubleValue).toArray(),
-        normalization.getStdList().stream().mapToDouble(Double::doubleValue).toArray());
+    Normalization local = TaskChecks.normalization(normalization, task.getDataset());
+    FeatureSchema schema = localSchema(task);
     return TabularEncoder.encode(catalogue.table(task.getDataset().getName(), split), schema, local);
   }
 }

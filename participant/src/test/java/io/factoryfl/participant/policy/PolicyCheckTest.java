@@ -193,13 +193,79 @@ class PolicyCheckTest {
   }
 
   @Test
-  void allowAll_allowsWhatAnEnforcingDefaultPolicyRefuses() {
-    PolicyCheck open = PolicyCheck.allowAll();
+  void defaults_withoutAPolicyFile_requireSecureAggregationAndCohortsOfThree() {
+    PolicyCheck defaults = PolicyCheck.defaults(SATURDAY_NOON_BERLIN);
 
-    assertAllowed(open.check(Tasks.train("anything", 5000)));
-    assertAllowed(open.checkModel("{}"));
-    assertTrue(open.exposes("anything"));
-    assertTrue(open.maxCpuThreads() >= 1);
+    assertRefused("site policy: this site requires secure aggregation; the job runs plain FedAvg"
+        + " (secure_aggregation.required)", defaults.check(Tasks.train("ai4i", 1)));
+    assertRefused("site policy: secure-aggregation cohort of 1 sites is below this site's minimum"
+        + " of 3 (secure_aggregation.min_cohort)", defaults.check(Tasks.advertise("ai4i", 1, 1)));
+    assertAllowed(defaults.check(Tasks.advertise("ai4i", 1, 3)));
+  }
+
+  @Test
+  void check_refusesSizesAboveTheTaskLimitsBeforeAnythingIsAllocated() {
+    PolicyCheck defaults = PolicyCheck.defaults(SATURDAY_NOON_BERLIN);
+
+    assertRefused("site policy: evaluation asks for 400000000 histogram bins; this site allows 2"
+        + " to 100000 (limits.max_histogram_bins)", defaults.check(Tasks.base("ai4i", 1)
+            .setEvaluate(io.factoryfl.proto.v1.EvaluateTask.newBuilder().setHistogramBins(400_000_000))
+            .build()));
+    assertRefused("site policy: the task asks for 1000000 local epochs; this site allows 1 to 100"
+        + " (limits.max_local_epochs)", defaults.check(Tasks.base("ai4i", 1)
+            .setSecaggMaskedInput(io.factoryfl.proto.v1.SecAggMaskedInput.newBuilder()
+                .setTrain(Tasks.training().setLocalEpochs(1_000_000))).build()));
+    assertRefused("site policy: the task asks for batch size 0; this site allows 1 to 65536"
+        + " (limits.max_batch_size)", check("{\"secure_aggregation\": {\"required\": false}}",
+            SATURDAY_NOON_BERLIN).check(Tasks.base("ai4i", 1).setTrain(Tasks.training()
+                .setBatchSize(0)).build()));
+    assertRefused("site policy: the secure-aggregation task lists 20001 cohort; this site takes"
+        + " part in cohorts of at most 10000 (limits.max_cohort)",
+        defaults.check(Tasks.advertise("ai4i", 1, 20_001)));
+  }
+
+  @Test
+  void check_refusesAFeatureVectorWiderThanMaxFeatures() {
+    PolicyCheck narrow = check("{\"limits\": {\"max_features\": 3}}", SATURDAY_NOON_BERLIN);
+    Task wide = Tasks.base("ai4i", 0).setDataset(io.factoryfl.proto.v1.DatasetBinding.newBuilder()
+        .setName("ai4i").addNumericFeatures("a").addCategoricalFeatures(
+            io.factoryfl.proto.v1.CategoricalFeature.newBuilder().setColumn("t")
+                .addCategories("L").addCategories("M").addCategories("H")))
+        .setFeatureStats(io.factoryfl.proto.v1.FeatureStatsTask.getDefaultInstance()).build();
+
+    assertRefused("site policy: the job's features encode to 4 inputs; this site allows at most 3"
+        + " (limits.max_features)", narrow.check(wide));
+  }
+
+  @Test
+  void checkDownload_refusesAnnouncedSizesAboveTheLimitsBeforeReceivingParameters() {
+    PolicyCheck small = check("{\"models\": {\"max_parameters\": 100, \"max_bytes\": 100000}}",
+        SATURDAY_NOON_BERLIN);
+
+    assertRefused("site policy: the model download announces 500000000 parameters, above this"
+        + " site's limit of 100 (models.max_parameters)", small.checkDownload(MLP_58, 500_000_000L));
+    assertRefused("site policy: the model download announces -1 parameters, above this site's"
+        + " limit of 100 (models.max_parameters)", small.checkDownload(MLP_58, -1));
+    assertAllowed(small.checkDownload(MLP_58, 58));
+    PolicyCheck tinyBytes = check("{\"models\": {\"max_bytes\": 10}}", SATURDAY_NOON_BERLIN);
+    assertFalse(tinyBytes.checkDownload(MLP_58, 58).allowed());
+    assertTrue(tinyBytes.checkDownload(MLP_58, 58).reason().endsWith("(models.max_bytes)"));
+  }
+
+  @Test
+  void checkColumns_refusesProtectedColumnsNamingOnlyTheJobsField() {
+    PolicyCheck policy = check("{\"protected_columns\": [\"operator_badge\"]}", SATURDAY_NOON_BERLIN);
+    io.factoryfl.core.data.FeatureSchema asFeature = new io.factoryfl.core.data.FeatureSchema(
+        List.of("torque", "operator_badge"), List.of(), "failure", List.of("0", "1"));
+    io.factoryfl.core.data.FeatureSchema asLabel = new io.factoryfl.core.data.FeatureSchema(
+        List.of("torque"), List.of(), "operator_badge", List.of("0", "1"));
+
+    assertRefused("site policy: dataset.numeric_features[1] names a column this site protects from"
+        + " federated jobs (protected_columns)", policy.checkColumns(asFeature));
+    assertRefused("site policy: dataset.label names a column this site protects from federated"
+        + " jobs (protected_columns)", policy.checkColumns(asLabel));
+    assertAllowed(policy.checkColumns(new io.factoryfl.core.data.FeatureSchema(
+        List.of("torque"), List.of(), "failure", List.of("0", "1"))));
   }
 
   @Test

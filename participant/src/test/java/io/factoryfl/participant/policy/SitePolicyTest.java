@@ -89,10 +89,10 @@ class SitePolicyTest {
   @Test
   void parse_rejectsMisspeltFieldRatherThanFallingBackToItsDefault() {
     assertEquals("site-policy.json: unknown field 'secure_agregation'; allowed: [datasets,"
-        + " max_cpu_threads, max_rounds_per_job, models, secure_aggregation, timezone,"
-        + " training_windows]", rejection("{\"secure_agregation\": {\"required\": false}}"));
-    assertEquals("site-policy.json: unknown field 'models.max_params'; allowed: [max_parameters,"
-        + " templates]", rejection("{\"models\": {\"max_params\": 5}}"));
+        + " limits, max_cpu_threads, max_rounds_per_job, models, protected_columns,"
+        + " secure_aggregation, timezone, training_windows]", rejection("{\"secure_agregation\": {\"required\": false}}"));
+    assertEquals("site-policy.json: unknown field 'models.max_params'; allowed: [max_bytes,"
+        + " max_parameters, templates]", rejection("{\"models\": {\"max_params\": 5}}"));
   }
 
   @Test

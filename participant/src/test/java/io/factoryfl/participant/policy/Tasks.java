@@ -18,13 +18,19 @@ final class Tasks {
         .setRound(round).setDataset(DatasetBinding.newBuilder().setName(dataset));
   }
 
+  /** Training settings within every default limit. */
+  static TrainTask.Builder training() {
+    return TrainTask.newBuilder().setModelHash("abc").setLocalEpochs(1).setBatchSize(32)
+        .setLearningRate(0.01);
+  }
+
   static Task train(String dataset, int round) {
-    return base(dataset, round).setTrain(TrainTask.newBuilder().setModelHash("abc")).build();
+    return base(dataset, round).setTrain(training()).build();
   }
 
   static Task maskedInput(String dataset, int round) {
     return base(dataset, round).setSecaggMaskedInput(SecAggMaskedInput.newBuilder()
-        .setSessionTag("tag").setTrain(TrainTask.newBuilder().setModelHash("abc"))).build();
+        .setSessionTag("tag").setTrain(training())).build();
   }
 
   static Task advertise(String dataset, int round, int cohort) {
@@ -35,7 +41,8 @@ final class Tasks {
   }
 
   static Task evaluate(String dataset, int round) {
-    return base(dataset, round).setEvaluate(EvaluateTask.newBuilder().setModelHash("abc")).build();
+    return base(dataset, round).setEvaluate(EvaluateTask.newBuilder().setModelHash("abc")
+        .setHistogramBins(10_000)).build();
   }
 
   static Task featureStats(String dataset) {

@@ -1,0 +1,96 @@
+package io.factoryfl.participant.policy;
+
+import io.factoryfl.proto.v1.CategoricalFeature;
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TrainTask;
+
+/**
+ * Every size a task asks of the site, against the policy's {@link TaskLimits}: checked when the
+ * task arrives, before a model is downloaded, a file is read or an array is allocated.
+ */
+final class TaskSizes {
+  /** Longest column, category or class name a task may carry. */
+  static final int MAX_NAME_CHARS = 1024;
+
+  private TaskSizes() {}
+
+  static PolicyDecision check(Task task, TaskLimits limits) {
+    PolicyDecision binding = binding(task.getDataset(), limits);
+    if (!binding.allowed()) {
+      return binding;
+    }
+    return switch (task.getKindCase()) {
+      case TRAIN -> training(task.getTrain(), limits);
+      case SECAGG_MASKED_INPUT -> {
+        PolicyDecision peers = cohort("shares", task.getSecaggMaskedInput().getSharesCount(), limits);
+        yield peers.allowed() ? training(task.getSecaggMaskedInput().getTrain(), limits) : peers;
+      }
+      case EVALUATE -> {
+        int bins = task.getEvaluate().getHistogramBins();
+        if (bins < 2 || bins > limits.maxHistogramBins()) {
+          yield PolicyDecision.refuse("evaluation asks for " + bins + " histogram bins; this site"
+              + " allows 2 to " + limits.maxHistogramBins() + " (limits.max_histogram_bins)");
+        }
+        yield PolicyDecision.allow();
+      }
+      case SECAGG_ADVERTISE -> cohort("cohort", task.getSecaggAdvertise().getCohortCount(), limits);
+      case SECAGG_SHARE_KEYS -> cohort("keys", task.getSecaggShareKeys().getKeysCount(), limits);
+      case SECAGG_CONSISTENCY -> cohort("survivors", task.getSecaggConsistency().getSurvivorsCount(),
+          limits);
+      case SECAGG_UNMASK -> cohort("survivors and dropped",
+          task.getSecaggUnmask().getSurvivorsCount() + task.getSecaggUnmask().getDroppedCount(), limits);
+      default -> PolicyDecision.allow();
+    };
+  }
+
+  private static PolicyDecision training(TrainTask train, TaskLimits limits) {
+    if (train.getLocalEpochs() < 1 || train.getLocalEpochs() > limits.maxLocalEpochs()) {
+      return PolicyDecision.refuse("the task asks for " + train.getLocalEpochs() + " local epochs;"
+          + " this site allows 1 to " + limits.maxLocalEpochs() + " (limits.max_local_epochs)");
+    }
+    if (train.getBatchSize() < 1 || train.getBatchSize() > limits.maxBatchSize()) {
+      return PolicyDecision.refuse("the task asks for batch size " + train.getBatchSize()
+          + "; this site allows 1 to " + limits.maxBatchSize() + " (limits.max_batch_size)");
+    }
+    return PolicyDecision.allow();
+  }
+
+  private static PolicyDecision cohort(String what, int count, TaskLimits limits) {
+    if (count > limits.maxCohort()) {
+      return PolicyDecision.refuse("the secure-aggregation task lists " + count + " " + what
+          + "; this site takes part in cohorts of at most " + limits.maxCohort()
+          + " (limits.max_cohort)");
+    }
+    return PolicyDecision.allow();
+  }
+
+  private static PolicyDecision binding(DatasetBinding binding, TaskLimits limits) {
+    long width = binding.getNumericFeaturesCount();
+    for (CategoricalFeature feature : binding.getCategoricalFeaturesList()) {
+      width += feature.getCategoriesCount();
+    }
+    if (width > limits.maxFeatures()) {
+      return PolicyDecision.refuse("the job's features encode to " + width + " inputs; this site"
+          + " allows at most " + limits.maxFeatures() + " (limits.max_features)");
+    }
+    if (binding.getLabelClassesCount() > limits.maxFeatures()) {
+      return PolicyDecision.refuse("the job lists " + binding.getLabelClassesCount()
+          + " label classes; this site allows at most " + limits.maxFeatures()
+          + " (limits.max_features)");
+    }
+    if (tooLong(binding.getName()) || tooLong(binding.getLabelColumn())
+        || binding.getNumericFeaturesList().stream().anyMatch(TaskSizes::tooLong)
+        || binding.getLabelClassesList().stream().anyMatch(TaskSizes::tooLong)
+        || binding.getCategoricalFeaturesList().stream().anyMatch(feature -> tooLong(feature.getColumn())
+            || feature.getCategoriesList().stream().anyMatch(TaskSizes::tooLong))) {
+      return PolicyDecision.refuse("the job's dataset binding carries a name longer than "
+          + MAX_NAME_CHARS + " characters");
+    }
+    return PolicyDecision.allow();
+  }
+
+  private static boolean tooLong(String name) {
+    return name.length() > MAX_NAME_CHARS;
+  }
+}

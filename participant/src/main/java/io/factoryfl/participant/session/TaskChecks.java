@@ -1,0 +1,95 @@
+package io.factoryfl.participant.session;
+
+import io.factoryfl.core.data.Normalization;
+import io.factoryfl.proto.v1.CategoricalFeature;
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.TrainTask;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * What a task must be before the site acts on it, beyond the policy's size limits: a coordinator
+ * is not fully trusted, so a malformed task is refused ({@code TASK_INVALID}) with a message that
+ * names the task's field and value, never failing somewhere deep in training.
+ */
+final class TaskChecks {
+  private TaskChecks() {}
+
+  /**
+   * The job's columns are distinct and the label is not a feature, so feature statistics are only
+   * ever computed over declared features and never over the label.
+   */
+  static void binding(DatasetBinding binding) {
+    if (binding.getName().isEmpty()) {
+      throw TaskRefusedException.invalidTask("the task names no dataset");
+    }
+    if (binding.getLabelColumn().isEmpty()) {
+      throw TaskRefusedException.invalidTask("the task names no label column");
+    }
+    Set<String> columns = new HashSet<>();
+    for (int i = 0; i < binding.getNumericFeaturesCount(); i++) {
+      distinct(columns, binding.getNumericFeatures(i), "dataset.numeric_features[" + i + "]");
+    }
+    for (int i = 0; i < binding.getCategoricalFeaturesCount(); i++) {
+      CategoricalFeature feature = binding.getCategoricalFeatures(i);
+      distinct(columns, feature.getColumn(), "dataset.categorical_features[" + i + "]");
+      if (feature.getCategoriesCount() == 0) {
+        throw TaskRefusedException.invalidTask(
+            "dataset.categorical_features[" + i + "] lists no categories");
+      }
+    }
+    if (columns.isEmpty()) {
+      throw TaskRefusedException.invalidTask("the task names no feature columns");
+    }
+    if (columns.contains(binding.getLabelColumn())) {
+      throw TaskRefusedException.invalidTask("dataset.label is also one of the task's features;"
+          + " a site never computes statistics over or trains on its label as a feature");
+    }
+    if (binding.getLabelClassesCount() < 2) {
+      throw TaskRefusedException.invalidTask("dataset.label_classes lists "
+          + binding.getLabelClassesCount() + " classes; a classification task needs at least 2");
+    }
+  }
+
+  /** Local training settings are usable numbers (the policy has already bounded their sizes). */
+  static void training(TrainTask train) {
+    double rate = train.getLearningRate();
+    if (!(rate > 0) || !Double.isFinite(rate) || rate > 10) {
+      throw TaskRefusedException.invalidTask("learning_rate was " + rate
+          + "; a task must ask for a finite learning rate in (0, 10]");
+    }
+  }
+
+  /**
+   * The federation's standardisation covers exactly the task's numeric features with finite
+   * means and positive, finite standard deviations.
+   */
+  static Normalization normalization(io.factoryfl.proto.v1.Normalization proto, DatasetBinding binding) {
+    int features = binding.getNumericFeaturesCount();
+    if (proto.getMeanCount() != features || proto.getStdCount() != features) {
+      throw TaskRefusedException.invalidTask("the normalisation has " + proto.getMeanCount()
+          + " means and " + proto.getStdCount() + " standard deviations for " + features
+          + " numeric features");
+    }
+    double[] mean = new double[features];
+    double[] std = new double[features];
+    for (int i = 0; i < features; i++) {
+      mean[i] = proto.getMean(i);
+      std[i] = proto.getStd(i);
+      if (!Double.isFinite(mean[i]) || !Double.isFinite(std[i]) || !(std[i] > 0)) {
+        throw TaskRefusedException.invalidTask("normalisation of numeric feature " + i
+            + " is mean " + mean[i] + ", std " + std[i] + "; both must be finite and std > 0");
+      }
+    }
+    return new Normalization(mean, std);
+  }
+
+  private static void distinct(Set<String> columns, String column, String field) {
+    if (column.isEmpty()) {
+      throw TaskRefusedException.invalidTask(field + " is empty");
+    }
+    if (!columns.add(column)) {
+      throw TaskRefusedException.invalidTask(field + " repeats a column the task already names");
+    }
+  }
+}
