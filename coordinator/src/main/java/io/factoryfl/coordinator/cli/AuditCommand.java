@@ -6,6 +6,7 @@ import java.util.HashSet;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.ledger.AuditReport;
 import io.factoryfl.core.ledger.LedgerVerifier;
+import io.factoryfl.core.ledger.LedgerVerifier.UnsignedTail;
 import io.factoryfl.core.ledger.LedgerWriter;
 import io.factoryfl.core.ledger.Verification;
 import io.factoryfl.core.security.Pem;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,23 +33,34 @@ public final class AuditCommand {
   static final int FAILED = 1;
   static final int USAGE = 2;
 
+  static final String ALLOW_UNSIGNED_TAIL = "--allow-unsigned-tail";
+  /** How many other jobs' ids the receipt summary names before it only counts them. */
+  private static final int JOBS_NAMED = 10;
+
   static final String VERIFY_HELP = """
-      Usage: audit verify LEDGER --ca CA.pem [--receipts DIR] [--head FILE]
+      Usage: audit verify LEDGER --ca CA.pem [--receipts DIR] [--head FILE] [--allow-unsigned-tail]
       Checks the round log offline: the hash chain (a changed, deleted, inserted or reordered
       record), the coordinator's signatures against the federation CA, the signed head (records
-      cut off the end), the Merkle root of every round, and the participants' receipts.
+      cut off the end), that no record follows the last signed one (records appended by someone
+      else), the Merkle root of every round, and the participants' receipts.
       Prints "OK: ..." and exits 0, or "FAILED: <the first bad record and what is wrong>" and
       exits 1.
         --ca CA.pem      the federation CA certificate
-        --receipts DIR   check every *.jsonl receipt log under DIR (participants' receipts)
+        --receipts DIR   check every *.jsonl receipt log under DIR (participants' receipts);
+                         receipts of jobs this ledger does not log are skipped and counted
         --head FILE      the ledger's signed head (default: LEDGER.head)
+        --allow-unsigned-tail
+                         accept records after the last signed one, as a job that is still
+                         running has; they are counted and reported as not verified. Records
+                         after a job's signed job_finished still fail.
       """;
   static final String REPORT_HELP = """
       Usage: audit report LEDGER --out FILE
       Writes one self-contained HTML page (no scripts, fonts or network) showing each job's
       rounds on a timeline, cohort and dropouts per round, metric charts, the secure-aggregation
       parameters, model hashes, refusals and admin actions. It checks the hash chain but not
-      signatures: run 'audit verify' for that.
+      signatures against the CA: run 'audit verify' for that. Records after the last signed
+      record are left out of the rounds and listed apart as not verified.
         --out FILE       where to write the HTML (replaced if it exists)
       """;
   static final String FETCH_HELP = """
@@ -78,7 +91,8 @@ public final class AuditCommand {
   static int run(String[] args, PrintStream out, PrintStream err, Clock clock) {
     return new Subcommands("audit", HELP)
         .add("verify", VERIFY_HELP, rest -> verify(
-            Flags.parse("verify", rest, Set.of("--ca", "--receipts", "--head"), Set.of()), out, clock))
+            Flags.parse("verify", rest, Set.of("--ca", "--receipts", "--head"),
+                Set.of(ALLOW_UNSIGNED_TAIL)), out, clock))
         .add("report", REPORT_HELP, rest -> report(
             Flags.parse("report", rest, Set.of("--out"), Set.of()), out))
         .add("fetch", FETCH_HELP, rest -> {
@@ -129,18 +143,39 @@ public final class AuditCommand {
     }
     Path head = flags.has("--head") ? existingFile(flags, flags.required("--head"), "--head")
         : LedgerWriter.headFile(ledger);
-    Verification v = LedgerVerifier.verify(ledger, head, ca, receipts, clock);
+    boolean allowTail = flags.has(ALLOW_UNSIGNED_TAIL);
+    Verification v = LedgerVerifier.verify(ledger, head, ca, receipts, clock,
+        allowTail ? UnsignedTail.ACCEPT : UnsignedTail.REFUSE);
     if (!v.ok()) {
       out.println("FAILED: " + v.problem());
+      if (!allowTail && v.unsignedTail() > 0
+          && LedgerVerifier.verify(ledger, head, ca, receipts, clock, UnsignedTail.ACCEPT).ok()) {
+        out.println("everything before record " + v.firstUnsigned() + " verifies; if the job is"
+            + " still running, " + ALLOW_UNSIGNED_TAIL + " accepts its " + v.unsignedTail()
+            + " unsigned record(s), reported as not verified");
+      }
       return FAILED;
     }
     out.println("OK: " + v.records() + " records, " + v.rounds() + " rounds, " + v.receipts()
         + " receipts verified");
     if (v.unsignedTail() > 0) {
-      out.println("note: the last " + v.unsignedTail() + " record(s) (from record "
-          + (v.records() - v.unsignedTail() + 1) + ") follow the last signed record; they are"
-          + " chained but no coordinator signature covers them yet, so a change to them would"
-          + " not show until the coordinator signs its next record");
+      long first = v.firstUnsigned();
+      out.println("accepted " + v.unsignedTail() + " unsigned record(s) ("
+          + (v.unsignedTail() == 1 ? "record " + first : "records " + first + " to "
+          + v.records()) + ") after the last signed record, as " + ALLOW_UNSIGNED_TAIL
+          + " asked: no coordinator signature covers them, so they are NOT verified; verify"
+          + " again once the job has finished");
+    }
+    if (v.otherJobReceipts() > 0) {
+      List<String> jobs = v.otherJobs();
+      out.println("skipped " + v.otherJobReceipts() + " receipt(s) of other jobs ("
+          + String.join(", ", jobs.subList(0, Math.min(JOBS_NAMED, jobs.size())))
+          + (jobs.size() > JOBS_NAMED ? " and " + (jobs.size() - JOBS_NAMED) + " more" : "")
+          + "): this ledger does not log them; check them against those jobs' ledgers");
+      if (v.receipts() == 0) {
+        out.println("warning: no receipt under " + receipts + " is for a job of this ledger;"
+            + " check that " + ledger + " is the ledger of the job you meant");
+      }
     }
     return OK;
   }

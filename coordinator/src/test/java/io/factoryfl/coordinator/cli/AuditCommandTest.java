@@ -186,6 +186,52 @@ class AuditCommandTest {
   }
 
   @Test
+  void verify_refusesTheUnsignedTailOfARunningJobUnlessAllowedAndThenSaysItIsNotVerified()
+      throws IOException {
+    // job-2 is still running: its latest records are not signed yet
+    try (LedgerWriter w = LedgerWriter.open(ledger, coordinator, Clock.fixed(T0.plusSeconds(60),
+        ZoneOffset.UTC))) {
+      w.append("job_submitted", Map.of("job_id", "job-2", "name", "paint",
+          "spec_hash", hash("spec 2"), "by", "bob"));
+      w.append("round_opened", Map.of("job_id", "job-2", "round", 1, "attempt", 0,
+          "cohort", SITES));
+    }
+    // records 1-13, the signed ledger_reopened (14), then two unsigned ones
+
+    assertEquals(1, run("verify", ledger.toString(), "--ca", caPem.toString()));
+    assertEquals("FAILED: records 15 to 16 (lines 15 to 16) come after the last signed record"
+        + " (record 14, ledger_reopened): no coordinator signature covers them, so they cannot be"
+        + " told from records appended by someone else; if the job is still running, verify"
+        + " again once it has finished or accept the unsigned tail explicitly\n"
+        + "everything before record 15 verifies; if the job is still running,"
+        + " --allow-unsigned-tail accepts its 2 unsigned record(s), reported as not verified\n",
+        out());
+
+    assertEquals(0, run("verify", ledger.toString(), "--ca", caPem.toString(),
+        "--allow-unsigned-tail", "--receipts", receipts.toString()), out());
+    assertEquals("OK: 16 records, 2 rounds, 6 receipts verified\n"
+        + "accepted 2 unsigned record(s) (records 15 to 16) after the last signed record, as"
+        + " --allow-unsigned-tail asked: no coordinator signature covers them, so they are NOT"
+        + " verified; verify again once the job has finished\n", out());
+  }
+
+  @Test
+  void verify_warnsWhenNoReceiptIsForThisLedgersJobs() throws IOException {
+    Path elsewhere = tmp.resolve("elsewhere");
+    for (Receipt r : ReceiptLog.open(receipts.resolve("plant-1.jsonl")).read()) {
+      ReceiptLog.open(elsewhere.resolve("plant-1.jsonl")).append(Receipt.sign("job-7",
+          r.round(), r.participant(), r.contributionHash(), r.leafIndex(), r.treeSize(),
+          r.proof(), r.merkleRoot(), r.roundClosedSequence(), coordinator));
+    }
+    assertEquals(0, run("verify", ledger.toString(), "--ca", caPem.toString(), "--receipts",
+        elsewhere.toString()), out());
+    assertTrue(out().contains("OK: 13 records, 2 rounds, 0 receipts verified\n"
+        + "skipped 2 receipt(s) of other jobs (job-7)"), out());
+    assertTrue(out().contains("warning: no receipt under " + elsewhere + " is for a job of this"
+        + " ledger; check that " + ledger + " is the ledger of the job you meant"), out());
+  }
+
+  @Test
   void verify_namesBadArgumentsAndExitsTwo() throws IOException {
     assertEquals(2, run("verify", ledger.toString()));
     assertTrue(err().contains("audit verify: missing --ca"), err());
@@ -231,7 +277,8 @@ class AuditCommandTest {
   @Test
   void help_exitsZero() {
     assertEquals(0, run("--help"));
-    assertTrue(out().contains("audit verify LEDGER --ca CA.pem [--receipts DIR]"));
+    assertTrue(out().contains("audit verify LEDGER --ca CA.pem [--receipts DIR] [--head FILE]"
+        + " [--allow-unsigned-tail]"));
     assertEquals(0, run("verify", "--help"));
     assertTrue(out().startsWith("Usage: audit verify"));
     assertEquals(0, run("report", "--help"));

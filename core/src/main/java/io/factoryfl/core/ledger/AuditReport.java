@@ -30,6 +30,11 @@ import java.util.Set;
  *
  * <p>The report checks the hash chain and the record rules and shows the first problem, but it
  * does not check signatures (that needs the CA): {@code audit verify} does.
+ *
+ * <p>Records after the last signed record (and after the record the signed head {@code
+ * <ledger>.head} names, when that file is there) are covered by no signature, so anyone could
+ * have appended them: they are left out of the jobs and rounds, the page says so at the top,
+ * and they are listed at the end under "Unsigned records (not verified)".
  */
 public final class AuditReport {
 
@@ -43,8 +48,18 @@ public final class AuditReport {
   public static void write(Path ledger, Path html) throws IOException {
     byte[] content = Files.readAllBytes(ledger);
     Path name = ledger.getFileName();
+    long headSeq = Long.MAX_VALUE;
+    Path head = LedgerHead.fileOf(ledger);
+    if (Files.isRegularFile(head)) {
+      try {
+        headSeq = LedgerHead.parse(Files.readString(head, StandardCharsets.UTF_8),
+            "the signed head " + head).seq();
+      } catch (LedgerException | IOException e) {
+        // an unreadable head bounds nothing here; audit verify reports it
+      }
+    }
     String page = render(ReportModel.of(name == null ? ledger.toString() : name.toString(),
-        content));
+        content, headSeq));
     Path parent = html.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
@@ -64,12 +79,31 @@ public final class AuditReport {
         .append("<style>").append(CSS).append("</style>\n</head>\n<body>\n");
     h.append("<header><h1>FactoryFL audit report</h1>\n<dl class=\"facts\">");
     fact(h, "Ledger", m.fileName);
-    fact(h, "Records", m.records + " (" + m.signed + " signed by the coordinator)");
+    fact(h, "Records", m.records + " (" + m.signed + " signed by the coordinator"
+        + (m.unsignedTail.isEmpty() ? "" : "; the last " + m.unsignedTail.size()
+        + " unsigned, not verified") + ")");
     fact(h, "Coordinator", m.coordinator);
     fact(h, "Period", (m.first == null ? "-" : m.first) + " to "
         + (m.last == null ? "-" : m.last));
     fact(h, "Jobs", String.valueOf(m.jobs.size()));
     h.append("</dl>\n");
+    if (!m.unsignedTail.isEmpty()) {
+      LedgerLine first = m.unsignedTail.get(0);
+      LedgerLine last = m.unsignedTail.get(m.unsignedTail.size() - 1);
+      h.append("<p class=\"bad unsigned-tail\" data-unsigned=\"").append(m.unsignedTail.size())
+          .append("\"><strong>").append(m.unsignedTail.size())
+          .append(m.unsignedTail.size() == 1 ? " record (" + first.where() + ") comes"
+              : " records (" + first.where() + " to " + last.where() + ") come")
+          .append(" after the last signed record")
+          .append(m.lastSigned == 0 ? " (none is signed)" : " (line " + m.lastSigned + ")")
+          .append(m.unsignedTail.size() == 1 ? " and is" : " and are")
+          .append(" not verified.</strong> No coordinator signature covers them, so"
+              + " anyone could have appended them. They are left out of the jobs and rounds"
+              + " below and listed at the end under \"Unsigned records (not verified)\". A job"
+              + " that is still running has such records until the coordinator signs the next"
+              + " one; for a finished job, <code>factoryfl audit verify</code> fails on them."
+              + "</p>\n");
+    }
     if (m.problem == null) {
       h.append("<p class=\"ok\">Hash chain and record rules hold for all ").append(m.records)
           .append(" records. Signatures, the signed head and receipts are not checked here:"
@@ -93,6 +127,7 @@ public final class AuditReport {
     for (Job job : m.jobs.values()) {
       job(h, job, index++);
     }
+    unsigned(h, m.unsignedTail);
     h.append("</main>\n<footer>Generated from ").append(esc(m.fileName))
         .append(" by FactoryFL. Self-contained: no scripts, fonts or images are loaded.")
         .append("</footer>\n</body>\n</html>\n");
@@ -208,6 +243,32 @@ public final class AuditReport {
           .append("</p>\n");
     }
     h.append("</li>\n");
+  }
+
+  /** The records no signature covers, as they are, under a heading that says so. */
+  private static void unsigned(StringBuilder h, List<LedgerLine> tail) {
+    if (tail.isEmpty()) {
+      return;
+    }
+    h.append("<section class=\"unsigned\" id=\"unsigned\">\n<h2>Unsigned records (not"
+        + " verified)</h2>\n<p class=\"bad\">No coordinator signature covers these records;"
+        + " they may have been appended by someone other than the coordinator. Nothing above"
+        + " counts them.</p>\n<table class=\"grid\"><thead><tr><th>Record</th><th>Time</th>"
+        + "<th>Type</th><th>Job</th><th>Content</th></tr></thead><tbody>");
+    for (LedgerLine line : tail) {
+      List<String> parts = new ArrayList<>();
+      line.tree.fields().forEachRemaining(e -> {
+        if (!Set.of("prev", "seq", "time", "type", "job_id", "sig").contains(e.getKey())) {
+          parts.add(e.getKey() + " " + (e.getValue().isTextual() ? e.getValue().textValue()
+              : e.getValue().toString()));
+        }
+      });
+      h.append("<tr class=\"unsigned\"><td>").append(line.seq).append("</td><td>")
+          .append(line.time).append("</td><td>").append(esc(line.type)).append("</td><td>")
+          .append(esc(line.tree.path("job_id").asText(""))).append("</td><td>")
+          .append(esc(String.join("; ", parts))).append("</td></tr>");
+    }
+    h.append("</tbody></table>\n</section>\n");
   }
 
   private static void privacy(StringBuilder h, Job job) {

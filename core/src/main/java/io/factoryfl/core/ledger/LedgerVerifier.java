@@ -20,8 +20,14 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -40,18 +46,35 @@ import java.util.stream.Stream;
  *       the contributions it lists;
  *   <li>the signed head ({@code <ledger>.head}) verifies and names a record of the ledger with
  *       the same hash, so records deleted from the end are noticed;
- *   <li>every receipt in every {@code *.jsonl} file under the receipts directory was signed by
- *       the coordinator, points to a round_closed record of this ledger for its job and round,
- *       whose contributors include the receipt's participant with the receipt's contribution
- *       hash, and its inclusion proof leads to that record's Merkle root.
+ *   <li>no record follows the last signed one (see {@link UnsignedTail});
+ *   <li>every receipt in every {@code *.jsonl} file under the receipts directory for a job this
+ *       ledger logs was signed by the coordinator, points to a round_closed record of this
+ *       ledger for its job and round, whose contributors include the receipt's participant with
+ *       the receipt's contribution hash, and its inclusion proof leads to that record's Merkle
+ *       root. Receipts of other jobs (a site keeps those of all its jobs together) are skipped
+ *       and counted in {@link Verification#otherJobReceipts()}: a ledger can only be held to
+ *       the jobs it logs.
  * </ol>
- *
- * <p>Records after the last signed one are reported in {@link Verification#unsignedTail()}: a
- * hash chain alone cannot tell them from forgeries.
  */
 public final class LedgerVerifier {
 
   private LedgerVerifier() {}
+
+  /**
+   * What to do with records after the last signed record. A hash chain alone cannot tell them
+   * from records someone else appended (a fake round, say), so by default they fail.
+   */
+  public enum UnsignedTail {
+    /** They fail the verification, naming them: the right choice for a finished job. */
+    REFUSE,
+    /**
+     * They are accepted, unverified, and counted in {@link Verification#unsignedTail()}: for a
+     * job that is still running, whose latest records the coordinator has not signed yet. A
+     * record of a job after that job's signed job_finished still fails, since a finished job's
+     * log gets no more records.
+     */
+    ACCEPT
+  }
 
   /**
    * Verifies {@code ledger} with its signed head next to it ({@code <ledger>.head}).
@@ -66,9 +89,21 @@ public final class LedgerVerifier {
     return verify(ledger, LedgerHead.fileOf(ledger), ca, receiptsDir, clock);
   }
 
-  /** As {@link #verify(Path, X509Certificate, Path, Clock)} with the signed head elsewhere. */
+  /**
+   * As {@link #verify(Path, X509Certificate, Path, Clock)} with the signed head elsewhere;
+   * records after the last signed one fail.
+   */
   public static Verification verify(Path ledger, Path head, X509Certificate ca,
       Path receiptsDir, Clock clock) throws IOException {
+    return verify(ledger, head, ca, receiptsDir, clock, UnsignedTail.REFUSE);
+  }
+
+  /**
+   * As {@link #verify(Path, Path, X509Certificate, Path, Clock)}, saying what to do with
+   * records after the last signed one.
+   */
+  public static Verification verify(Path ledger, Path head, X509Certificate ca,
+      Path receiptsDir, Clock clock, UnsignedTail tail) throws IOException {
     Objects.requireNonNull(ledger, "ledger");
     Objects.requireNonNull(head, "head");
     byte[] content = Files.readAllBytes(ledger);
@@ -80,7 +115,7 @@ public final class LedgerVerifier {
     } catch (IOException e) {
       headText = "";
     }
-    return run(content, headText, head.toString(), ca, receiptsDir, clock);
+    return run(content, headText, head.toString(), ca, receiptsDir, clock, tail);
   }
 
   /**
@@ -97,27 +132,32 @@ public final class LedgerVerifier {
       content.append(r.json()).append('\n');
     }
     return run(content.toString().getBytes(StandardCharsets.UTF_8), signedHead,
-        "(received)", ca, receiptsDir, clock);
+        "(received)", ca, receiptsDir, clock, UnsignedTail.REFUSE);
   }
 
   private static Verification run(byte[] content, String headText, String headName,
-      X509Certificate ca, Path receiptsDir, Clock clock) throws IOException {
+      X509Certificate ca, Path receiptsDir, Clock clock, UnsignedTail tail) throws IOException {
     Objects.requireNonNull(ca, "ca");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(tail, "tail");
     List<Path> receiptFiles = receiptsDir == null ? List.of() : receiptFiles(receiptsDir);
     Pass pass = new Pass(ca, clock);
+    long unsigned = 0;
     try {
       pass.ledger(content);
       pass.head(headText, headName);
+      unsigned = pass.checked - pass.lastSigned;
+      pass.tail(tail);
       for (Path file : receiptFiles) {
         pass.receipts(receiptsDir, file);
       }
     } catch (LedgerException e) {
       return new Verification(false, pass.checked, pass.rules.closedRounds().size(),
-          pass.receipts, e.getMessage(), 0);
+          pass.receipts, e.getMessage(), unsigned, pass.otherJobReceipts,
+          List.copyOf(pass.otherJobs));
     }
     return new Verification(true, pass.checked, pass.rules.closedRounds().size(), pass.receipts,
-        null, pass.checked - pass.lastSigned);
+        null, unsigned, pass.otherJobReceipts, List.copyOf(pass.otherJobs));
   }
 
   private static List<Path> receiptFiles(Path dir) throws IOException {
@@ -140,9 +180,14 @@ public final class LedgerVerifier {
     final LedgerRules rules = new LedgerRules();
     final List<LedgerLine> lines = new ArrayList<>();
     final List<Signer> signers = new ArrayList<>();
+    /** Every job the ledger names, and the seq of each signed job_finished by job. */
+    final Set<String> jobs = new HashSet<>();
+    final Map<String, Long> finished = new HashMap<>();
+    final SortedSet<String> otherJobs = new TreeSet<>();
     long checked;
     long lastSigned;
     long receipts;
+    long otherJobReceipts;
 
     Pass(X509Certificate ca, Clock clock) {
       this.ca = ca;
@@ -197,6 +242,13 @@ public final class LedgerVerifier {
         }
         if (line.signed()) {
           lastSigned = line.seq;
+        }
+        String job = jobOf(line);
+        if (job != null) {
+          jobs.add(job);
+          if (line.type.equals("job_finished")) {
+            finished.putIfAbsent(job, line.seq);
+          }
         }
         lines.add(line);
         checked++;
@@ -291,6 +343,47 @@ public final class LedgerVerifier {
       }
     }
 
+    /** Applies {@code policy} to the records after the last signed one, if any. */
+    void tail(UnsignedTail policy) throws LedgerException {
+      if (lastSigned == lines.size()) {
+        return;
+      }
+      LedgerLine first = lines.get((int) lastSigned);
+      LedgerLine last = lines.get(lines.size() - 1);
+      LedgerLine signed = lines.get((int) lastSigned - 1);
+      String which = first == last ? first.where() + ", " + first.type + ", comes"
+          : "records " + first.seq + " to " + last.seq + " (lines " + first.line + " to "
+          + last.line + ") come";
+      String after = which + " after the last signed record (record " + signed.seq + ", "
+          + signed.type + "): no coordinator signature covers "
+          + (first == last ? "it" : "them");
+      for (LedgerLine line : lines.subList((int) lastSigned, lines.size())) {
+        String job = jobOf(line);
+        Long end = job == null ? null : finished.get(job);
+        boolean allFinished = job == null && !jobs.isEmpty()
+            && finished.keySet().containsAll(jobs);
+        if (end != null || allFinished) {
+          throw new LedgerException(after + "; " + line.where() + ", " + line.type
+              + (end != null ? ", is of job " + job + ", which ended with the signed"
+              + " job_finished record " + end : ", names no job, and every job of this ledger"
+              + " ended with a signed job_finished record")
+              + ": a finished job's log gets no more records, so the coordinator did not write"
+              + " " + (first == last ? "it" : "them"));
+        }
+      }
+      if (policy == UnsignedTail.REFUSE) {
+        throw new LedgerException(after + ", so " + (first == last ? "it" : "they")
+            + " cannot be told from records appended by someone else; if the job is still"
+            + " running, verify again once it has finished or accept the unsigned tail"
+            + " explicitly");
+      }
+    }
+
+    private static String jobOf(LedgerLine line) {
+      JsonNode job = line.tree.get("job_id");
+      return job != null && job.isTextual() ? job.textValue() : null;
+    }
+
     void receipts(Path dir, Path file) throws LedgerException {
       List<ReceiptLog.Numbered> numbered;
       String name = dir.relativize(file).toString();
@@ -300,6 +393,11 @@ public final class LedgerVerifier {
         throw new LedgerException("receipt file " + name + ": " + e.getMessage());
       }
       for (ReceiptLog.Numbered n : numbered) {
+        if (!jobs.contains(n.receipt().jobId())) {
+          otherJobReceipts++;
+          otherJobs.add(n.receipt().jobId());
+          continue;
+        }
         check(n.receipt(), "receipt " + name + " line " + n.line());
         receipts++;
       }

@@ -24,7 +24,10 @@ import java.util.TreeMap;
  * "proof":[..],"round":..,"round_closed_seq":..,"sig":..,"tree_size":..,"type":"receipt"}}.
  * The signature is Ed25519 by the coordinator's identity signing key over the same JSON without
  * "sig". A participant learns that key from the coordinator's certificate with {@code
- * SigningIdentity.verifiedSigningKey(der, ca, name, Role.COORDINATOR, clock)}.
+ * SigningIdentity.verifiedSigningKey(der, ca, name, Role.COORDINATOR, clock)}: the certificate
+ * the coordinator presents in the TLS handshake of the very call that delivers the receipt
+ * (its TLS certificate is the one its signing key is bound into), checked against the
+ * federation CA the site already trusts.
  *
  * @param signature standard base64 (padded) of the 64-byte Ed25519 signature
  */
@@ -182,14 +185,16 @@ public record Receipt(String jobId, int round, String participant, String contri
     return signatureValid(coordinatorKey) && proofValid();
   }
 
-  boolean signatureValid(PublicKey coordinatorKey) {
+  /** Whether the coordinator's identity signing key {@code coordinatorKey} signed this receipt. */
+  public boolean signatureValid(PublicKey coordinatorKey) {
     Objects.requireNonNull(coordinatorKey, "coordinatorKey");
     return SigningIdentity.verify(coordinatorKey, payload(jobId, round, participant,
         contributionHash, leafIndex, treeSize, proof, merkleRoot, roundClosedSequence),
         Base64.getDecoder().decode(signature));
   }
 
-  boolean proofValid() {
+  /** Whether the inclusion proof leads from the contribution hash to the Merkle root. */
+  public boolean proofValid() {
     return MerkleTree.verify(contributionHash, leafIndex, treeSize, proof, merkleRoot);
   }
 

@@ -12,6 +12,10 @@ import java.util.TreeMap;
  * What the audit report shows, gathered from a ledger's records: jobs, their rounds and
  * attempts, metrics, refusals and admin actions, plus whether the chain holds. Lines that do not
  * parse are counted and skipped so that a damaged ledger still renders.
+ *
+ * <p>Records after the last signed record (or after the record the signed head names, if that
+ * is earlier) are not covered by any signature: they could have been appended by anyone, so
+ * they are kept out of the jobs and rounds and held apart in {@link #unsignedTail}.
  */
 final class ReportModel {
 
@@ -108,12 +112,24 @@ final class ReportModel {
   Instant last;
   /** The first problem found by the chain and rule checks, or null. */
   String problem;
+  /** Records after the last signed one, in order: shown apart, as not verified. */
+  final List<LedgerLine> unsignedTail = new ArrayList<>();
+  /** The line of the last signed record the tail follows, or 0 if no record is signed. */
+  long lastSigned;
 
   private ReportModel(String fileName) {
     this.fileName = fileName;
   }
 
   static ReportModel of(String fileName, byte[] content) {
+    return of(fileName, content, Long.MAX_VALUE);
+  }
+
+  /**
+   * @param headSeq the record the ledger's signed head names, or {@link Long#MAX_VALUE} if
+   *     there is none: records after it are in the unsigned tail even if they carry a "sig"
+   */
+  static ReportModel of(String fileName, byte[] content, long headSeq) {
     ReportModel model = new ReportModel(fileName);
     List<byte[]> raw = LedgerLine.completeLines(content);
     List<LedgerLine> lines = new ArrayList<>();
@@ -126,12 +142,35 @@ final class ReportModel {
         model.noteProblem(e.getMessage());
       }
     }
+    for (int i = 0; i < lines.size(); i++) {
+      LedgerLine line = lines.get(i);
+      if (line != null && line.signed() && i + 1 <= headSeq) {
+        model.lastSigned = i + 1;
+      }
+    }
     LedgerRules rules = new LedgerRules();
     boolean checking = true;
     for (int i = 0; i < lines.size(); i++) {
       LedgerLine line = lines.get(i);
       if (line == null) {
         checking = false;
+        continue;
+      }
+      if (i + 1 > model.lastSigned) {
+        if (checking) {
+          try {
+            String problem = ChainCheck.problem(lines, i, false, null);
+            if (problem != null) {
+              throw new LedgerException(problem);
+            }
+            rules.apply(line);
+          } catch (LedgerException e) {
+            model.noteProblem(e.getMessage());
+            checking = false;
+          }
+        }
+        model.records++;
+        model.unsignedTail.add(line);
         continue;
       }
       if (checking) {

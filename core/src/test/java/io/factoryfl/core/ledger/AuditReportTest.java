@@ -65,6 +65,35 @@ class AuditReportTest {
   }
 
   @Test
+  void report_leavesRecordsAfterTheLastSignatureOutOfTheRoundsAndListsThemAsNotVerified()
+      throws IOException {
+    LedgerFixture fx = LedgerFixture.create(tmp).writeStandard();
+    // a forger appends a fake round 4 of job-1, contributor mallory, after the signed end
+    List<String> lines = Files.readAllLines(fx.ledger, StandardCharsets.UTF_8);
+    String prev = LedgerFixture.hash(lines.get(lines.size() - 1));
+    String fake = CanonicalJson.write(new java.util.TreeMap<>(Map.of("job_id", "job-1",
+        "round", 4, "attempt", 0, "cohort", List.of("mallory"), "prev", prev,
+        "seq", lines.size() + 1, "time", LedgerFixture.T0.plusSeconds(9000).toString(),
+        "type", "round_opened")), "round_opened");
+    Files.writeString(fx.ledger, fake + "\n", StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.APPEND);
+
+    String html = report(fx);
+
+    assertFalse(html.contains("data-round=\"4\""), "the fake round is not shown as a round");
+    assertTrue(html.contains("<meta name=\"factoryfl-rounds\" content=\"job-1:1 job-1:2 job-1:3"
+        + " job-2:1\">"));
+    assertTrue(html.contains("data-unsigned=\"1\"><strong>1 record (record 37 (line 37)) comes"
+        + " after the last signed record (line 36) and is not verified."), html);
+    int section = html.indexOf("<h2>Unsigned records (not verified)</h2>");
+    assertTrue(section > 0, "the unsigned records are listed apart");
+    assertTrue(html.indexOf("mallory") > section, "mallory appears only in the unsigned section");
+    assertTrue(html.substring(section).contains("<td>37</td>"));
+    assertTrue(html.contains("Records</dt><dd>37 (6 signed by the coordinator; the last 1"
+        + " unsigned, not verified)"), html.substring(0, 2000));
+  }
+
+  @Test
   void report_isSelfContained() throws IOException {
     String html = report(LedgerFixture.create(tmp).writeStandard()).toLowerCase(Locale.ROOT);
 

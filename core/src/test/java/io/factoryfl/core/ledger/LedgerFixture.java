@@ -197,6 +197,45 @@ final class LedgerFixture {
     return newModel;
   }
 
+  /**
+   * Writes another job's ledger at {@code otherLedger} (same CA and coordinator): one round of
+   * {@code sites}, whose receipts go to {@code receiptsDir/<participant>.jsonl}, as a site that
+   * took part in both jobs keeps them. The job is finished.
+   */
+  void writeOtherJob(Path otherLedger, Path receiptsDir, String jobId, List<String> sites)
+      throws IOException {
+    try (LedgerWriter w = LedgerWriter.open(otherLedger, coordinator, clock)) {
+      w.append("job_submitted", Map.of("job_id", jobId, "name", "other", "spec_hash",
+          hash("spec of " + jobId), "by", "carol"));
+      w.append("round_opened", Map.of("job_id", jobId, "round", 1, "attempt", 0,
+          "cohort", sites));
+      Map<String, String> hashes = new LinkedHashMap<>();
+      for (String site : sites) {
+        String contribution = hash(jobId + " input of " + site);
+        w.append("contribution_accepted", Map.of("job_id", jobId, "round", 1, "attempt", 0,
+            "participant", site, "contribution_hash", contribution));
+        hashes.put(site, contribution);
+      }
+      Map<String, Object> closed = new LinkedHashMap<>();
+      closed.put("job_id", jobId);
+      closed.put("round", 1);
+      closed.put("attempt", 0);
+      closed.put("cohort_size", sites.size());
+      closed.put("contributors", sites);
+      closed.put("merkle_root", MerkleTree.root(new ArrayList<>(hashes.values())));
+      closed.put("aggregate_hash", hash("aggregate of " + jobId));
+      closed.put("model_hash", hash("model of " + jobId));
+      closed.put("metrics", Map.of("train_loss", 0.5));
+      closed.put("secure_aggregation", Map.of("enabled", false));
+      LedgerRecord record = w.appendSigned("round_closed", closed);
+      for (Receipt receipt : Receipt.forRound(record, hashes, coordinator)) {
+        ReceiptLog.open(receiptsDir.resolve(receipt.participant() + ".jsonl")).append(receipt);
+      }
+      w.appendSigned("job_finished", Map.of("job_id", jobId, "state", "SUCCEEDED",
+          "message", "1 round", "model_hash", hash("model of " + jobId)));
+    }
+  }
+
   static Map<String, Object> fields(Object... keyValues) {
     Map<String, Object> m = new LinkedHashMap<>();
     for (int i = 0; i < keyValues.length; i += 2) {
@@ -211,5 +250,11 @@ final class LedgerFixture {
 
   Verification verifyWithoutReceipts() throws IOException {
     return LedgerVerifier.verify(ledger, ca.certificate(), null, verifyClock);
+  }
+
+  /** As an auditor checks the log of a job still running: its unsigned tail accepted. */
+  Verification verifyRunning() throws IOException {
+    return LedgerVerifier.verify(ledger, LedgerWriter.headFile(ledger), ca.certificate(), null,
+        verifyClock, LedgerVerifier.UnsignedTail.ACCEPT);
   }
 }

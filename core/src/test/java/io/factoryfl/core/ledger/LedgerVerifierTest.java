@@ -204,14 +204,78 @@ class LedgerVerifierTest {
 
   /** A record appended at the very end by someone without the key is not signed... */
   @Test
-  void verify_reportsUnsignedRecordsAfterTheLastSignature() throws IOException {
+  void verify_failsOnARecordAppendedAfterTheLastSignature() throws IOException {
     List<String> more = new ArrayList<>(lines);
     more.add(forgedRecord(lines.size() + 1, lines.size() + 1, "admin_action",
         Map.of("job_id", "job-1", "by", "mallory", "action", "approve")));
     writeLines(more);
     Verification v = fx.verify();
-    assertTrue(v.ok(), v.problem());
+    int n = lines.size() + 1;
+    assertFails(v, "record " + n + " (line " + n + "), admin_action, comes after the last signed"
+        + " record (record " + lines.size() + ", job_finished): no coordinator signature covers"
+        + " it", "is of job job-1, which ended with the signed job_finished record "
+        + lines.size());
     assertEquals(1, v.unsignedTail());
+    assertEquals(n, v.firstUnsigned());
+  }
+
+  @Test
+  void verify_refusesTheUnsignedTailOfARunningJobUnlessAccepted() throws IOException {
+    Path ledger = tmp.resolve("running/ledger.jsonl");
+    try (LedgerWriter w = LedgerWriter.open(ledger, fx.coordinator, fx.clock)) {
+      fx.writeJobs(w);
+      w.append("job_submitted", Map.of("job_id", "job-3", "name", "n", "spec_hash",
+          LedgerFixture.hash("spec of job-3"), "by", "alice"));
+      w.append("round_opened", Map.of("job_id", "job-3", "round", 1, "attempt", 0,
+          "cohort", LedgerFixture.SITES));
+    }
+    int n = lines.size();
+
+    Verification refused = LedgerVerifier.verify(ledger, fx.ca.certificate(), null,
+        fx.verifyClock);
+    assertFails(refused, "records " + (n + 1) + " to " + (n + 2) + " (lines " + (n + 1) + " to "
+        + (n + 2) + ") come after the last signed record (record " + n + ", job_finished)",
+        "cannot be told from records appended by someone else",
+        "verify again once it has finished or accept the unsigned tail explicitly");
+    assertEquals(2, refused.unsignedTail());
+
+    Verification accepted = LedgerVerifier.verify(ledger, LedgerWriter.headFile(ledger),
+        fx.ca.certificate(), fx.receipts, fx.verifyClock, LedgerVerifier.UnsignedTail.ACCEPT);
+    assertTrue(accepted.ok(), accepted.problem());
+    assertEquals(n + 2, accepted.records());
+    assertEquals(2, accepted.unsignedTail());
+    assertEquals(n + 1, accepted.firstUnsigned());
+  }
+
+  @Test
+  void verify_refusesAFakeRoundAfterTheJobFinishedEvenWhenTheTailIsAccepted()
+      throws IOException {
+    List<String> more = new ArrayList<>(lines);
+    more.add(forgedRecord(more.size() + 1, more.size() + 1, "round_opened", Map.of(
+        "job_id", "job-1", "round", 4, "attempt", 0, "cohort", List.of("mallory"))));
+    writeLines(more);
+    Verification v = LedgerVerifier.verify(fx.ledger, LedgerWriter.headFile(fx.ledger),
+        fx.ca.certificate(), null, fx.verifyClock, LedgerVerifier.UnsignedTail.ACCEPT);
+    assertFails(v, "round_opened, is of job job-1, which ended with the signed job_finished",
+        "a finished job's log gets no more records, so the coordinator did not write it");
+  }
+
+  @Test
+  void verify_skipsAndCountsReceiptsOfOtherJobs() throws IOException {
+    fx.writeOtherJob(tmp.resolve("other/ledger.jsonl"), fx.receipts, "job-9",
+        List.of("plant-1", "plant-2", "plant-3"));
+    Verification v = fx.verify();
+    assertTrue(v.ok(), v.problem());
+    assertEquals(11, v.receipts(), "4 + 3 + 4 receipts of job-1");
+    assertEquals(3, v.otherJobReceipts());
+    assertEquals(List.of("job-9"), v.otherJobs());
+
+    Verification other = LedgerVerifier.verify(tmp.resolve("other/ledger.jsonl"),
+        fx.ca.certificate(), fx.receipts, fx.verifyClock);
+    assertTrue(other.ok(), other.problem());
+    assertEquals(3, other.receipts());
+    assertEquals(11, other.otherJobReceipts());
+    assertEquals(List.of("job-1"), other.otherJobs());
   }
 
   /** ...and one that claims to be signed is caught. */

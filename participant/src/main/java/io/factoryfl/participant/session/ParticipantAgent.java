@@ -7,7 +7,9 @@ import io.factoryfl.proto.v1.PollTaskRequest;
 import io.factoryfl.proto.v1.PollTaskResponse;
 import io.factoryfl.proto.v1.RegisterRequest;
 import io.factoryfl.proto.v1.RegisterResponse;
+import io.factoryfl.core.ledger.ReceiptLog;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -49,9 +51,11 @@ public final class ParticipantAgent implements Runnable {
   public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random) {
     this.name = site.name();
     this.site = site;
-    this.receipts = new ReceiptKeeper(site.receiptLog());
-    this.blocking = FleetGrpc.newBlockingStub(channel);
-    this.async = FleetGrpc.newStub(channel);
+    CoordinatorSigningKey coordinatorKey = new CoordinatorSigningKey(site.ca(), Clock.systemUTC());
+    this.receipts = new ReceiptKeeper(ReceiptLog.open(site.receiptLog()), name, coordinatorKey);
+    Channel learning = ClientInterceptors.intercept(channel, coordinatorKey);
+    this.blocking = FleetGrpc.newBlockingStub(learning);
+    this.async = FleetGrpc.newStub(learning);
     this.pollWait = pollWait;
     this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), random);
     this.runner = new TaskRunner(site.catalogue(), site.signing() == null ? null
