@@ -233,7 +233,7 @@ class UpdateRejectionTest {
     StatusRuntimeException e = rejected(SITE_A, header, values);
 
     assertStatus(Status.Code.INVALID_ARGUMENT, e,
-        "example count must be between 1 and 536870912, got 536870913");
+        "num_examples was 536870913; an update's example count must be between 1 and 536870912");
   }
 
   // --- binding the update to the caller's task ---------------------------------------------
