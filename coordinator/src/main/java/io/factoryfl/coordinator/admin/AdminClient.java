@@ -16,6 +16,8 @@ import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import java.time.Duration;
 import java.util.Iterator;
@@ -26,9 +28,19 @@ import java.util.function.Consumer;
 /**
  * The ML engineer's client of the Admin service. Takes a {@link Channel}; whoever built the
  * channel shuts it down ({@link #openChannel} builds a mutual-TLS one).
+ *
+ * <p>Every call has a deadline: unary calls {@value #CALL_TIMEOUT_SECONDS} s, a model download
+ * {@value #DOWNLOAD_TIMEOUT_MINUTES} minutes. Watching a job is a stream that may rightly last as
+ * long as the job, so it gets the caller's (long) timeout as its deadline, and the channel sends
+ * keepalive pings every {@value #KEEPALIVE_SECONDS} s: a coordinator or network that goes away
+ * ends the watch within about a minute with a message saying so, instead of hanging silently.
  */
 public final class AdminClient {
-  private static final long CALL_TIMEOUT_SECONDS = 30;
+  static final long CALL_TIMEOUT_SECONDS = 30;
+  static final long DOWNLOAD_TIMEOUT_MINUTES = 10;
+  /** At or above the coordinator's permitted ping interval (ServerTls, 20 s). */
+  static final long KEEPALIVE_SECONDS = 30;
+  static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
 
   private final AdminGrpc.AdminBlockingStub stub;
 
@@ -42,7 +54,10 @@ public final class AdminClient {
         .keyManager(tls.keyManagerFactory().getKeyManagers())
         .trustManager(tls.trustManagerFactory().getTrustManagers())
         .build();
-    return Grpc.newChannelBuilder(target, credentials).build();
+    return Grpc.newChannelBuilder(target, credentials)
+        .keepAliveTime(KEEPALIVE_SECONDS, TimeUnit.SECONDS)
+        .keepAliveTimeout(KEEPALIVE_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+        .build();
   }
 
   public JobStatus submit(String specJson) {
@@ -90,22 +105,46 @@ public final class AdminClient {
    * Streams the job's events to the consumer until the job ends or the timeout passes.
    *
    * @return the final event, or null if the stream ended without one
+   * @throws WatchInterrupted if the timeout passed or the connection was lost, saying which and
+   *     that the job itself goes on
    */
   public RoundEvent watch(String jobId, Duration timeout, Consumer<RoundEvent> consumer) {
     Iterator<RoundEvent> events =
         stub.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS).watchJob(id(jobId));
     RoundEvent last = null;
-    while (events.hasNext()) {
-      last = events.next();
-      consumer.accept(last);
+    try {
+      while (events.hasNext()) {
+        last = events.next();
+        consumer.accept(last);
+      }
+    } catch (StatusRuntimeException e) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.DEADLINE_EXCEEDED) {
+        throw new WatchInterrupted("stopped watching job " + jobId + " after " + timeout.toMinutes()
+            + " minutes (--timeout-minutes); the job keeps running on the coordinator");
+      }
+      if (code == Status.Code.UNAVAILABLE || code == Status.Code.CANCELLED) {
+        throw new WatchInterrupted("lost the connection to the coordinator while watching job "
+            + jobId + " (" + code + ": " + Printable.escape(e.getStatus().getDescription())
+            + "); the job keeps running there: run 'factoryfl job watch " + jobId
+            + "' again to follow it");
+      }
+      throw e;
     }
     return last != null && last.hasEnded() ? last : null;
+  }
+
+  /** A watch that ended before its job did: timeout or lost connection. */
+  public static final class WatchInterrupted extends RuntimeException {
+    WatchInterrupted(String message) {
+      super(message);
+    }
   }
 
   /** The job's current global model, verified against its hash. */
   public DownloadedModel downloadModel(String jobId) {
     Iterator<ModelChunk> chunks =
-        stub.withDeadlineAfter(10, TimeUnit.MINUTES).downloadGlobalModel(id(jobId));
+        stub.withDeadlineAfter(DOWNLOAD_TIMEOUT_MINUTES, TimeUnit.MINUTES).downloadGlobalModel(id(jobId));
     ModelChunk first = chunks.next();
     if (!first.hasHeader()) {
       throw new IllegalStateException("model download of job " + jobId + " did not start with a header");

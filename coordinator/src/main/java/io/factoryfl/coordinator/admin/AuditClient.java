@@ -16,9 +16,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The auditor's client of the Audit service: copies a job's round log and its signed head to
  * local files, to be checked offline with {@code factoryfl audit verify}. Takes a {@link Channel};
- * whoever built the channel shuts it down.
+ * whoever built the channel shuts it down. The download, its only call, has a deadline of
+ * {@value #DOWNLOAD_TIMEOUT_MINUTES} minutes: generous for a long log, finite if the coordinator
+ * stops answering.
  */
 public final class AuditClient {
+  static final long DOWNLOAD_TIMEOUT_MINUTES = 5;
+
   private final AuditGrpc.AuditBlockingStub stub;
 
   public AuditClient(Channel channel) {
@@ -31,7 +35,7 @@ public final class AuditClient {
    * @return the number of records copied
    */
   public long downloadLedger(String jobId, Path file) throws IOException {
-    Iterator<LedgerLine> lines = stub.withDeadlineAfter(5, TimeUnit.MINUTES)
+    Iterator<LedgerLine> lines = stub.withDeadlineAfter(DOWNLOAD_TIMEOUT_MINUTES, TimeUnit.MINUTES)
         .readLedger(ReadLedgerRequest.newBuilder().setJobId(jobId).build());
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);

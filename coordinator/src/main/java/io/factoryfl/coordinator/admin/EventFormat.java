@@ -3,11 +3,19 @@ package io.factoryfl.coordinator.admin;
 import io.factoryfl.proto.v1.RoundEvent;
 import java.util.Locale;
 
-/** One readable line per job event, for terminals and logs. */
+/**
+ * One readable line per job event, for terminals and logs. Reasons and names can come from
+ * participants, so the line is {@link Printable#escape escaped}: no control character or escape
+ * sequence from the server reaches the terminal.
+ */
 public final class EventFormat {
   private EventFormat() {}
 
   public static String line(RoundEvent e) {
+    return Printable.escape(raw(e));
+  }
+
+  private static String raw(RoundEvent e) {
     String prefix = "round " + e.getRound() + ": ";
     return switch (e.getEventCase()) {
       case COMMITTED -> prefix + String.format(Locale.ROOT,

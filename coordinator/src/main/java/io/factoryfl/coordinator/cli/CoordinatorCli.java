@@ -40,7 +40,8 @@ public final class CoordinatorCli {
       err.println("Run with --help for usage.");
       return 2;
     } catch (StatusRuntimeException e) {
-      err.println("coordinator answered " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+      err.println("coordinator answered " + e.getStatus().getCode() + ": "
+          + io.factoryfl.coordinator.admin.Printable.escape(e.getStatus().getDescription()));
       return 1;
     } catch (Exception e) {
       err.println("failed: " + e.getMessage());

@@ -2,6 +2,7 @@ package io.factoryfl.coordinator.cli;
 
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
+import io.factoryfl.coordinator.admin.Printable;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
@@ -64,13 +65,22 @@ final class JobCommand {
             out.println(describe(status));
           }
         }
-        case "participants" -> client.participants().forEach(p -> out.println(p.getParticipantId()
-            + "  " + (p.getAlive() ? "alive" : "silent") + "  datasets " + p.getDatasetsList()));
+        case "participants" -> client.participants().forEach(p -> out.println(Printable.escape(
+            p.getParticipantId() + "  " + (p.getAlive() ? "alive" : "silent") + "  datasets "
+                + p.getDatasetsList())));
         case "status" -> out.println(describe(client.status(flags.onePositional("job id"))));
         case "watch" -> {
-          RoundEvent last = client.watch(flags.onePositional("job id"),
-              Duration.ofMinutes(flags.intValue("--timeout-minutes", 24 * 60, 1, 7 * 24 * 60)),
-              event -> out.println(EventFormat.line(event)));
+          // A long stream: its deadline is --timeout-minutes, and channel keepalive ends it with a
+          // message if the coordinator goes away (AdminClient.watch).
+          RoundEvent last;
+          try {
+            last = client.watch(flags.onePositional("job id"),
+                Duration.ofMinutes(flags.intValue("--timeout-minutes", 24 * 60, 1, 7 * 24 * 60)),
+                event -> out.println(EventFormat.line(event)));
+          } catch (AdminClient.WatchInterrupted e) {
+            out.println(e.getMessage());
+            return 1;
+          }
           return last != null && last.getEnded().getState().name().endsWith("SUCCEEDED") ? 0 : 1;
         }
         case "cancel" -> out.println(describe(client.cancel(flags.onePositional("job id"))));
@@ -89,9 +99,10 @@ final class JobCommand {
     }
   }
 
-  private static String describe(JobStatus s) {
-    return s.getJobId() + "  " + s.getState().name().replace("JOB_STATE_", "") + "  "
+  /** One line per job; escaped, since names and messages may carry participants' text. */
+  static String describe(JobStatus s) {
+    return Printable.escape(s.getJobId() + "  " + s.getState().name().replace("JOB_STATE_", "") + "  "
         + s.getCompletedRounds() + "/" + s.getTotalRounds() + " rounds  " + s.getName()
-        + (s.getMessage().isEmpty() ? "" : "  (" + s.getMessage() + ")");
+        + (s.getMessage().isEmpty() ? "" : "  (" + s.getMessage() + ")"));
   }
 }

@@ -2,6 +2,7 @@ package io.factoryfl.coordinator.cli;
 
 import io.factoryfl.coordinator.enrol.EnrolmentService;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
+import io.factoryfl.coordinator.server.CoordinatorLimits;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.cli.Flags;
@@ -42,6 +43,14 @@ final class ServeCommand {
                            and renew before expiry; 'factoryfl ca revoke' takes effect without a
                            restart. Without it, enrolment answers UNAVAILABLE and no
                            revocation list is checked.
+        --max-model-parameters N
+                           refuse jobs whose model has more parameters (default 100000000);
+                           a model must also fit the coordinator's heap (-Xmx)
+        --max-uploads-per-participant N
+                           SubmitUpdate streams one participant may hold open at once (default 4)
+        --max-upload-buffer-mib N
+                           memory all updates in flight may buffer together (default: half the
+                           heap); an upload beyond it is refused with RESOURCE_EXHAUSTED
       """;
 
   private ServeCommand() {}
@@ -49,13 +58,15 @@ final class ServeCommand {
   static int run(String[] args, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(TlsFlags.NAMES);
     valued.addAll(Set.of("--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key",
-        "--ca-dir"));
+        "--ca-dir", "--max-model-parameters", "--max-uploads-per-participant",
+        "--max-upload-buffer-mib"));
     Flags flags = Flags.parse("coordinator", args, valued, Set.of());
     if (!flags.positional().isEmpty()) {
       throw new UsageException("coordinator", "unexpected argument '" + flags.positional().get(0) + "'");
     }
     int port = flags.intValue("--port", 7443, 0, 65535);
     int grace = flags.intValue("--heartbeat-grace-seconds", 15, 1, 3600);
+    CoordinatorLimits limits = limits(flags);
     TlsMaterial tls = TlsFlags.load(flags);
     String cert = flags.required("--cert");
     Path signingKey = Path.of(flags.get("--signing-key",
@@ -85,7 +96,7 @@ final class ServeCommand {
     InetSocketAddress address = new InetSocketAddress(flags.get("--bind", "0.0.0.0"), port);
     CoordinatorServer server = CoordinatorServer.assemble(ServerTls.serverBuilder(address, tls),
         Path.of(flags.get("--data", "coordinator-data")), clock,
-        Duration.ofSeconds(grace), gate, identity, enrolment).start();
+        Duration.ofSeconds(grace), gate, identity, enrolment, limits).start();
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
         + " (TLS 1.3; " + (flags.has("--ca-dir") ? "enrolment open" : "no enrolment") + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -97,5 +108,20 @@ final class ServeCommand {
     }));
     server.blockUntilShutdown();
     return 0;
+  }
+
+  private static CoordinatorLimits limits(Flags flags) throws UsageException {
+    CoordinatorLimits defaults = CoordinatorLimits.defaults();
+    long parameters = flags.longValue("--max-model-parameters", defaults.maxModelParameters());
+    if (parameters < 1) {
+      throw new UsageException("coordinator", "--max-model-parameters was " + parameters
+          + "; it must be at least 1");
+    }
+    int streams = flags.intValue("--max-uploads-per-participant",
+        defaults.maxUploadStreamsPerParticipant(), 1, 1024);
+    long heapMib = defaults.memoryBytes() >> 20;
+    int bufferMib = flags.intValue("--max-upload-buffer-mib",
+        (int) Math.max(1, defaults.maxUploadBufferBytes() >> 20), 1, (int) Math.min(Integer.MAX_VALUE, heapMib));
+    return new CoordinatorLimits(parameters, streams, (long) bufferMib << 20, defaults.memoryBytes());
   }
 }

@@ -1,6 +1,8 @@
 package io.factoryfl.coordinator.job;
 
 import io.factoryfl.coordinator.registry.ParticipantInfo;
+import io.factoryfl.coordinator.report.InvalidReportException;
+import io.factoryfl.coordinator.report.ReportedValues;
 import io.factoryfl.coordinator.store.ModelVersion;
 import io.factoryfl.coordinator.strategy.Aggregation;
 import io.factoryfl.coordinator.strategy.EvaluateResult;
@@ -80,6 +82,8 @@ public final class JobRun implements Runnable {
   private volatile boolean cancelRequested;
   private volatile Thread runner;
   private Normalization normalization;
+  /** Rows of each site's training split as reported in round 0: bounds its evaluations. */
+  private final Map<String, Long> trainRows = new java.util.HashMap<>();
 
   /**
    * Opens the job's round log and records the submission.
@@ -247,18 +251,21 @@ public final class JobRun implements Runnable {
     List<TaskOutcome> outcomes = dispatcher.run(ids, 0, attempt, "stats",
         dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setFeatureStats(FeatureStatsTask.getDefaultInstance()));
-    FeatureStats total = FeatureStats.empty(spec.schema().numericColumns().size());
+    List<String> columns = spec.schema().numericColumns();
+    FeatureStats total = FeatureStats.empty(columns.size());
     int contributors = 0;
+    trainRows.clear();
     for (TaskOutcome outcome : outcomes) {
       if (outcome instanceof TaskOutcome.Stats stats) {
-        if (stats.stats().sum().length != spec.schema().numericColumns().size()) {
-          dispatcher.reject(0, attempt, "stats", stats.participantId(), "feature statistics have "
-              + stats.stats().sum().length + " columns, expected "
-              + spec.schema().numericColumns().size());
-          continue;
+        try {
+          // each site weighs at most max_examples_per_site rows, as in FedAvg
+          total = ReportedValues.merge(total,
+              ReportedValues.featureStats(stats.stats(), columns, spec.maxExamplesPerSite()));
+          trainRows.put(stats.participantId(), stats.stats().count());
+          contributors++;
+        } catch (InvalidReportException e) {
+          dispatcher.reject(0, attempt, "stats", stats.participantId(), e.getMessage());
         }
-        total = total.merge(stats.stats());
-        contributors++;
       } else {
         dispatcher.report(0, attempt, "stats", outcome);
       }
@@ -361,20 +368,20 @@ public final class JobRun implements Runnable {
     ModelVersion model = current;
     List<EvaluateResult> results = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
+    long examples = 0;
     for (TaskOutcome outcome : dispatcher.run(ids, round, 1, "eval",
         dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setEvaluate(EvaluateTask.newBuilder().setModelHash(model.hash())
             .setNormalization(normalizationProto()).setHistogramBins(federation.histogramBins())))) {
-      if (outcome instanceof TaskOutcome.Evaluated evaluated
-          && evaluated.result().getPositiveHistogramCount() == federation.histogramBins()
-          && evaluated.result().getNegativeHistogramCount() == federation.histogramBins()) {
-        EvaluationResult r = evaluated.result();
-        results.add(new EvaluateResult(evaluated.participantId(), r.getNumExamples(), r.getLossSum(),
-            r.getCorrect(), ScoreHistogram.of(toArray(r.getPositiveHistogramList()),
-                toArray(r.getNegativeHistogramList()))));
-      } else if (outcome instanceof TaskOutcome.Evaluated evaluated) {
-        failures.add(dispatcher.reject(round, 1, "eval", evaluated.participantId(),
-            "evaluation histograms must have " + federation.histogramBins() + " bins"));
+      if (outcome instanceof TaskOutcome.Evaluated evaluated) {
+        try {
+          EvaluateResult result = checkedEvaluation(evaluated);
+          examples = ReportedValues.addCount(examples, result.numExamples(),
+              "examples evaluated in round " + round);
+          results.add(result);
+        } catch (InvalidReportException e) {
+          failures.add(dispatcher.reject(round, 1, "eval", evaluated.participantId(), e.getMessage()));
+        }
       } else {
         failures.add(dispatcher.report(round, 1, "eval", outcome));
       }
@@ -385,6 +392,19 @@ public final class JobRun implements Runnable {
         .setParticipants(summary.participants()).setNumExamples(summary.numExamples())
         .setLoss(summary.loss()).setAccuracy(summary.accuracy()).setRocAuc(summary.rocAuc())
         .setPrAuc(summary.prAuc())));
+  }
+
+  /** A site's evaluation, once every reported count, histogram and loss passed the rules. */
+  private EvaluateResult checkedEvaluation(TaskOutcome.Evaluated evaluated) throws InvalidReportException {
+    EvaluationResult r = evaluated.result();
+    int bins = federation.histogramBins();
+    if (r.getPositiveHistogramCount() != bins || r.getNegativeHistogramCount() != bins) {
+      throw new InvalidReportException("evaluation histograms have " + r.getPositiveHistogramCount()
+          + " and " + r.getNegativeHistogramCount() + " bins; they must have " + bins);
+    }
+    return ReportedValues.evaluation(evaluated.participantId(), r.getNumExamples(), r.getLossSum(),
+        r.getCorrect(), toArray(r.getPositiveHistogramList()), toArray(r.getNegativeHistogramList()),
+        bins, spec.maxExamplesPerSite(), trainRows.getOrDefault(evaluated.participantId(), -1L));
   }
 
   private io.factoryfl.proto.v1.Normalization normalizationProto() {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Accepts jobs, runs each on its own thread, and finds them again by id. */
 public final class JobScheduler implements AutoCloseable {
   private final Federation federation;
+  private final ModelBudget budget;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, JobRun> jobs = new LinkedHashMap<>();
   private final AtomicInteger threads = new AtomicInteger();
@@ -29,17 +30,26 @@ public final class JobScheduler implements AutoCloseable {
     return thread;
   });
 
+  /** A scheduler that takes models up to 10^8 parameters that fit this JVM's heap. */
   public JobScheduler(Federation federation) {
+    this(federation, ModelBudget.defaults());
+  }
+
+  /** @param budget how large a model a job may have; checked at submit, before it is built */
+  public JobScheduler(Federation federation, ModelBudget budget) {
     this.federation = federation;
+    this.budget = budget;
   }
 
   /**
    * Validates and starts a job.
    *
-   * @throws io.factoryfl.core.job.InvalidJobSpecException naming the bad field
+   * @throws io.factoryfl.core.job.InvalidJobSpecException naming the bad field, or the model if
+   *     it is larger than the budget
    */
   public JobRun submit(String specJson, String submittedBy) {
     JobSpec spec = JobSpecParser.parse(specJson);
+    budget.check(spec);
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);

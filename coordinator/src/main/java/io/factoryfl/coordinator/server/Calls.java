@@ -1,15 +1,22 @@
 package io.factoryfl.coordinator.server;
 
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Runs a service method body so that a {@link StatusRuntimeException} it throws reaches the
- * client with its code and description. grpc-java turns an exception thrown from a handler into
- * UNKNOWN; only {@code onError} carries the status.
+ * Runs a service method body so that every failure reaches the client as a status with a
+ * description. grpc-java turns an exception thrown from a handler into UNKNOWN ("Application
+ * error processing RPC"); only {@code onError} carries a status. A {@link StatusRuntimeException}
+ * keeps its code and description; any other runtime exception is a coordinator bug, logged with
+ * its stack trace and answered INTERNAL with a short description that carries no exception text.
  */
 final class Calls {
+  private static final Logger LOG = Logger.getLogger(Calls.class.getName());
+
   private Calls() {}
 
   /** A unary call: the body's value is the single response. */
@@ -19,6 +26,9 @@ final class Calls {
       value = body.get();
     } catch (StatusRuntimeException e) {
       response.onError(e);
+      return;
+    } catch (RuntimeException e) {
+      response.onError(internal(e));
       return;
     }
     response.onNext(value);
@@ -31,6 +41,20 @@ final class Calls {
       body.run();
     } catch (StatusRuntimeException e) {
       response.onError(e);
+    } catch (RuntimeException e) {
+      response.onError(internal(e));
     }
+  }
+
+  /** Logs an unexpected exception and returns the INTERNAL status that describes it safely. */
+  static StatusRuntimeException internal(RuntimeException e) {
+    LOG.log(Level.SEVERE, "unexpected failure while serving a call", e);
+    return internalStatus(e).asRuntimeException();
+  }
+
+  /** INTERNAL naming the kind of failure only: exception messages may hold paths or data. */
+  static Status internalStatus(Throwable e) {
+    return Status.INTERNAL.withDescription("the coordinator failed to process the call ("
+        + e.getClass().getSimpleName() + "); the coordinator's log has the details");
   }
 }

@@ -33,6 +33,7 @@ public final class CoordinatorServer {
   private final Server server;
   private final JobScheduler scheduler;
   private final Federation federation;
+  private final UploadSlots uploads;
 
   public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
       ServerInterceptor authentication) {
@@ -45,17 +46,30 @@ public final class CoordinatorServer {
    */
   public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
       ServerInterceptor authentication, BindableService enrolment) {
+    this(builder, federation, scheduler, authentication, enrolment, CoordinatorLimits.defaults());
+  }
+
+  /**
+   * @param limits upload limits for the Fleet service (the scheduler holds the model budget)
+   */
+  public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
+      ServerInterceptor authentication, BindableService enrolment, CoordinatorLimits limits) {
     this.scheduler = scheduler;
     this.federation = federation;
+    // Interceptors run last-listed first: failures anywhere, authentication included, become a
+    // status with a description.
+    ServerInterceptor failures = new FailureInterceptor();
+    this.uploads = limits.uploadSlots();
     builder
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(
-            new FleetService(federation.registry(), federation.board(), federation.store()),
-            authentication))
-        .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()), authentication))
-        .addService(ServerInterceptors.intercept(new AuditService(scheduler, federation::ledgerOf), authentication));
+        .addService(ServerInterceptors.intercept(new FleetService(federation.registry(),
+            federation.board(), federation.store(), uploads), authentication, failures))
+        .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()),
+            authentication, failures))
+        .addService(ServerInterceptors.intercept(new AuditService(scheduler, federation::ledgerOf),
+            authentication, failures));
     if (enrolment != null) {
-      builder.addService(ServerInterceptors.intercept(enrolment, authentication));
+      builder.addService(ServerInterceptors.intercept(enrolment, authentication, failures));
     }
     this.server = builder.build();
   }
@@ -76,11 +90,19 @@ public final class CoordinatorServer {
   public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
       Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
       BindableService enrolment) {
+    return assemble(builder, dataDir, clock, heartbeatGrace, authentication, identity, enrolment,
+        CoordinatorLimits.defaults());
+  }
+
+  /** As above, with the operator's {@code limits} on models and uploads. */
+  public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
+      Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
+      BindableService enrolment, CoordinatorLimits limits) {
     Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
         new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
         identity);
-    return new CoordinatorServer(builder, federation, new JobScheduler(federation), authentication,
-        enrolment);
+    return new CoordinatorServer(builder, federation,
+        new JobScheduler(federation, limits.modelBudget()), authentication, enrolment, limits);
   }
 
   public CoordinatorServer start() throws IOException {
@@ -95,6 +117,11 @@ public final class CoordinatorServer {
 
   public JobScheduler scheduler() {
     return scheduler;
+  }
+
+  /** Bytes currently buffered for updates in flight (for tests and diagnostics). */
+  long bufferedUploadBytes() {
+    return uploads.bufferedBytes();
   }
 
   public void stop() throws InterruptedException {

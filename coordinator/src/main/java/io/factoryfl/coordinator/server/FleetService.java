@@ -38,11 +38,13 @@ final class FleetService extends FleetGrpc.FleetImplBase {
   private final ParticipantRegistry registry;
   private final TaskBoard board;
   private final ModelStore store;
+  private final UploadSlots uploads;
 
-  FleetService(ParticipantRegistry registry, TaskBoard board, ModelStore store) {
+  FleetService(ParticipantRegistry registry, TaskBoard board, ModelStore store, UploadSlots uploads) {
     this.registry = registry;
     this.board = board;
     this.store = store;
+    this.uploads = uploads;
   }
 
   @Override
@@ -95,7 +97,13 @@ final class FleetService extends FleetGrpc.FleetImplBase {
       response.onError(e);
       return new DiscardingObserver<>();
     }
-    return new UpdateReceiver(caller, registry, board, store, response);
+    if (!uploads.openStream(caller)) {
+      response.onError(Status.RESOURCE_EXHAUSTED.withDescription("participant '" + caller
+          + "' already has " + uploads.maxStreamsPerParticipant() + " SubmitUpdate streams open,"
+          + " the most this coordinator allows; finish or cancel one first").asRuntimeException());
+      return new DiscardingObserver<>();
+    }
+    return new UpdateReceiver(uploads, caller, registry, board, store, response);
   }
 
   /** Swallows the rest of a client stream that was already refused. */

@@ -2,6 +2,8 @@ package io.factoryfl.coordinator.server;
 
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.registry.UnknownSessionException;
+import io.factoryfl.coordinator.report.InvalidReportException;
+import io.factoryfl.coordinator.report.ReportedValues;
 import io.factoryfl.coordinator.task.TaskBindingException;
 import io.factoryfl.coordinator.store.ModelStore;
 import io.factoryfl.coordinator.store.ModelVersion;
@@ -17,14 +19,27 @@ import io.factoryfl.proto.v1.UpdateHeader;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Receives one client-streamed update and lets it into the round only after every check passed:
  * the session and task belong to the caller, the header names the task's job, round and base
  * model, the length is the model's, the bytes hash to the announced SHA-256 and every value is
  * finite. A rejected update settles its task as rejected, so the round does not wait for it.
+ *
+ * <p>Resources: the stream holds one of its participant's stream slots from the start (the
+ * caller claims it), the task's single upload slot from the header on, and its buffer's bytes in
+ * the coordinator's upload budget from just before the buffer is allocated. All three are
+ * returned when the stream ends in any way, and the buffer is dropped as soon as the task settles
+ * elsewhere (round closed, participant dropped), so a half-sent stream holds nothing for long.
+ * Calls are serialised on this object: gRPC delivers one message at a time, and the task may
+ * settle on a job thread.
  */
 final class UpdateReceiver implements StreamObserver<UpdateChunk> {
+  private static final Logger LOG = Logger.getLogger(UpdateReceiver.class.getName());
+
+  private final UploadSlots slots;
   private final String caller;
   private final ParticipantRegistry registry;
   private final TaskBoard board;
@@ -36,9 +51,18 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
   private ParameterAssembler assembler;
   private boolean masked;
   private boolean finished;
+  private boolean ownsTaskSlot;
+  private long reservedBytes;
+  private boolean streamSlotReleased;
+  /** Set while this receiver itself settles the task, so its own settling does not abort it. */
+  private boolean settling;
 
-  UpdateReceiver(String caller, ParticipantRegistry registry, TaskBoard board, ModelStore store,
-      StreamObserver<SubmitUpdateResponse> response) {
+  /**
+   * @param slots the upload limits; the caller has already opened a stream slot for {@code caller}
+   */
+  UpdateReceiver(UploadSlots slots, String caller, ParticipantRegistry registry, TaskBoard board,
+      ModelStore store, StreamObserver<SubmitUpdateResponse> response) {
+    this.slots = slots;
     this.caller = caller;
     this.registry = registry;
     this.board = board;
@@ -47,7 +71,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
   }
 
   @Override
-  public void onNext(UpdateChunk chunk) {
+  public synchronized void onNext(UpdateChunk chunk) {
     if (finished) {
       return;
     }
@@ -67,6 +91,8 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       fail(e);
     } catch (UnknownSessionException | TaskBindingException e) {
       fail(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
+    } catch (RuntimeException e) {
+      unexpected(e);
     }
   }
 
@@ -78,7 +104,15 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     }
     UpdateHeader h = chunk.getHeader();
     registry.touch(h.getSessionId(), caller);
-    task = board.claim(h.getTaskId(), caller);
+    PendingTask claimed = board.claim(h.getTaskId(), caller);
+    if (!claimed.tryStartUpload()) {
+      // Not a verdict on the update: the stream already uploading this task carries on.
+      throw Status.ABORTED.withDescription("an upload for task '" + h.getTaskId()
+          + "' is already in progress on another stream; one upload per task at a time")
+          .asRuntimeException();
+    }
+    task = claimed;
+    ownsTaskSlot = true;
     header = h;
     TrainTask train;
     if (task.task().hasTrain()) {
@@ -116,19 +150,45 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       throw reject(Status.INVALID_ARGUMENT, "num_examples was " + h.getNumExamples()
           + "; a masked update must leave it 0 (the count travels masked, as the last word)");
     }
-    if (!masked && h.getNumExamples() < 1) {
-      throw reject(Status.INVALID_ARGUMENT,
-          "num_examples was " + h.getNumExamples() + "; an update must come from at least 1 example");
-    }
     if (!h.getSha256().matches("[0-9a-f]{64}")) {
       throw reject(Status.INVALID_ARGUMENT,
           "sha256 must be 64 lower-case hex digits, got '" + h.getSha256() + "'");
     }
+    try {
+      if (!masked) {
+        ReportedValues.updateExamples(h.getNumExamples());
+      }
+      ReportedValues.trainingMetrics(h.getMetricsMap());
+    } catch (InvalidReportException e) {
+      throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+    }
+    long bytes = Math.multiplyExact(h.getNumParameters(), (long) Integer.BYTES);
+    if (!slots.reserve(bytes)) {
+      // The coordinator's budget, not the site's fault: the task stays open for a later stream.
+      throw Status.RESOURCE_EXHAUSTED.withDescription("the coordinator is already buffering "
+          + slots.bufferedBytes() / (1 << 20) + " MiB of updates in flight and this one needs "
+          + bytes / (1 << 20) + " MiB more (limit " + slots.maxBufferBytes() / (1 << 20)
+          + " MiB, its --max-upload-buffer-mib); retry when other uploads have finished")
+          .asRuntimeException();
+    }
+    reservedBytes = bytes;
     assembler = new ParameterAssembler(h.getNumParameters());
+    // A task that settles elsewhere (deadline, drop) takes its half-sent buffer with it.
+    task.outcome().whenComplete((outcome, error) -> abandon());
+  }
+
+  /** The task settled while the stream was still open (and not by this receiver). */
+  private synchronized void abandon() {
+    if (finished || settling) {
+      return;
+    }
+    fail(Status.FAILED_PRECONDITION.withDescription("round " + header.getRound() + " of job '"
+        + header.getJobId() + "' no longer accepts this update (deadline passed or the"
+        + " participant was dropped)").asRuntimeException());
   }
 
   @Override
-  public void onCompleted() {
+  public synchronized void onCompleted() {
     if (finished) {
       return;
     }
@@ -154,9 +214,12 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       }
       boolean admitted;
       try {
+        settling = true;
         admitted = task.gate().admit(task, assembler, header);
       } catch (IllegalArgumentException e) {
         throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+      } finally {
+        settling = false;
       }
       if (!admitted) {
         throw Status.FAILED_PRECONDITION.withDescription("round " + header.getRound() + " of job '"
@@ -164,30 +227,63 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
             + " participant was dropped)").asRuntimeException();
       }
       finished = true;
+      release();
       response.onNext(SubmitUpdateResponse.newBuilder().setAccepted(true).build());
       response.onCompleted();
     } catch (StatusRuntimeException e) {
       fail(e);
+    } catch (RuntimeException e) {
+      unexpected(e);
     }
   }
 
   @Override
-  public void onError(Throwable t) {
-    // The participant gave up on this upload; the task stays open until the round deadline.
+  public synchronized void onError(Throwable t) {
+    // The participant gave up on this upload (or it was cancelled); the task stays open until
+    // the round deadline, and a new stream may upload it.
     finished = true;
+    release();
   }
 
   /** Settles the claimed task as rejected and returns the status to send. */
   private StatusRuntimeException reject(Status status, String reason) {
     if (task != null) {
-      task.settle(new TaskOutcome.Failed(caller, TaskOutcome.FailureKind.REJECTED, reason));
+      settling = true;
+      try {
+        task.settle(new TaskOutcome.Failed(caller, TaskOutcome.FailureKind.REJECTED, reason));
+      } finally {
+        settling = false;
+      }
     }
     return status.withDescription(reason).asRuntimeException();
   }
 
+  private void unexpected(RuntimeException e) {
+    LOG.log(Level.SEVERE, "SubmitUpdate from " + caller + " failed unexpectedly", e);
+    fail(Status.INTERNAL.withDescription("the coordinator failed to process the update ("
+        + e.getClass().getSimpleName() + "); see the coordinator log").asRuntimeException());
+  }
+
   private void fail(StatusRuntimeException e) {
     finished = true;
-    assembler = null;
+    release();
     response.onError(e);
+  }
+
+  /** Returns the buffer, its bytes, the task's upload slot and the stream slot; idempotent. */
+  private void release() {
+    assembler = null;
+    if (reservedBytes > 0) {
+      slots.release(reservedBytes);
+      reservedBytes = 0;
+    }
+    if (ownsTaskSlot) {
+      task.endUpload();
+      ownsTaskSlot = false;
+    }
+    if (!streamSlotReleased) {
+      slots.closeStream(caller);
+      streamSlotReleased = true;
+    }
   }
 }

@@ -2,6 +2,7 @@ package io.factoryfl.coordinator.task;
 
 import io.factoryfl.proto.v1.Task;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A task that has been sent and not yet settled. Its future completes exactly once, with the
@@ -13,6 +14,7 @@ public final class PendingTask {
   private final Task task;
   private final RoundGate gate;
   private final CompletableFuture<TaskOutcome> outcome = new CompletableFuture<>();
+  private final AtomicBoolean uploading = new AtomicBoolean();
 
   PendingTask(String participantId, Task task, RoundGate gate) {
     this.participantId = participantId;
@@ -48,5 +50,20 @@ public final class PendingTask {
 
   public boolean settled() {
     return outcome.isDone();
+  }
+
+  /**
+   * Claims the task's single upload slot: at most one update stream per task is in flight, and
+   * only its owner may allocate a buffer for it.
+   *
+   * @return false if another stream holds the slot
+   */
+  public boolean tryStartUpload() {
+    return uploading.compareAndSet(false, true);
+  }
+
+  /** Frees the upload slot (the stream ended: accepted, rejected, failed or cancelled). */
+  public void endUpload() {
+    uploading.set(false);
   }
 }

@@ -224,14 +224,16 @@ class UpdateRejectionTest {
   }
 
   @Test
-  void exampleCountBeyondTheCap_isAcceptedButWeighsOnlyTheCap() throws Exception {
+  void exampleCountBeyondTheExactAggregationRange_isInvalidArgument() throws Exception {
     Round round = startRound();
     float[] values = filled(DIMENSION, 0.5f);
     UpdateHeader header =
         header(round, round.taskA(), values).toBuilder().setNumExamples((1L << 29) + 1).build();
 
-    // max_examples_per_site (default 100,000) caps the FedAvg weight; FedAvgTest checks the maths.
-    assertSubmitted(SITE_A, header, values);
+    StatusRuntimeException e = rejected(SITE_A, header, values);
+
+    assertStatus(Status.Code.INVALID_ARGUMENT, e,
+        "num_examples was 536870913; an update's example count must be between 1 and 536870912");
   }
 
   // --- binding the update to the caller's task ---------------------------------------------

@@ -74,7 +74,46 @@ public record FeatureStats(long count, double[] sum, double[] sumOfSquares) {
     return sumOfSquares.clone();
   }
 
-  /** Statistics of the union of the two (disjoint) datasets. */
+  /**
+   * These statistics weighed as at most {@code maxCount} rows: if {@code count} is larger, count,
+   * sums and sums of squares are scaled by {@code maxCount / count}, which keeps the dataset's
+   * means and variances but caps its say in a merged normalisation, as a site's example count is
+   * capped in FedAvg.
+   *
+   * @throws IllegalArgumentException if {@code maxCount < 1}
+   */
+  public FeatureStats capped(long maxCount) {
+    if (maxCount < 1) {
+      throw new IllegalArgumentException("maxCount must be >= 1, was " + maxCount);
+    }
+    if (count <= maxCount) {
+      return this;
+    }
+    double scale = (double) maxCount / count;
+    double[] scaledSum = new double[sum.length];
+    double[] scaledSquares = new double[sum.length];
+    for (int i = 0; i < sum.length; i++) {
+      scaledSum[i] = sum[i] * scale;
+      scaledSquares[i] = sumOfSquares[i] * scale;
+    }
+    return new FeatureStats(maxCount, scaledSum, scaledSquares);
+  }
+
+  /** Whether every sum and sum of squares is a finite number. */
+  public boolean isFinite() {
+    for (int i = 0; i < sum.length; i++) {
+      if (!Double.isFinite(sum[i]) || !Double.isFinite(sumOfSquares[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Statistics of the union of the two (disjoint) datasets.
+   *
+   * @throws ArithmeticException if the total count overflows a long
+   */
   public FeatureStats merge(FeatureStats other) {
     Objects.requireNonNull(other, "other must not be null");
     if (other.sum.length != sum.length) {

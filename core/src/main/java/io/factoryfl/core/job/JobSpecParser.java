@@ -1,12 +1,18 @@
 package io.factoryfl.core.job;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
+import io.factoryfl.core.model.MlpTemplate;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.core.params.ContentHash;
 import java.nio.charset.StandardCharsets;
@@ -47,9 +53,15 @@ public final class JobSpecParser {
   static final int MAX_ROUNDS = 100_000;
   static final int MAX_PARTICIPANTS = 100_000;
   static final int MAX_LAYER_WIDTH = 65_536;
+  /** A spec is a small file; anything larger is a mistake or an attack on the parser. */
+  public static final int MAX_SPEC_CHARS = 1 << 20;
+  /** Objects and arrays nested deeper than this are refused before a tree is built. */
+  public static final int MAX_NESTING_DEPTH = 32;
 
   private static final ObjectMapper MAPPER =
-      JsonMapper.builder()
+      JsonMapper.builder(JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
+              .maxNestingDepth(MAX_NESTING_DEPTH).maxStringLength(MAX_SPEC_CHARS).build()).build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
           .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
           .build();
@@ -204,14 +216,40 @@ public final class JobSpecParser {
     if (json == null || json.isBlank()) {
       throw new InvalidJobSpecException("(job spec)", "is empty; expected a JSON object");
     }
+    if (json.length() > MAX_SPEC_CHARS) {
+      throw new InvalidJobSpecException("(job spec)", "is " + json.length() + " characters long;"
+          + " a job spec may be at most " + MAX_SPEC_CHARS + " (1 MiB)");
+    }
     try {
       return MAPPER.readTree(json);
+    } catch (StreamConstraintsException e) {
+      throw new InvalidJobSpecException("(job spec)", "exceeds a parser limit" + at(e.getLocation())
+          + ": " + e.getOriginalMessage() + " (objects and arrays may nest at most "
+          + MAX_NESTING_DEPTH + " deep, a string may be at most " + MAX_SPEC_CHARS + " characters)");
     } catch (JsonProcessingException e) {
       throw new InvalidJobSpecException(
-          "(job spec)",
-          "is not valid JSON at line " + e.getLocation().getLineNr() + ", column "
-              + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+          "(job spec)", "is not valid JSON" + at(e.getLocation()) + ": " + e.getOriginalMessage());
     }
+  }
+
+  /** " at line L, column C", or nothing when the parser gave no location. */
+  private static String at(JsonLocation location) {
+    return location == null || location.getLineNr() < 0 ? ""
+        : " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+  }
+
+  /**
+   * The number of parameters of the spec's model, computed from its layer sizes without building
+   * the model, so that a job too large for the coordinator can be refused before it allocates.
+   * Saturates at {@link Long#MAX_VALUE}.
+   */
+  public static long parameterCount(JobSpec spec) {
+    ModelSpec model = spec.model();
+    if (model.configurationJson() != null) {
+      return ModelDefinition.fromJson(model.configurationJson()).numParameters();
+    }
+    return MlpTemplate.parameterCount(spec.schema().numInputs(), model.hiddenLayers(),
+        spec.schema().numClasses());
   }
 
   private static FeatureSchema schema(SpecNode dataset) {

@@ -27,7 +27,7 @@ final class SpecNode {
       String name = names.next();
       if (!knownFields.contains(name)) {
         throw new InvalidJobSpecException(
-            field(name), "unknown field; allowed fields here are " + sorted(knownFields));
+            field(visible(name)), "unknown field; allowed fields here are " + sorted(knownFields));
       }
     }
   }
@@ -67,7 +67,7 @@ final class SpecNode {
       throw new InvalidJobSpecException(
           field(name), "must be a non-empty string, got " + describe(value));
     }
-    return value.asText();
+    return printable(field(name), value.asText());
   }
 
   int integer(String name, int fallback, int min, int max) {
@@ -154,16 +154,52 @@ final class SpecNode {
         throw new InvalidJobSpecException(
             field(name) + "[" + i + "]", "must be a non-empty string, got " + describe(item));
       }
-      result.add(item.asText());
+      result.add(printable(field(name) + "[" + i + "]", item.asText()));
     }
     return result;
+  }
+
+  /**
+   * Refuses names that would change how a terminal or log shows them: C0 and C1 control
+   * characters, DEL, line and paragraph separators, and bidirectional marks, embeddings,
+   * overrides and isolates (a name holding U+202E prints the rest of the line reversed).
+   */
+  static String printable(String field, String value) {
+    for (int i = 0; i < value.length(); ) {
+      int c = value.codePointAt(i);
+      if (isUnprintable(c)) {
+        throw new InvalidJobSpecException(field, String.format(java.util.Locale.ROOT,
+            "contains the control character U+%04X at position %d; names, columns and categories"
+                + " may not contain control characters or bidirectional overrides", c, i));
+      }
+      i += Character.charCount(c);
+    }
+    return value;
+  }
+
+  static boolean isUnprintable(int c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f
+        || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  }
+
+  /** The text with each unprintable character written as a backslash-u escape, for messages. */
+  static String visible(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    text.codePoints().forEach(c -> {
+      if (isUnprintable(c)) {
+        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
+      } else {
+        out.appendCodePoint(c);
+      }
+    });
+    return out.toString();
   }
 
   static String describe(JsonNode value) {
     if (value == null || value.isMissingNode()) {
       return "nothing";
     }
-    String text = value.toString();
+    String text = visible(value.toString());
     return text.length() > 80 ? text.substring(0, 77) + "..." : text;
   }
 

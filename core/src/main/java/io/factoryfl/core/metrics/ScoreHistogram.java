@@ -112,16 +112,30 @@ public final class ScoreHistogram {
     return negatives.clone();
   }
 
+  /**
+   * @throws ArithmeticException if the total overflows a long (only possible for counts that were
+   *     never validated: merged histograms of bounded sites cannot)
+   */
   public long positiveCount() {
-    return Arrays.stream(positives).sum();
+    return total(positives);
   }
 
+  /** @throws ArithmeticException as {@link #positiveCount} */
   public long negativeCount() {
-    return Arrays.stream(negatives).sum();
+    return total(negatives);
   }
 
+  /** @throws ArithmeticException as {@link #positiveCount} */
   public long count() {
-    return positiveCount() + negativeCount();
+    return Math.addExact(positiveCount(), negativeCount());
+  }
+
+  private static long total(long[] counts) {
+    long total = 0;
+    for (long c : counts) {
+      total = Math.addExact(total, c);
+    }
+    return total;
   }
 
   /**

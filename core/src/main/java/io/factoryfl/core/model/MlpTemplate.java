@@ -17,6 +17,38 @@ public final class MlpTemplate {
   private MlpTemplate() {}
 
   /**
+   * The number of parameters (weights and biases) of the MLP {@link #configurationJson} would
+   * describe, from the layer sizes alone: nothing is built or allocated. Saturates at {@link
+   * Long#MAX_VALUE} rather than overflowing.
+   *
+   * @throws IllegalArgumentException if a size is &lt; 1
+   */
+  public static long parameterCount(int numInputs, List<Integer> hiddenLayers, int numOutputs) {
+    Objects.requireNonNull(hiddenLayers, "hiddenLayers must not be null");
+    if (numInputs < 1 || numOutputs < 1) {
+      throw new IllegalArgumentException(
+          "numInputs and numOutputs must be >= 1, were " + numInputs + " and " + numOutputs);
+    }
+    try {
+      long total = 0;
+      long fanIn = numInputs;
+      for (int i = 0; i <= hiddenLayers.size(); i++) {
+        Integer width = i < hiddenLayers.size() ? hiddenLayers.get(i) : Integer.valueOf(numOutputs);
+        if (width == null || width < 1) {
+          throw new IllegalArgumentException(
+              "hiddenLayers[" + i + "] must be >= 1, was " + width + " in " + hiddenLayers);
+        }
+        // a dense layer: fanIn x width weights plus width biases
+        total = Math.addExact(total, Math.multiplyExact(Math.addExact(fanIn, 1), (long) width));
+        fanIn = width;
+      }
+      return total;
+    } catch (ArithmeticException overflow) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /**
    * A DL4J {@code MultiLayerConfiguration}, as JSON, of an MLP: one ReLU {@code DenseLayer} per
    * entry of {@code hiddenLayers}, then a softmax {@code OutputLayer} with multi-class cross-entropy
    * loss; Xavier initialisation, Adam with {@code learningRate}, and {@code seed} for the initial

@@ -57,7 +57,9 @@ public final class ModelDefinition {
     this.numOutputs = Math.toIntExact(output.getNOut());
     long params = 0;
     for (NeuralNetConfiguration conf : confs) {
-      params += conf.getLayer().initializer().numParams(conf);
+      // counted from the layer sizes; nothing is allocated until a network is built
+      long layer = conf.getLayer().initializer().numParams(conf);
+      params = layer < 0 || params > Long.MAX_VALUE - layer ? Long.MAX_VALUE : params + layer;
     }
     this.numParameters = params;
   }

@@ -75,4 +75,25 @@ class FeatureStatsTest {
     stats.sum()[1] = 99;
     assertArrayEquals(new double[] {1, 2}, stats.sum());
   }
+
+  @Test
+  void capped_keepsMeanAndStdButWeighsAsTheCap() {
+    FeatureStats big = FeatureStats.of(1, new double[] {1}, new double[] {2}, new double[] {3},
+        new double[] {6});
+
+    FeatureStats capped = big.capped(2);
+
+    assertEquals(2, capped.count());
+    assertArrayEquals(big.toNormalization().mean(), capped.toNormalization().mean(), 1e-12);
+    assertArrayEquals(big.toNormalization().std(), capped.toNormalization().std(), 1e-12);
+    assertEquals(big, big.capped(4), "stats within the cap stay as they are");
+  }
+
+  @Test
+  void isFinite_falseForNaNOrInfinity() {
+    assertTrue(FeatureStats.of(1, new double[] {1}).isFinite());
+    assertEquals(false, new FeatureStats(1, new double[] {Double.NaN}, new double[] {1}).isFinite());
+    assertEquals(false,
+        new FeatureStats(1, new double[] {1}, new double[] {Double.POSITIVE_INFINITY}).isFinite());
+  }
 }

@@ -98,4 +98,12 @@ class ScoreHistogramTest {
         () -> ScoreHistogram.of(new long[] {1, -1}, new long[] {0, 0}));
     assertTrue(e.getMessage().contains("bin 1"), e.getMessage());
   }
+
+  @Test
+  void count_overflowThrowsInsteadOfWrapping() {
+    ScoreHistogram histogram = ScoreHistogram.of(new long[] {Long.MAX_VALUE, 1}, new long[] {0, 0});
+
+    assertThrows(ArithmeticException.class, histogram::positiveCount);
+    assertThrows(ArithmeticException.class, histogram::count);
+  }
 }
