@@ -184,7 +184,10 @@ public final class JobRun implements Runnable {
       end(JobState.JOB_STATE_FAILED, e.getMessage());
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
-      end(JobState.JOB_STATE_FAILED, "internal error: " + e);
+      // The message reaches job status, events and the round log: the detail stays in the log.
+      end(JobState.JOB_STATE_FAILED, "the coordinator hit an unexpected error ("
+          + e.getClass().getSimpleName() + "); the last committed model is kept and the"
+          + " coordinator's log has the detail under job " + jobId);
     }
   }
 
