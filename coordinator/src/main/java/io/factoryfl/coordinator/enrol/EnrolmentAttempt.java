@@ -39,7 +39,8 @@ record EnrolmentAttempt(Instant time, String method, String peer, String site, R
     OTHER_NAME("refused", "other_name"),
     COORDINATOR_ROLE("refused", "coordinator_role"),
     CA_EXPIRED("failed", "ca_expired"),
-    STORE_FAILURE("failed", "store_failure");
+    STORE_FAILURE("failed", "store_failure"),
+    INTERNAL_ERROR("failed", "internal_error");
 
     private final String outcome;
     private final String reason;

@@ -161,6 +161,8 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       finish(attempt, refusal, response);
     } catch (IOException | UncheckedIOException e) {
       finish(attempt, storeFailure(e), response);
+    } catch (RuntimeException e) {
+      finish(attempt, internalError(e), response);
     }
   }
 
@@ -207,6 +209,8 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       finish(attempt, refusal, response);
     } catch (IOException | UncheckedIOException e) {
       finish(attempt, storeFailure(e), response);
+    } catch (RuntimeException e) {
+      finish(attempt, internalError(e), response);
     }
   }
 
@@ -351,6 +355,14 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
     return new Refusal(Outcome.STORE_FAILURE, Status.INTERNAL.withDescription("the CA could not"
         + " update its records, so no certificate was handed out and an enrolment token stays"
         + " unused; the coordinator's log says why"));
+  }
+
+  /** A bug, not the caller's fault: logged in full, answered INTERNAL rather than UNKNOWN. */
+  private static Refusal internalError(RuntimeException e) {
+    LOG.log(Level.SEVERE, "enrolment failed unexpectedly", e);
+    return new Refusal(Outcome.INTERNAL_ERROR, Status.INTERNAL.withDescription("the CA failed"
+        + " unexpectedly, so no certificate was handed out and an enrolment token stays unused;"
+        + " the coordinator's log says why"));
   }
 
   private static void respond(StreamObserver<EnrolResponse> response, EnrolResponse answer) {

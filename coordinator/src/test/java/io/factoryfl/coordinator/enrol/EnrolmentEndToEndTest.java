@@ -269,6 +269,17 @@ class EnrolmentEndToEndTest {
   }
 
   @Test
+  void anAuditLogThatCannotBeWritten_doesNotStopEnrolment() throws Exception {
+    Files.createDirectory(caDir.resolve(EnrolmentAuditLog.FILE));
+
+    IssuedIdentity site = enrol(token("plant-berlin", Role.PARTICIPANT), "plant-berlin");
+
+    assertEquals(new PeerIdentity("plant-berlin", Role.PARTICIPANT), site.identity());
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> enrol("plant-berlin:" + "A".repeat(43),
+        "plant-berlin"));
+  }
+
+  @Test
   void renew_forAnotherName_isDenied() throws Exception {
     IssuedIdentity site = enrol(token("plant-berlin", Role.PARTICIPANT), "plant-berlin");
 
