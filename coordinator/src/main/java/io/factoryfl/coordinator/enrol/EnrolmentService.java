@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.enrol;
 
+import io.factoryfl.coordinator.enrol.EnrolmentAttempt.Outcome;
 import io.factoryfl.coordinator.server.Peers;
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.security.CertificateAuthority;
@@ -15,7 +16,6 @@ import io.factoryfl.proto.v1.EnrolRequest;
 import io.factoryfl.proto.v1.EnrolResponse;
 import io.factoryfl.proto.v1.EnrolmentGrpc;
 import io.factoryfl.proto.v1.RenewRequest;
-import io.factoryfl.coordinator.enrol.EnrolmentAttempt.Outcome;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -143,6 +143,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       finish(attempt, throttled.get(), response);
       return;
     }
+    EnrolResponse answer;
     try {
       CertificateRequest csr = parse(request.getCsrDer().toByteArray(),
           request.getSigningPublicKeyDer().toByteArray());
@@ -154,16 +155,19 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
         throw new Refusal(refusalOf(e.reason()),
             Status.UNAUTHENTICATED.withDescription(e.getMessage()));
       }
-      EnrolResponse answer = answer(issued);
-      record(attempt, Outcome.ENROLLED);
-      respond(response, answer);
+      answer = answer(issued);
     } catch (Refusal refusal) {
       finish(attempt, refusal, response);
+      return;
     } catch (IOException | UncheckedIOException e) {
       finish(attempt, storeFailure(e), response);
+      return;
     } catch (RuntimeException e) {
       finish(attempt, internalError(e), response);
+      return;
     }
+    record(attempt, Outcome.ENROLLED);
+    respond(response, answer);
   }
 
   @Override
@@ -176,6 +180,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
     Attempt attempt = new Attempt("renew", RemotePeer.current(),
         caller == null ? null : caller.name());
     attempt.role = caller == null ? null : caller.role();
+    EnrolResponse answer;
     try {
       X509Certificate current = Peers.currentCertificate();
       if (caller == null || current == null) {
@@ -202,16 +207,19 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       CertificateLog.record(caDir, renewed, "renew", clock);
       LOG.info(() -> "renewed " + caller.role().wireName() + " certificate of '"
           + caller.name() + "': serial " + serial(current) + " -> " + serial(renewed));
-      EnrolResponse answer = answer(renewed);
-      record(attempt, Outcome.RENEWED);
-      respond(response, answer);
+      answer = answer(renewed);
     } catch (Refusal refusal) {
       finish(attempt, refusal, response);
+      return;
     } catch (IOException | UncheckedIOException e) {
       finish(attempt, storeFailure(e), response);
+      return;
     } catch (RuntimeException e) {
       finish(attempt, internalError(e), response);
+      return;
     }
+    record(attempt, Outcome.RENEWED);
+    respond(response, answer);
   }
 
   /**
