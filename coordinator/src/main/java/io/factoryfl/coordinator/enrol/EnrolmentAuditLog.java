@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  * <p><b>Writing</b>: each record is one append of the whole line ({@code O_APPEND}), forced to
  * disk before the caller is answered, so a crash loses at most the line being written and never
  * interleaves two. A write that fails is logged as a warning and the call is answered anyway:
- * an audit disk that is full must not stop sites from enrolling. The file grows by about 170
+ * an audit disk that is full must not stop sites from enrolling. The file grows by 150 to 250
  * bytes a call and is never rotated by the coordinator.
  */
 public final class EnrolmentAuditLog {
