@@ -114,8 +114,7 @@ public final class AuditCommand {
           + " (signed head: " + file + ".head)");
       return OK;
     } catch (io.grpc.StatusRuntimeException e) {
-      out.println("FAILED: the coordinator answered " + e.getStatus().getCode() + ": "
-          + e.getStatus().getDescription());
+      out.println("FAILED: " + TlsFlags.describe(e));
       return FAILED;
     } finally {
       channel.shutdownNow();

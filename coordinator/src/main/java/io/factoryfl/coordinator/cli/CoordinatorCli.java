@@ -40,8 +40,7 @@ public final class CoordinatorCli {
       err.println("Run with --help for usage.");
       return 2;
     } catch (StatusRuntimeException e) {
-      err.println("coordinator answered " + e.getStatus().getCode() + ": "
-          + io.factoryfl.coordinator.admin.Printable.escape(e.getStatus().getDescription()));
+      err.println(TlsFlags.describe(e));
       return 1;
     } catch (Exception e) {
       err.println("failed: " + e.getMessage());

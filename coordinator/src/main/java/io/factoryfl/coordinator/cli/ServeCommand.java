@@ -41,8 +41,10 @@ final class ServeCommand {
         --ca-dir DIR       run the CA here: the CA directory from 'factoryfl ca init' (its ca.pem
                            must be the --ca). Sites enrol with tokens from 'factoryfl ca token'
                            and renew before expiry; 'factoryfl ca revoke' takes effect without a
-                           restart. Without it, enrolment answers UNAVAILABLE and no
-                           revocation list is checked.
+                           restart. Failed token attempts are limited to 5 a minute per address
+                           and per site name; every enrolment call is recorded in
+                           DIR/enrolment-audit.jsonl. Without it, enrolment answers UNAVAILABLE
+                           and no revocation list is checked.
         --max-model-parameters N
                            refuse jobs whose model has more parameters (default 100000000);
                            a model must also fit the coordinator's heap (-Xmx)
@@ -98,7 +100,8 @@ final class ServeCommand {
         Path.of(flags.get("--data", "coordinator-data")), clock,
         Duration.ofSeconds(grace), gate, identity, enrolment, limits).start();
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
-        + " (TLS 1.3; " + (flags.has("--ca-dir") ? "enrolment open" : "no enrolment") + ")");
+        + " (TLS 1.3; " + enrolment.auditLog().map(log -> "enrolment open, audited in " + log)
+            .orElse("no enrolment") + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();

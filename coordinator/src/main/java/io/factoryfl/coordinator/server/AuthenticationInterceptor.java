@@ -1,6 +1,7 @@
 package io.factoryfl.coordinator.server;
 
 import io.factoryfl.core.security.CertificateLog;
+import io.factoryfl.core.security.CertificateProblems;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.RevocationWatcher;
@@ -128,8 +129,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
     Instant notAfter = certificate.getNotAfter().toInstant();
     if (now.isAfter(notAfter)) {
       throw Status.UNAUTHENTICATED.withDescription(whose + " expired at " + notAfter + " (now "
-          + now + "); renew certificates before they expire ('factoryfl participant renew'), or"
-          + " enrol again with a new token").asException();
+          + now + "); " + CertificateProblems.renewal(peer.role())).asException();
     }
     Instant notBefore = certificate.getNotBefore().toInstant();
     if (now.isBefore(notBefore)) {
@@ -170,7 +170,9 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   static String missingCertificate(boolean tls) {
     return CERTIFICATE_REQUIRED + "; " + (tls ? "none was presented" : "this connection is not TLS")
         + " (only " + EnrolmentGrpc.getEnrolMethod().getFullMethodName()
-        + " may be called without one, to enrol with a token)";
+        + " may be called without one, to enrol with a token)"
+        + (tls ? "; a node whose certificate is from another CA presents none: enrol again with a"
+            + " token from this federation" : "");
   }
 
   private static X509Certificate clientCertificate(SSLSession session) {

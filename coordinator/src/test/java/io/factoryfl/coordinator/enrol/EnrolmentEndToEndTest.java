@@ -233,6 +233,53 @@ class EnrolmentEndToEndTest {
   }
 
   @Test
+  void everyOutcome_isInTheEnrolmentAuditLog_withItsReasonAndKnownRole() throws Exception {
+    String token = token("plant-berlin", Role.PARTICIPANT);
+    IssuedIdentity site = enrol(token, "plant-berlin");
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> enrol(token, "plant-berlin"));
+    String second = token("plant-berlin", Role.PARTICIPANT);
+    assertStatus(Status.Code.INVALID_ARGUMENT, () -> enrol(second, "plant-paris"));
+    renew(coordinator.channel(site), "plant-berlin");
+    RevocationList.revoke(caDir, "plant-berlin", "", clock);
+    assertStatus(Status.Code.PERMISSION_DENIED, () -> enrol(second, "plant-berlin"));
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> enrol("not a token", "plant-berlin"));
+
+    List<String> lines = Files.readAllLines(caDir.resolve(EnrolmentAuditLog.FILE));
+
+    assertEquals(List.of(
+        "enrol plant-berlin participant enrolled ok",
+        "enrol plant-berlin participant refused used_token",
+        "enrol plant-berlin participant refused name_mismatch",
+        "renew plant-berlin participant renewed ok",
+        "enrol plant-berlin participant refused revoked_name",
+        "enrol null null refused malformed_token"), lines.stream().map(line -> {
+          try {
+            var node = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            return node.get("method").asText() + " " + node.get("site").asText() + " "
+                + node.get("role").asText() + " " + node.get("outcome").asText() + " "
+                + node.get("reason").asText();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }).toList());
+    String file = Files.readString(caDir.resolve(EnrolmentAuditLog.FILE));
+    assertFalse(file.contains(token.substring(token.indexOf(':') + 1, token.indexOf(':') + 9)));
+    assertFalse(file.contains(second.substring(second.indexOf(':') + 1,
+        second.indexOf(':') + 9)));
+  }
+
+  @Test
+  void anAuditLogThatCannotBeWritten_doesNotStopEnrolment() throws Exception {
+    Files.createDirectory(caDir.resolve(EnrolmentAuditLog.FILE));
+
+    IssuedIdentity site = enrol(token("plant-berlin", Role.PARTICIPANT), "plant-berlin");
+
+    assertEquals(new PeerIdentity("plant-berlin", Role.PARTICIPANT), site.identity());
+    assertStatus(Status.Code.UNAUTHENTICATED, () -> enrol("plant-berlin:" + "A".repeat(43),
+        "plant-berlin"));
+  }
+
+  @Test
   void renew_forAnotherName_isDenied() throws Exception {
     IssuedIdentity site = enrol(token("plant-berlin", Role.PARTICIPANT), "plant-berlin");
 

@@ -152,7 +152,8 @@ class RoleAuthorizationTest {
     assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
     assertEquals("a client certificate issued by the federation CA is required; none was"
         + " presented (only factoryfl.v1.Enrolment/Enrol may be called without one, to enrol"
-        + " with a token)", e.getStatus().getDescription());
+        + " with a token); a node whose certificate is from another CA presents none: enrol"
+        + " again with a token from this federation", e.getStatus().getDescription());
     assertNull(fleet.caller.get());
   }
 

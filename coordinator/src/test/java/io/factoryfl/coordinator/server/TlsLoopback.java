@@ -46,6 +46,11 @@ public final class TlsLoopback implements AutoCloseable {
     return new TlsLoopback(ca, builder.build().start());
   }
 
+  /** The port the server listens on (on 127.0.0.1, with a certificate for "localhost"). */
+  public int port() {
+    return server.getPort();
+  }
+
   /** A channel that presents no client certificate, as an enrolling site's does. */
   public ManagedChannel anonymousChannel() throws Exception {
     return open(SslContextBuilder.forClient()

@@ -156,14 +156,16 @@ public final class EnrolmentTokens {
       }
       EnrolmentToken record = all.get(found);
       if (record.used()) {
-        return Outcome.refused(TokenRefusedException.Reason.USED, "enrolment token for site '"
+        return Outcome.refused(TokenRefusedException.Reason.USED, record.role(),
+            "enrolment token for site '"
             + site + "' was already used at " + record.usedAt() + " (certificate serial "
             + record.usedBySerial() + "); a token works once: ask the CA operator for a new one"
             + " ('factoryfl ca token --site " + site + "')");
       }
       Instant now = clock.instant();
       if (!now.isBefore(record.expires())) {
-        return Outcome.refused(TokenRefusedException.Reason.EXPIRED, "enrolment token for site '"
+        return Outcome.refused(TokenRefusedException.Reason.EXPIRED, record.role(),
+            "enrolment token for site '"
             + site + "' expired at " + record.expires() + " (now " + now + "); ask the CA"
             + " operator for a new one ('factoryfl ca token --site " + site + " --ttl ...')");
       }
@@ -262,7 +264,11 @@ public final class EnrolmentTokens {
   /** What the critical section of {@link #redeem} decided. */
   private record Outcome(X509Certificate certificate, TokenRefusedException refusal) {
     static Outcome refused(TokenRefusedException.Reason reason, String message) {
-      return new Outcome(null, new TokenRefusedException(reason, message));
+      return refused(reason, null, message);
+    }
+
+    static Outcome refused(TokenRefusedException.Reason reason, Role role, String message) {
+      return new Outcome(null, new TokenRefusedException(reason, message, role));
     }
   }
 }

@@ -6,10 +6,15 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * What one node needs for mutual TLS: its own certificate chain and private key, and the
@@ -47,10 +52,8 @@ public final class TlsMaterial {
     this.self = PeerIdentity.fromCertificate(leaf);
     X509Certificate issuer = this.chain.size() > 1 ? this.chain.get(this.chain.size() - 1) : leaf;
     if (this.trusted.stream().noneMatch(ca -> signedBy(issuer, ca))) {
-      throw new IllegalArgumentException("certificate '" + leaf.getSubjectX500Principal()
-          + "' was issued by '" + issuer.getIssuerX500Principal()
-          + "', which is not a trusted CA (trusted: " + this.trusted.stream()
-              .map(c -> c.getSubjectX500Principal().toString()).toList() + ")");
+      throw new IllegalArgumentException(
+          CertificateProblems.notFromTrustedCa(issuer, this.trusted));
     }
   }
 
@@ -82,6 +85,16 @@ public final class TlsMaterial {
   /** Who we are, according to our own certificate. */
   public PeerIdentity self() {
     return self;
+  }
+
+  /**
+   * What makes our own certificate unusable at {@code now} (expired, or not yet valid), worded
+   * with what to do, or empty if it is usable. Whether it chains to a trusted CA was already
+   * checked when this was made. Dialling with an unusable certificate would only fail later in
+   * the handshake with a vaguer message, so nodes check this first.
+   */
+  public Optional<String> problemAt(Instant now) {
+    return CertificateProblems.ofOwn(chain.get(0), trusted, now);
   }
 
   /** Our certificate first, then any intermediates. */
@@ -121,7 +134,10 @@ public final class TlsMaterial {
     }
   }
 
-  /** A new PKIX trust manager factory whose only trust anchors are the federation CA(s). */
+  /**
+   * A new PKIX trust manager factory whose only trust anchors are the federation CA(s). A
+   * refused peer certificate is an {@link ExplainedCertificateException} naming the cause.
+   */
   public TrustManagerFactory trustManagerFactory() {
     return trustOnly(trusted);
   }
@@ -143,6 +159,13 @@ public final class TlsMaterial {
       }
       TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
       factory.init(store);
+      for (TrustManager manager : factory.getTrustManagers()) {
+        if (manager instanceof X509ExtendedTrustManager pkix) {
+          // the JDK checks validity against the system time, so the explanation uses it too
+          return ExplainingTrustManager.factoryOf(
+              new ExplainingTrustManager(pkix, cas, Clock.systemUTC()));
+        }
+      }
       return factory;
     } catch (GeneralSecurityException | IOException e) {
       throw new IllegalStateException("cannot build a trust manager for " + cas.stream()

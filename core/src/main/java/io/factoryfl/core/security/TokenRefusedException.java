@@ -1,6 +1,7 @@
 package io.factoryfl.core.security;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An enrolment token could not be redeemed. The message says why and what to do, and never
@@ -23,13 +24,24 @@ public final class TokenRefusedException extends Exception {
   }
 
   private final Reason reason;
+  private final transient Role role;
 
   TokenRefusedException(Reason reason, String message) {
+    this(reason, message, null);
+  }
+
+  TokenRefusedException(Reason reason, String message, Role role) {
     super(message);
     this.reason = Objects.requireNonNull(reason, "reason");
+    this.role = role;
   }
 
   public Reason reason() {
     return reason;
+  }
+
+  /** The role of the refused token when the CA knows it (a used or expired token). */
+  public Optional<Role> role() {
+    return Optional.ofNullable(role);
   }
 }

@@ -94,7 +94,11 @@ class TlsMaterialTest {
     issue(CA, "site-2", Role.PARTICIPANT).writeTo(dir.resolve("b"), "site-2");
     IOException e = assertThrows(IOException.class, () -> TlsMaterial.load(
         dir.resolve("a/site-1.pem"), dir.resolve("a/site-1-key.pem"), dir.resolve("b/ca.pem")));
-    assertTrue(e.getMessage().contains("which is not a trusted CA"), e.getMessage());
+    assertTrue(e.getMessage().contains("this node's certificate 'site-1' (participant, serial "),
+        e.getMessage());
+    assertTrue(e.getMessage().endsWith(" was issued by CN=theirs CA,O=theirs, but this"
+        + " federation's CA is CN=ours CA,O=ours; enrol again with a token from this federation,"
+        + " or give the ca.pem of the federation that issued it"), e.getMessage());
   }
 
   @Test

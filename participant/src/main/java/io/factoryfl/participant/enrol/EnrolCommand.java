@@ -10,6 +10,7 @@ import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.TlsFailures;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.session.ChannelTls;
 import io.grpc.ManagedChannel;
@@ -248,14 +249,16 @@ public final class EnrolCommand {
   private static String describe(StatusRuntimeException e, String target) {
     Status status = e.getStatus();
     if (status.getCode() == Status.Code.UNAVAILABLE && status.getCause() != null) {
-      // a transport failure: gRPC's own description is a pipeline dump; the root cause says why
-      Throwable root = status.getCause();
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      return "cannot connect to the coordinator at " + target + " over TLS ("
-          + root.getMessage() + "); check --coordinator, and that the CA certificate is the one"
-          + " that issued the coordinator's certificate";
+      // a transport failure: gRPC's own description is "io exception"; the cause says why
+      return TlsFailures.describe(status.getCause(), target).orElseGet(() -> {
+        Throwable root = status.getCause();
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        return "cannot connect to the coordinator at " + target + " over TLS ("
+            + root.getMessage() + "); check --coordinator, and that the CA certificate is the"
+            + " one that issued the coordinator's certificate";
+      });
     }
     return "coordinator answered " + status.getCode() + ": " + status.getDescription();
   }

@@ -11,6 +11,7 @@ import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.CertificateRequest;
 import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.PeerIdentity;
+import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
 import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
@@ -165,9 +166,11 @@ class EnrolCommandTest {
         "--out", tmp.resolve("site").toString()));
 
     assertTrue(err().startsWith("participant enroll: cannot connect to the coordinator at "
-        + target + " over TLS ("), err());
-    assertTrue(err().strip().endsWith("); check --coordinator, and that the CA certificate is the"
-        + " one that issued the coordinator's certificate"), err());
+        + target + " over TLS: the coordinator's certificate 'coordinator' (coordinator,"
+        + " serial "), err());
+    assertTrue(err().contains(" was issued by CN=acme CA,O=acme, but the CA this node trusts"
+        + " is CN=elsewhere CA,O=elsewhere; this is not your federation's coordinator, or this"
+        + " node's ca.pem (--ca) is from another federation"), err());
     assertFalse(tokens.list().get(0).used(), "the token never reached an untrusted server");
   }
 
@@ -209,6 +212,29 @@ class EnrolCommandTest {
     assertNotEquals(keyBefore, Files.readString(site.resolve("site-key.pem")));
     assertTrue(out().contains("The previous certificate (serial "
         + before.getSerialNumber().toString(16) + ") stays valid until "), out());
+  }
+
+  @Test
+  void renew_withAnExpiredCertificate_saysWhenItExpiredAndToEnrolAgain() throws Exception {
+    CertificateAuthority past = CertificateAuthority.create("acme",
+        Clock.fixed(java.time.Instant.now().minus(Duration.ofDays(10)), java.time.ZoneOffset.UTC),
+        Duration.ofDays(30), random);
+    Path site = tmp.resolve("site");
+    IssuedIdentity expired = past.issue("plant-berlin", Role.PARTICIPANT, Duration.ofDays(1),
+        List.of());
+    expired.writeTo(site, "site");
+
+    assertEquals(1, EnrolCommand.renew(new String[] {"--coordinator", target, "--dir",
+        site.toString()}, print(out), print(err), random));
+
+    assertTrue(err().startsWith("participant renew: failed: this node's certificate"
+        + " 'plant-berlin' (participant, serial " + expired.certificate().getSerialNumber()
+        .toString(16)), err());
+    assertTrue(err().contains(") expired at " + expired.certificate().getNotAfter().toInstant()
+        + " (now "), err());
+    assertTrue(err().contains("an expired one cannot be renewed: ask the CA operator for a new"
+        + " token ('./factoryfl ca token --dir ca --site NAME --role participant') and enrol"
+        + " again"), err());
   }
 
   @Test
