@@ -3,6 +3,7 @@ package io.factoryfl.participant.session;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.participant.data.DatasetCatalogue;
@@ -139,6 +140,7 @@ final class TaskRunner {
         .setBaseModelHash(train.getModelHash());
     int[] words;
     try {
+      L2Clip.fromTask(train.getUpdateClipNorm()); // refuse a bogus clip norm before any work
       ModelCache.CachedModel model =
           models.get(blocking, sessionId, train.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
       require(policy.checkModel(model.definition().json()));
@@ -155,6 +157,7 @@ final class TaskRunner {
         for (int i = 0; i < delta.length; i++) {
           delta[i] -= model.parameters()[i];
         }
+        L2Clip.clipInPlace(delta, L2Clip.fromTask(train.getUpdateClipNorm()));
         int[] encoded = secure().encode(secureTag, delta, outcome.numExamples(),
             new java.util.SplittableRandom(train.getSeed()));
         words = secure().mask(secureTag, task.getSecaggMaskedInput().getSharesList(), encoded);
