@@ -148,11 +148,28 @@ class PoisoningEndToEndTest {
         + fedAvgMoved + "; the attack must wreck it for this test to show anything");
   }
 
+  @Test
+  @Timeout(120)
+  void secureRoundWithClipNorm_isTrainedBySitesAndMovesTheModelAtMostC() throws Exception {
+    startFederation();
+    double clip = 0.05;
+    String spec = spec("secure-clipped", "{\"clip_norm\": " + clip + "}", true);
+    float[] initial = io.factoryfl.core.model.ModelDefinition.fromJson(
+        io.factoryfl.core.job.JobSpecParser.parse(spec).modelConfigurationJson()).initialParameters();
+    Job job = runJob(spec, false);
+    double moved = distance(job.parameters(), initial);
+    assertTrue(moved > 0 && moved <= clip + 1e-4, "a secure round moved the model by " + moved
+        + "; clip_norm is " + clip);
+  }
+
   private record Job(String id, float[] parameters) {}
 
   private Job runJob(String name, String robust, boolean poison) throws Exception {
-    taps.get(ATTACKER).poison = poison;
-    String spec = """
+    return runJob(spec(name, robust, false), poison);
+  }
+
+  private static String spec(String name, String robust, boolean secure) {
+    return """
         {"name": "%s", "model": {"template": "mlp", "hidden_layers": [16]},
          "dataset": {"name": "%s", "numeric_features": %s,
                      "categorical_features": [{"column": "Type", "categories": ["L", "M", "H"]}],
@@ -160,9 +177,14 @@ class PoisoningEndToEndTest {
          "rounds": 1, "participants": {"min": %d, "max": %d},
          "training": {"local_epochs": 1, "batch_size": 64, "learning_rate": 0.01},
          "round_deadline_seconds": 60, "evaluate_every": 0, "seed": 7, "start_timeout_seconds": 60,
-         "secure_aggregation": {"enabled": false}%s}"""
+         "secure_aggregation": {"enabled": %s}%s}"""
         .formatted(name, SimulationConfig.DATASET_NAME, json(SimulationConfig.NUMERIC), SITES, SITES,
-            robust == null ? "" : ", \"robust_aggregation\": " + robust);
+            secure, robust == null ? "" : ", \"robust_aggregation\": " + robust);
+  }
+
+  private Job runJob(String spec, boolean poison) throws Exception {
+    taps.get(ATTACKER).poison = poison;
+    String name = io.factoryfl.core.job.JobSpecParser.parse(spec).name();
     String jobId = admin.submit(spec).getJobId();
     RoundEvent end = admin.watch(jobId, Duration.ofSeconds(90), event -> { });
     assertNotNull(end, "job " + name + " did not end within 90 s");
@@ -246,6 +268,13 @@ class PoisoningEndToEndTest {
         @SuppressWarnings("unchecked")
         public void halfClose() {
           UpdateHeader header = buffered.get(0).getHeader();
+          if (header.getMasked()) {
+            for (UpdateChunk chunk : buffered) {
+              delegate().sendMessage((Q) chunk);
+            }
+            super.halfClose();
+            return;
+          }
           ByteArrayOutputStream bytes = new ByteArrayOutputStream();
           for (UpdateChunk chunk : buffered.subList(1, buffered.size())) {
             bytes.writeBytes(chunk.getData().toByteArray());

@@ -23,9 +23,13 @@ final class RobustBenchRound {
   /** A rule under test: its label and its robust_aggregation block (null for plain FedAvg). */
   record Rule(String label, String robustJson) {}
 
-  /** One rule's figures: times in ms (medians over repeats), bytes from the last repeat. */
-  record Result(Rule rule, double medianMs, double acceptMs, double fitMs, long heldBytes,
-      long fitAllocatedBytes) {}
+  /**
+   * One rule's figures: wall-clock and this thread's CPU times in ms (medians over repeats), bytes
+   * from the last repeat. Every rule runs on one thread, so on a shared machine the CPU time is
+   * the steadier measure of its cost.
+   */
+  record Result(Rule rule, double medianMs, double cpuMs, double acceptMs, double fitMs,
+      long heldBytes, long fitAllocatedBytes) {}
 
   private final LongSupplier nanoTime;
   private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -61,6 +65,7 @@ final class RobustBenchRound {
       base[i] = baseRandom.nextFloat() - 0.5f;
     }
     double[] totals = new double[repeats];
+    double[] cpus = new double[repeats];
     double[] accepts = new double[repeats];
     double[] fits = new double[repeats];
     long held = 0;
@@ -70,18 +75,23 @@ final class RobustBenchRound {
       Aggregation aggregation = strategy.beginFit(1, base);
       List<FitResult> results = new ArrayList<>();
       long acceptNanos = 0;
+      long cpuNanos = 0;
       for (int j = 0; j < participants; j++) {
         float[] update = update(base, seed, j);
+        long cpuStart = cpuTime();
         long start = nanoTime.getAsLong();
         aggregation.accept(update, 100 + j);
         acceptNanos += nanoTime.getAsLong() - start;
+        cpuNanos += cpuTime() - cpuStart;
         results.add(new FitResult("site-" + j, 100 + j, Map.of("train_loss", 0.1)));
       }
       held = heapAfterGc() - before;
       long allocatedBefore = allocatedBytes();
+      long cpuStart = cpuTime();
       long start = nanoTime.getAsLong();
       FitOutcome outcome = strategy.aggregateFit(1, base, aggregation, results, List.of());
       long fitNanos = nanoTime.getAsLong() - start;
+      cpuNanos += cpuTime() - cpuStart;
       allocated = allocatedBytes() - allocatedBefore;
       if (!outcome.isCommitted()) {
         throw new IllegalStateException(rule.label() + " did not commit: " + outcome.rejection());
@@ -89,8 +99,10 @@ final class RobustBenchRound {
       accepts[repeat] = acceptNanos / 1e6;
       fits[repeat] = fitNanos / 1e6;
       totals[repeat] = (acceptNanos + fitNanos) / 1e6;
+      cpus[repeat] = cpuNanos / 1e6;
     }
-    return new Result(rule, median(totals), median(accepts), median(fits), Math.max(0, held), allocated);
+    return new Result(rule, median(totals), median(cpus), median(accepts), median(fits),
+        Math.max(0, held), allocated);
   }
 
   /**
@@ -105,6 +117,12 @@ final class RobustBenchRound {
       update[i] = base[i] + (random.nextFloat() - 0.5f) * scale;
     }
     return update;
+  }
+
+  /** This thread's CPU time in ns, or 0 where the JVM cannot measure it. */
+  private static long cpuTime() {
+    java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : 0;
   }
 
   private long heapAfterGc() {
