@@ -40,18 +40,20 @@ public final class SimulationMain {
 
   private SimulationMain() {}
 
-  /** {@code simulate [options]} or {@code bench secagg [options]}; bare options mean simulate. */
+  /** {@code simulate [options]} or {@code bench secagg|robust [options]}; bare options mean simulate. */
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("bench")) {
       String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-      if (rest.length == 0 || !rest[0].equals("secagg")) {
+      if (rest.length == 0 || !(rest[0].equals("secagg") || rest[0].equals("robust"))) {
         boolean help = rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"));
-        (help ? System.out : System.err).println("Usage: factoryfl bench secagg [options]"
-            + "   (the one benchmark so far; 'factoryfl bench secagg --help' for its options)");
+        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust [options]"
+            + "   ('factoryfl bench secagg --help' or 'factoryfl bench robust --help' for options)");
         System.exit(help ? 0 : 2);
       }
-      System.exit(io.factoryfl.simulation.bench.SecAggBench.run(
-          java.util.Arrays.copyOfRange(rest, 1, rest.length), System.out, System.err));
+      String[] options = java.util.Arrays.copyOfRange(rest, 1, rest.length);
+      System.exit(rest[0].equals("robust")
+          ? io.factoryfl.simulation.bench.RobustBench.run(options, System.out, System.err)
+          : io.factoryfl.simulation.bench.SecAggBench.run(options, System.out, System.err));
     }
     if (args.length > 0 && args[0].equals("simulate")) {
       args = java.util.Arrays.copyOfRange(args, 1, args.length);

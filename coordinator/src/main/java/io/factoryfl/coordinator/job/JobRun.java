@@ -308,7 +308,7 @@ public final class JobRun implements Runnable {
           secure.aggregateHash(), fit.totalExamples(), fit.trainLoss(), secure.neighbours(),
           secure.threshold());
     }
-    Aggregation aggregation = strategy.beginFit(round, base.dimension());
+    Aggregation aggregation = strategy.beginFit(round, base.parameters());
     RoundGate gate = new RoundGate(
         (id, update, header) -> aggregation.accept(update.values(), header.getNumExamples()));
     List<String> ids = cohort.stream().map(FitInstruction::participantId).toList();
@@ -339,7 +339,8 @@ public final class JobRun implements Runnable {
     return TrainTask.newBuilder().setModelHash(base.hash())
         .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
         .setLearningRate(instruction.learningRate()).setSeed(instruction.seed())
-        .setNormalization(normalizationProto()).build();
+        .setNormalization(normalizationProto())
+        .setUpdateClipNorm(spec.robustAggregation().clipNorm()).build();
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.factoryfl.coordinator.job;
 
 import io.factoryfl.coordinator.strategy.FedAvg;
+import io.factoryfl.coordinator.strategy.RobustStrategies;
 import io.factoryfl.coordinator.strategy.ServerMomentum;
 import io.factoryfl.coordinator.strategy.Strategy;
 import io.factoryfl.core.job.JobSpec;
@@ -53,7 +54,7 @@ public final class JobScheduler implements AutoCloseable {
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
-    Strategy strategy = new FedAvg(spec, federation.histogramBins());
+    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, federation.histogramBins()), spec);
     if (spec.serverMomentum() > 0) {
       strategy = new ServerMomentum(strategy, spec.serverMomentum());
     }

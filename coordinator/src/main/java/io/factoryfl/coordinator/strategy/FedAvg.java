@@ -36,8 +36,8 @@ public final class FedAvg implements Strategy {
   }
 
   @Override
-  public Aggregation beginFit(int round, int dimension) {
-    WeightedSumAccumulator accumulator = new WeightedSumAccumulator(dimension);
+  public Aggregation beginFit(int round, float[] base) {
+    WeightedSumAccumulator accumulator = new WeightedSumAccumulator(base.length);
     return new Weighted(accumulator, spec);
   }
 
@@ -52,11 +52,26 @@ public final class FedAvg implements Strategy {
   @Override
   public FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
       List<FitResult> results, List<Failure> failures) {
-    if (results.size() < spec.minParticipants()) {
-      return FitOutcome.notCommitted(results.size() + " of the cohort returned a usable update, "
-          + spec.minParticipants() + " needed (participants.min); " + failures.size() + " failed");
+    String shortfall = shortfall(spec, results, failures);
+    if (shortfall != null) {
+      return FitOutcome.notCommitted(shortfall);
     }
     WeightedSumAccumulator accumulator = ((Weighted) aggregation).accumulator();
+    return FitOutcome.committed(accumulator.weightedMean(), trainLoss(spec, results),
+        accumulator.totalWeight());
+  }
+
+  /** Why a plain round cannot commit (too few usable updates), or null if it can. */
+  static String shortfall(JobSpec spec, List<FitResult> results, List<Failure> failures) {
+    if (results.size() >= spec.minParticipants()) {
+      return null;
+    }
+    return results.size() + " of the cohort returned a usable update, " + spec.minParticipants()
+        + " needed (participants.min); " + failures.size() + " failed";
+  }
+
+  /** The sites' reported training losses, weighted by their capped example counts. */
+  static double trainLoss(JobSpec spec, List<FitResult> results) {
     double lossSum = 0;
     long lossWeight = 0;
     for (FitResult result : results) {
@@ -67,8 +82,7 @@ public final class FedAvg implements Strategy {
         lossWeight += weight;
       }
     }
-    return FitOutcome.committed(accumulator.weightedMean(),
-        lossWeight == 0 ? Double.NaN : lossSum / lossWeight, accumulator.totalWeight());
+    return lossWeight == 0 ? Double.NaN : lossSum / lossWeight;
   }
 
   @Override

@@ -33,8 +33,8 @@ public final class ServerMomentum implements Strategy {
   }
 
   @Override
-  public Aggregation beginFit(int round, int dimension) {
-    return inner.beginFit(round, dimension);
+  public Aggregation beginFit(int round, float[] base) {
+    return inner.beginFit(round, base);
   }
 
   @Override

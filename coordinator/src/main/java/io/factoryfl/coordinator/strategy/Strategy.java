@@ -13,8 +13,13 @@ public interface Strategy {
   /** Chooses this round's cohort from the available participants and says how each trains. */
   List<FitInstruction> configureFit(int round, List<ParticipantInfo> available);
 
-  /** Starts the streaming aggregate of a round for a model of {@code dimension} parameters. */
-  Aggregation beginFit(int round, int dimension);
+  /**
+   * Starts the aggregate of a plain round that trains from {@code base}.
+   *
+   * @param base the current global model (not to be modified); its length is the model's dimension,
+   *     and wrappers that work on deltas (update clipping) measure each update from it
+   */
+  Aggregation beginFit(int round, float[] base);
 
   /**
    * Turns the round's aggregate into the next global model, or declines to commit.

@@ -41,7 +41,7 @@ class FedAvgTest {
 
   @Test
   void aggregateFit_isTheExampleWeightedMean() {
-    Aggregation aggregation = fedAvg.beginFit(1, 2);
+    Aggregation aggregation = fedAvg.beginFit(1, new float[2]);
     aggregation.accept(new float[] {1, 10}, 1);
     aggregation.accept(new float[] {3, 30}, 3);
     FitOutcome outcome = fedAvg.aggregateFit(1, new float[2], aggregation, List.of(
@@ -57,7 +57,7 @@ class FedAvgTest {
   void aggregateFit_capsAnInflatedExampleCountAtMaxExamplesPerSite() {
     FedAvg capped = new FedAvg(JobSpecParser.parse(SPEC.replace("\"seed\": 11",
         "\"seed\": 11, \"max_examples_per_site\": 10")), 100);
-    Aggregation aggregation = capped.beginFit(1, 1);
+    Aggregation aggregation = capped.beginFit(1, new float[1]);
     aggregation.accept(new float[] {1}, 10);
     aggregation.accept(new float[] {0}, 1L << 29);
     FitOutcome outcome = capped.aggregateFit(1, new float[1], aggregation, List.of(

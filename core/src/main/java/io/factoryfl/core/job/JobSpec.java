@@ -28,6 +28,8 @@ import java.time.Duration;
  * @param maxExamplesPerSite the most examples one site's update is weighted with, in plain and
  *     secure rounds alike ({@code max_examples_per_site}): a site reporting more counts as this many,
  *     so no site can buy a larger say in the model by claiming a huge example count
+ * @param robustAggregation the defence against poisoned updates ({@code robust_aggregation}):
+ *     L2 clipping of update deltas and the combining rule (FedAvg, median, trimmed mean, multi-Krum)
  */
 public record JobSpec(
     String name,
@@ -48,7 +50,8 @@ public record JobSpec(
     Duration startTimeout,
     SecureAggregationSpec secureAggregation,
     double serverMomentum,
-    long maxExamplesPerSite) {
+    long maxExamplesPerSite,
+    RobustAggregationSpec robustAggregation) {
 
   public JobSpec {
     if (maxExamplesPerSite < 1) {

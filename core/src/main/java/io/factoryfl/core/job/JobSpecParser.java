@@ -69,7 +69,8 @@ public final class JobSpecParser {
   private static final Set<String> TOP =
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
-          "start_timeout_seconds", "secure_aggregation", "server_momentum", "max_examples_per_site");
+          "start_timeout_seconds", "secure_aggregation", "server_momentum", "max_examples_per_site",
+          RobustAggregationParser.KEY);
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
@@ -120,12 +121,13 @@ public final class JobSpecParser {
 
     long maxExamples = maxExamplesPerSite(top, max);
     SecureAggregationSpec secure = secureAggregation(top, min, max, maxExamples);
+    RobustAggregationSpec robust = RobustAggregationParser.parse(top, min, secure);
     ModelSpec model = model(top.object("model", MODEL));
     checkModelFitsSchema(model, schema, learningRate, seed);
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples);
+        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples, robust);
   }
 
   /**

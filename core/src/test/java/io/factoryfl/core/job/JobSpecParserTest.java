@@ -162,7 +162,7 @@ class JobSpecParserTest {
     assertEquals("round", e.field());
     assertEquals("round: unknown field; allowed fields here are [dataset, evaluate_every,"
         + " max_examples_per_site, max_round_attempts, model, name, participants,"
-        + " round_deadline_seconds, rounds,"
+        + " robust_aggregation, round_deadline_seconds, rounds,"
         + " secure_aggregation, seed, server_momentum, start_timeout_seconds, training]",
         e.getMessage());
   }

@@ -1,5 +1,6 @@
 package io.factoryfl.participant.session;
 
+import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.proto.v1.CategoricalFeature;
 import io.factoryfl.proto.v1.DatasetBinding;
@@ -53,6 +54,11 @@ final class TaskChecks {
 
   /** Local training settings are usable numbers (the policy has already bounded their sizes). */
   static void training(TrainTask train) {
+    try {
+      L2Clip.fromTask(train.getUpdateClipNorm());
+    } catch (IllegalArgumentException e) {
+      throw TaskRefusedException.invalidTask(e.getMessage());
+    }
     double rate = train.getLearningRate();
     if (!(rate > 0) || !Double.isFinite(rate) || rate > 10) {
       throw TaskRefusedException.invalidTask("learning_rate was " + rate

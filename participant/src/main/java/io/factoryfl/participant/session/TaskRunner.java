@@ -3,6 +3,7 @@ package io.factoryfl.participant.session;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.data.EncodedData;
@@ -171,6 +172,7 @@ final class TaskRunner {
         for (int i = 0; i < delta.length; i++) {
           delta[i] -= model.parameters()[i];
         }
+        L2Clip.clipInPlace(delta, L2Clip.fromTask(train.getUpdateClipNorm()));
         int[] encoded = secure().encode(secureTag, delta, outcome.numExamples(),
             new java.util.SplittableRandom(train.getSeed()));
         words = secure().mask(secureTag, task.getSecaggMaskedInput().getSharesList(), encoded);
