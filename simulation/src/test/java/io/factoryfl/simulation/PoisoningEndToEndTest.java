@@ -22,6 +22,7 @@ import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.policy.PolicyCheck;
+import io.factoryfl.participant.policy.SitePolicy;
 import io.factoryfl.participant.session.ChannelTls;
 import io.factoryfl.participant.session.ParticipantAgent;
 import io.factoryfl.participant.session.Site;
@@ -339,6 +340,10 @@ class PoisoningEndToEndTest {
     admin.awaitParticipants(SITES, Duration.ofSeconds(60));
   }
 
+  /** The default policy, except that these plants agree to plain FedAvg rounds. */
+  private static final SitePolicy PLAIN_ALLOWED =
+      SitePolicy.parse("{\"secure_aggregation\": {\"required\": false}}", "test policy");
+
   private void startParticipant(String name, ParticipantConfig config, int index) throws Exception {
     TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
     ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
@@ -346,7 +351,8 @@ class PoisoningEndToEndTest {
     taps.put(name, tap);
     Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()),
         SigningIdentity.load(config.certificate(), config.signingKey()),
-        tls.trustedCertificates().get(0), PolicyCheck.allowAll(), config.receipts());
+        tls.trustedCertificates().get(0), PolicyCheck.enforcing(() -> PLAIN_ALLOWED, Clock.systemUTC()),
+        config.receipts());
     ParticipantAgent agent = new ParticipantAgent(site, ClientInterceptors.intercept(channel, tap),
         config.pollWait(), new SplittableRandom(1000L * index));
     Thread thread = new Thread(agent, "participant-" + name);
