@@ -34,6 +34,11 @@ final class Dispatcher {
     this.log = log;
   }
 
+  /** The dataset binding every task of the job carries. */
+  DatasetBinding binding() {
+    return binding;
+  }
+
   Instant deadlineAfter(java.time.Duration duration) {
     return federation.clock().instant().plus(duration);
   }

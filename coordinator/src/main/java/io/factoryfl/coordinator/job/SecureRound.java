@@ -19,6 +19,7 @@ import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SessionInfo;
 import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.secagg.TrainingBinding;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggConsistencyCheck;
 import io.factoryfl.proto.v1.SecAggMaskedInput;
@@ -106,8 +107,19 @@ final class SecureRound {
     // can know a round's neighbourhoods before the round starts.
     long graphSeed = RANDOM.nextLong();
     NeighbourGraph graph = NeighbourGraph.harary(ids.size(), parameters.neighbours(), graphSeed);
+    // Each site's train task is bound into the session at stage 1: all must train alike.
+    Map<String, TrainTask> trains = new LinkedHashMap<>();
+    cohort.forEach(instruction -> trains.put(instruction.participantId(), trainTask.apply(instruction, base)));
+    TrainingBinding binding = TrainingBinding.of(trains.get(ids.get(0)), dispatcher.binding(), settings.maxExamples());
+    for (Map.Entry<String, TrainTask> train : trains.entrySet()) {
+      if (!TrainingBinding.of(train.getValue(), dispatcher.binding(), settings.maxExamples()).equals(binding)) {
+        return Result.failed("secure aggregation needs every site of a round to train with the same settings"
+            + " (all but the shuffle seed are bound into the session), but the strategy gave '" + train.getKey()
+            + "' other settings than '" + ids.get(0) + "'");
+      }
+    }
     SecAggCoordinator secagg = new SecAggCoordinator(
-        new SessionInfo(jobId, round, base.hash(), ids), parameters, graph, base.dimension() + 1);
+        new SessionInfo(jobId, round, base.hash(), ids, binding), parameters, graph, base.dimension() + 1);
     int needed = Math.max(parameters.threshold(), spec.minParticipants());
 
     // Stage 1: advertise keys.
@@ -116,7 +128,9 @@ final class SecureRound {
         .setThreshold(parameters.threshold()).setClip(parameters.clip()).setBits(parameters.bits())
         .setModelHash(base.hash()).setMaxExamples(settings.maxExamples()).build();
     Map<String, SecAggPublicKeys> advertised = new LinkedHashMap<>();
-    for (TaskOutcome outcome : stage(ids, "secagg-keys", id -> Task.newBuilder().setSecaggAdvertise(setup))) {
+    List<TaskOutcome> keyOutcomes = stage(ids, "secagg-keys",
+        id -> Task.newBuilder().setSecaggAdvertise(setup.toBuilder().setTrain(trains.get(id))));
+    for (TaskOutcome outcome : keyOutcomes) {
       SecAggPublicKeys keys = reply(outcome) == null ? null : reply(outcome).getSecaggKeys();
       if (keys == null) {
         continue;
@@ -134,7 +148,7 @@ final class SecureRound {
     stageRecord("advertise_keys", ids, advertised.keySet());
     String shortfall = shortfall("advertise keys", advertised.size(), needed, secagg);
     if (shortfall != null) {
-      return Result.failed(shortfall);
+      return Result.failed(shortfall + AlreadyContributed.note(keyOutcomes));
     }
 
     // Stage 2: share keys.
@@ -170,8 +184,6 @@ final class SecureRound {
 
     // Stage 3: masked input. Updates go straight into the masked sum; none is kept.
     RoundGate gate = new RoundGate((id, update, header) -> secagg.acceptMaskedInput(id, update.words()));
-    Map<String, FitInstruction> instructions = new LinkedHashMap<>();
-    cohort.forEach(instruction -> instructions.put(instruction.participantId(), instruction));
     List<FitResult> results = new ArrayList<>();
     List<Failure> failures = new ArrayList<>();
     List<String> masked = new ArrayList<>();
@@ -180,7 +192,7 @@ final class SecureRound {
         dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> Task.newBuilder().setSecaggMaskedInput(
             SecAggMaskedInput.newBuilder().setSessionTag(tag)
                 .addAllShares(relayed.get(id))
-                .setTrain(trainTask.apply(instructions.get(id), base))))) {
+                .setTrain(trains.get(id))))) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
         masked.add(fitted.participantId());
         contributions.put(fitted.participantId(), fitted.contributionHash());

@@ -20,10 +20,10 @@ import java.util.function.Supplier;
  *
  * <ol>
  *   <li>{@link #advertiseKeys}: fresh X25519 pairs (c for share encryption, s for masks), signed
- *       with the Ed25519 identity key over job, round, model hash and id.
+ *       with the Ed25519 identity key over job, round, model hash, training binding and id.
  *   <li>{@link #shareKeys}: verifies its neighbours' signatures, fixes the session id (SHA-256 of
- *       all advertised keys, job, round, model hash, parameters and graph), draws the self-mask seed
- *       b, and sends each neighbour that advertised a Shamir share of b and of s_sk (threshold t),
+ *       all advertised keys, job, round, model hash, training binding, parameters and graph),
+ *       draws the self-mask seed b, and sends each neighbour that advertised a Shamir share of b and of s_sk (threshold t),
  *       encrypted with AES-256-GCM (see {@link ShareBox}).
  *   <li>{@link #maskInput}: decrypts the shares sent to it and returns {@code x + PRG(b) + sum over
  *       neighbours v that shared of +-PRG(s_uv)} modulo 2^32; then forgets b, s_sk and c_sk.
@@ -296,7 +296,8 @@ public final class SecAggParticipant {
     byte[] message = Transcript.keysMessage(cohort.session, peer, k.encryptionKeyView(), k.maskingKeyView());
     if (!Ed25519Signatures.verify(identity, message, k.signatureView())) {
       throw new SecAggException("the keys of neighbour '" + peer + "' carry an invalid signature (forged,"
-          + " altered, or from another job, round or model)");
+          + " altered, or from another job, round or model, or made for another training binding: the"
+          + " coordinator may have given sites different training settings)");
     }
     if (Arrays.equals(k.encryptionKeyView(), ownKeys.encryptionKeyView())
         || Arrays.equals(k.maskingKeyView(), ownKeys.maskingKeyView())) {

@@ -14,13 +14,14 @@ import java.util.List;
  *
  * <pre>
  * keys signature   = Ed25519(label "FactoryFL SecAgg+ v1 advertise keys", jobId, round, modelHash,
- *                            participant, c_pk, s_pk)
+ *                            training binding digest, participant, c_pk, s_pk)
  * session id       = SHA-256(label "FactoryFL SecAgg+ v1 session", jobId, round, modelHash,
- *                            k, t, clip, bits, graph fingerprint, n,
+ *                            training binding digest, k, t, clip, bits, graph fingerprint, n,
  *                            for each cohort member in order: id, present?, [c_pk, s_pk])
  * share AAD        = session id, from, to
  * survivors sig.   = Ed25519(label "FactoryFL SecAgg+ v1 survivors", session id, count,
  *                            survivor ids in cohort order)
+ * training binding = see {@link TrainingBinding}
  * HKDF info        = label ("... share encryption" | "... pairwise mask" | "... self mask"), ids
  * </pre>
  */
@@ -66,7 +67,7 @@ final class Transcript {
   /** The message a participant signs to advertise its two round keys. */
   static byte[] keysMessage(SessionInfo session, String participant, byte[] encryptionKey, byte[] maskingKey) {
     return new Transcript(KEYS_LABEL).string(session.jobId()).integer(session.round())
-        .string(session.modelHash()).string(participant).bytes(encryptionKey).bytes(maskingKey)
+        .string(session.modelHash()).bytes(session.training().digestView()).string(participant).bytes(encryptionKey).bytes(maskingKey)
         .toByteArray();
   }
 
@@ -95,6 +96,7 @@ final class Transcript {
     update(digest, session.jobId());
     update(digest, session.round());
     update(digest, session.modelHash());
+    digest.update(session.training().digestView());
     update(digest, parameters.neighbours());
     update(digest, parameters.threshold());
     digest.update(ByteBuffer.allocate(8).putLong(Double.doubleToLongBits(parameters.clip())).array());

@@ -10,6 +10,7 @@ import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SecAggParticipant;
 import io.factoryfl.core.secagg.SessionInfo;
 import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.secagg.TrainingBinding;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggConsistencyCheck;
@@ -22,6 +23,7 @@ import io.factoryfl.proto.v1.SecAggShareList;
 import io.factoryfl.proto.v1.SecAggSignature;
 import io.factoryfl.proto.v1.SecAggUnmask;
 import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TrainTask;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -31,18 +33,24 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.random.RandomGenerator;
 
 /**
  * This site's side of the secure-aggregation rounds it is in: one {@link SecAggParticipant} per
  * session, kept from the advertise-keys stage to the unmask stage and then destroyed. Peers'
  * identity keys are taken only from certificates that chain to the federation CA and name the
  * peer, so the coordinator relaying the messages cannot impersonate anyone.
+ *
+ * <p>The session binds the training the site advertised ({@link TrainingBinding}): at stage 3 the
+ * site refuses a train task that differs from it in anything but the seed. It sends at most one
+ * masked input per base model and per (job, round) ({@link ContributionLog}), recorded on disk
+ * before the input leaves, and rounds stochastically with its own randomness ({@link
+ * RoundingRandom}), never with a seed the coordinator knows.
  */
 final class SecureSessions {
   private final SigningIdentity identity;
   private final X509Certificate ca;
   private final Clock clock;
+  private final ContributionLog contributions;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Session> sessions = new HashMap<>();
 
@@ -54,6 +62,9 @@ final class SecureSessions {
     final SecAggParticipant participant;
     final Map<String, byte[]> certificates = new HashMap<>();
     final Map<String, PublicKey> verified = new HashMap<>();
+    int round;
+    Task advertised;
+    TrainingBinding binding;
 
     Session(String jobId, SecAggParameters parameters, int cohortSize, long maxExamples,
         SecAggParticipant participant) {
@@ -65,10 +76,12 @@ final class SecureSessions {
     }
   }
 
-  SecureSessions(SigningIdentity identity, X509Certificate ca, Clock clock) {
+  /** @param contributions this site's record of the masked inputs it sent */
+  SecureSessions(SigningIdentity identity, X509Certificate ca, Clock clock, ContributionLog contributions) {
     this.identity = identity;
     this.ca = ca;
     this.clock = clock;
+    this.contributions = contributions;
   }
 
   /** Stage 1: sets up the session and returns this site's signed per-round keys. */
@@ -84,15 +97,20 @@ final class SecureSessions {
     if (!cohort.contains(identity.name())) {
       throw new SecAggException("this site '" + identity.name() + "' is not in the cohort of " + tag);
     }
+    TrainingBinding binding = binding(task);
+    contributions.requireNone(identity.name(), task.getJobId(), task.getRound(), setup.getModelHash());
     SecAggParameters parameters = SecAggParameters.of(cohort.size(), setup.getNeighbours(),
         setup.getThreshold(), setup.getClip(), setup.getBits());
     NeighbourGraph graph = NeighbourGraph.harary(cohort.size(), setup.getNeighbours(), setup.getGraphSeed());
     Session[] holder = new Session[1];
     SecAggParticipant participant = new SecAggParticipant(identity.name(),
-        new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort), parameters, graph,
+        new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort, binding), parameters, graph,
         identity.privateKey(), peer -> peerKey(holder[0], peer), random);
     Session session = new Session(task.getJobId(), parameters, cohort.size(), setup.getMaxExamples(),
         participant);
+    session.round = task.getRound();
+    session.advertised = task;
+    session.binding = binding;
     holder[0] = session;
     sessions.put(tag, session);
     SignedKeys keys = participant.advertiseKeys();
@@ -123,23 +141,59 @@ final class SecureSessions {
   }
 
   /**
-   * Encodes this site's update for the session: clipped, example-weighted fixed point. A site with
-   * more examples than the job's max_examples_per_site is weighted as that cap.
+   * Stage 3, before any training: the masked-input task must train exactly as advertised at stage 1
+   * (same train task but for the seed, same dataset binding), and this site must not have sent a
+   * masked input for this round or base model since. Otherwise the session is aborted.
+   *
+   * @throws SecAggException naming the fields that differ, or the earlier contribution
    */
-  synchronized int[] encode(String tag, float[] delta, long numExamples, RandomGenerator random) {
+  synchronized void requireAdvertised(Task task) {
+    String tag = task.getSecaggMaskedInput().getSessionTag();
     Session session = require(tag);
-    return guarded(tag, () -> FixedPoint.encode(delta, Math.min(numExamples, session.maxExamples),
-        session.parameters, session.cohortSize, session.maxExamples, random));
+    guarded(tag, () -> {
+      List<String> differences = TrainingDifference.between(session.advertised, task);
+      if (!differences.isEmpty()) {
+        throw new SecAggException("the stage-3 task of session " + tag + " trains differently from what this"
+            + " site advertised and bound into the session at stage 1 (" + String.join(", ", differences)
+            + "); a site trains only as it advertised, so a coordinator cannot train one site apart from"
+            + " the others");
+      }
+      contributions.requireNone(identity.name(), session.jobId, session.round, session.binding.modelHash());
+      return null;
+    });
   }
 
-  /** Stage 3: masks this site's encoded update with the shares its neighbours sent. */
+  /**
+   * Encodes this site's update for the session: clipped, example-weighted fixed point, rounded with
+   * this site's own randomness. A site with more examples than the job's max_examples_per_site is
+   * weighted as that cap.
+   */
+  synchronized int[] encode(String tag, float[] delta, long numExamples) {
+    Session session = require(tag);
+    return guarded(tag, () -> {
+      try (RoundingRandom rounding = new RoundingRandom(random)) {
+        return FixedPoint.encode(delta, Math.min(numExamples, session.maxExamples),
+            session.parameters, session.cohortSize, session.maxExamples, rounding);
+      }
+    });
+  }
+
+  /**
+   * Stage 3: masks this site's encoded update with the shares its neighbours sent, and records the
+   * contribution durably; only then may the caller upload the words.
+   */
   synchronized int[] mask(String tag, List<SecAggShare> received, int[] encoded) {
     Session session = require(tag);
     List<EncryptedShare> shares = new ArrayList<>();
     for (SecAggShare share : received) {
       shares.add(new EncryptedShare(share.getFrom(), share.getTo(), share.getCiphertext().toByteArray()));
     }
-    return guarded(tag, () -> session.participant.maskInput(shares, encoded));
+    return guarded(tag, () -> {
+      int[] masked = session.participant.maskInput(shares, encoded);
+      contributions.record(identity.name(), session.jobId, session.round, session.binding.modelHash(), tag,
+          session.binding.hex());
+      return masked;
+    });
   }
 
   /** Stage 4: signs the survivor list. */
@@ -175,6 +229,27 @@ final class SecureSessions {
     } finally {
       abort(tag);
     }
+  }
+
+  /** The training binding of an advertise-keys task, checked before the site commits to it. */
+  private static TrainingBinding binding(Task task) {
+    SecAggAdvertiseKeys setup = task.getSecaggAdvertise();
+    if (!setup.hasTrain()) {
+      throw new SecAggException("the advertise-keys task carries no training binding (field 'train'); this"
+          + " site joins only sessions that bind the training it will run, so the coordinator must be"
+          + " upgraded");
+    }
+    TrainTask train = setup.getTrain();
+    if (!train.getModelHash().equals(setup.getModelHash())) {
+      throw new SecAggException("the advertise-keys task sets up a session about model " + setup.getModelHash()
+          + " but binds training from model " + train.getModelHash());
+    }
+    if (setup.getMaxExamples() < 1) {
+      throw new SecAggException("the advertise-keys task caps a site's examples at " + setup.getMaxExamples()
+          + "; max_examples must be at least 1");
+    }
+    TaskChecks.training(train);
+    return TrainingBinding.of(train, task.getDataset(), setup.getMaxExamples());
   }
 
   private PublicKey peerKey(Session session, String peer) {

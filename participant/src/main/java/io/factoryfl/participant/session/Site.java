@@ -15,4 +15,12 @@ import java.security.cert.X509Certificate;
  * @param receiptLog the local receipt log file
  */
 public record Site(String name, DatasetCatalogue catalogue, SigningIdentity signing, X509Certificate ca,
-    PolicyCheck policy, Path receiptLog) {}
+    PolicyCheck policy, Path receiptLog) {
+  /**
+   * The site's durable record of the masked inputs it sent (one per base model and per round),
+   * beside the receipt log: {@code <receipt log name>.secagg-contributions.log}.
+   */
+  public Path contributionLog() {
+    return ContributionLog.besideReceipts(receiptLog);
+  }
+}

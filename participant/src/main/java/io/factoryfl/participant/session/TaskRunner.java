@@ -75,6 +75,7 @@ final class TaskRunner {
           return;
         }
         case SECAGG_MASKED_INPUT -> {
+          secure().requireAdvertised(task);
           train(task, task.getSecaggMaskedInput().getTrain(), sessionId, blocking, async,
               task.getSecaggMaskedInput().getSessionTag());
           return;
@@ -173,8 +174,7 @@ final class TaskRunner {
           delta[i] -= model.parameters()[i];
         }
         L2Clip.clipInPlace(delta, L2Clip.fromTask(train.getUpdateClipNorm()));
-        int[] encoded = secure().encode(secureTag, delta, outcome.numExamples(),
-            new java.util.SplittableRandom(train.getSeed()));
+        int[] encoded = secure().encode(secureTag, delta, outcome.numExamples());
         words = secure().mask(secureTag, task.getSecaggMaskedInput().getSharesList(), encoded);
         header.setMasked(true).setNumExamples(0);
       }

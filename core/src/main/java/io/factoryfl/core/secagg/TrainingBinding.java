@@ -1,0 +1,147 @@
+package io.factoryfl.core.secagg;
+
+import io.factoryfl.proto.v1.CategoricalFeature;
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.Normalization;
+import io.factoryfl.proto.v1.TrainTask;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything that shapes a site's input to a secure round, as one SHA-256 digest that enters the
+ * session id and every advertise-keys signature: the model it trains from, local epochs, batch
+ * size, learning rate, normalisation, the L2 clip of the delta, the cap W on a site's example
+ * count, and the dataset binding (columns, categories, label). The per-site shuffle seed is left
+ * out: it may differ between sites. Two sites whose bindings differ have different session ids,
+ * so they cannot open each other's shares and their survivor signatures do not verify for each
+ * other: a round either trains every honest site the same way or aborts (defeating the
+ * model-inconsistency attack, where the coordinator sends every site but a target a learning rate
+ * of 1e-30 so that the sum is the target's update).
+ *
+ * <p>The digest is built from the task message here, in one place, so the coordinator and the
+ * sites read it identically. Canonical encoding (each field length-prefixed, big-endian, doubles
+ * as their IEEE-754 bits):
+ *
+ * <pre>
+ * SHA-256(label "FactoryFL SecAgg+ v1 training binding",
+ *         model_hash, local_epochs, batch_size, learning_rate,
+ *         #mean, mean..., #std, std..., update_clip_norm, max_examples,
+ *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
+ *         label column, #label classes, label classes...)
+ * </pre>
+ *
+ * A field added to {@code TrainTask} or {@code DatasetBinding} must be added here (the unit test
+ * walks both messages' descriptors and fails for a field that does not change the digest).
+ */
+public final class TrainingBinding {
+  static final String LABEL = "FactoryFL SecAgg+ v1 training binding";
+
+  private final String modelHash;
+  private final byte[] digest;
+
+  private TrainingBinding(String modelHash, byte[] digest) {
+    this.modelHash = modelHash;
+    this.digest = digest;
+  }
+
+  /**
+   * The binding of a training task as the coordinator sends it.
+   *
+   * @param train the train task (its seed is ignored)
+   * @param dataset the task's dataset binding
+   * @param maxExamples the job's cap W on a site's example count
+   */
+  public static TrainingBinding of(TrainTask train, DatasetBinding dataset, long maxExamples) {
+    Objects.requireNonNull(train, "train");
+    Objects.requireNonNull(dataset, "dataset");
+    MessageDigest sha = Transcript.sha256();
+    Transcript.update(sha, LABEL);
+    Transcript.update(sha, train.getModelHash());
+    Transcript.update(sha, train.getLocalEpochs());
+    Transcript.update(sha, train.getBatchSize());
+    update(sha, train.getLearningRate());
+    Normalization normalization = train.getNormalization();
+    update(sha, normalization.getMeanList());
+    update(sha, normalization.getStdList());
+    update(sha, train.getUpdateClipNorm());
+    update(sha, maxExamples);
+    Transcript.update(sha, dataset.getName());
+    strings(sha, dataset.getNumericFeaturesList());
+    Transcript.update(sha, dataset.getCategoricalFeaturesCount());
+    for (CategoricalFeature feature : dataset.getCategoricalFeaturesList()) {
+      Transcript.update(sha, feature.getColumn());
+      strings(sha, feature.getCategoriesList());
+    }
+    Transcript.update(sha, dataset.getLabelColumn());
+    strings(sha, dataset.getLabelClassesList());
+    return new TrainingBinding(train.getModelHash(), sha.digest());
+  }
+
+  /**
+   * A binding of the model alone, with every other setting empty: for tests and benchmarks of the
+   * protocol classes, never for a site's real session.
+   */
+  public static TrainingBinding modelOnly(String modelHash) {
+    Objects.requireNonNull(modelHash, "modelHash");
+    return of(TrainTask.newBuilder().setModelHash(modelHash).build(), DatasetBinding.getDefaultInstance(), 0);
+  }
+
+  /** The hash of the model the sites train from. */
+  public String modelHash() {
+    return modelHash;
+  }
+
+  /** The 32-byte digest (a copy). */
+  public byte[] digest() {
+    return digest.clone();
+  }
+
+  byte[] digestView() {
+    return digest;
+  }
+
+  /** The digest in hex, for logs and refusal messages. */
+  public String hex() {
+    return HexFormat.of().formatHex(digest);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof TrainingBinding that && MessageDigest.isEqual(digest, that.digest);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Arrays.hashCode(digest);
+  }
+
+  @Override
+  public String toString() {
+    return "TrainingBinding[model " + modelHash + ", " + hex() + "]";
+  }
+
+  private static void update(MessageDigest sha, double value) {
+    update(sha, Double.doubleToLongBits(value));
+  }
+
+  private static void update(MessageDigest sha, long value) {
+    Transcript.update(sha, (int) (value >>> 32));
+    Transcript.update(sha, (int) value);
+  }
+
+  private static void update(MessageDigest sha, List<Double> values) {
+    Transcript.update(sha, values.size());
+    for (double value : values) {
+      update(sha, value);
+    }
+  }
+
+  private static void strings(MessageDigest sha, List<String> values) {
+    Transcript.update(sha, values.size());
+    for (String value : values) {
+      Transcript.update(sha, value);
+    }
+  }
+}

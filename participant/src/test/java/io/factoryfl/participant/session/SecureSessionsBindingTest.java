@@ -1,0 +1,149 @@
+package io.factoryfl.participant.session;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.factoryfl.core.secagg.ContributionRule;
+import io.factoryfl.core.secagg.SecAggException;
+import io.factoryfl.core.security.CertificateAuthority;
+import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.SigningIdentity;
+import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.Normalization;
+import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
+import io.factoryfl.proto.v1.SecAggMaskedInput;
+import io.factoryfl.proto.v1.SecAggPublicKeys;
+import io.factoryfl.proto.v1.SecAggShare;
+import io.factoryfl.proto.v1.SecAggShareKeys;
+import io.factoryfl.proto.v1.Task;
+import io.factoryfl.proto.v1.TrainTask;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Stage 3 trains exactly as stage 1 bound (any field but the seed), and the masked input is on
+ * record before it is handed out for upload. Real identities from a real CA; the relaying is done
+ * here, as a coordinator would.
+ */
+class SecureSessionsBindingTest {
+  private static final List<String> COHORT = List.of("plant-a", "plant-b", "plant-c", "plant-d", "plant-e");
+  private static final String TAG = "job-1/r2/a1";
+  private static final TrainTask TRAIN = TrainTask.newBuilder().setModelHash("base-1").setLocalEpochs(1)
+      .setBatchSize(16).setLearningRate(0.01).setSeed(5).setUpdateClipNorm(0)
+      .setNormalization(Normalization.newBuilder().addMean(0.5).addStd(2)).build();
+  private static final DatasetBinding DATASET = DatasetBinding.newBuilder().setName("press")
+      .addNumericFeatures("torque").setLabelColumn("failure").addLabelClasses("0").addLabelClasses("1").build();
+
+  @TempDir Path dir;
+  private final Map<String, SecureSessions> sites = new LinkedHashMap<>();
+
+  @BeforeEach
+  void enrol() {
+    Clock clock = Clock.systemUTC();
+    CertificateAuthority ca = CertificateAuthority.create("federation", clock, Duration.ofDays(2), new SecureRandom());
+    for (String name : COHORT) {
+      sites.put(name, new SecureSessions(
+          SigningIdentity.of(ca.issue(name, Role.PARTICIPANT, Duration.ofDays(1), List.of())), ca.certificate(),
+          clock, log(name)));
+    }
+  }
+
+  private ContributionLog log(String name) {
+    return ContributionLog.open(dir.resolve(name + ".secagg-contributions.log"), Clock.systemUTC());
+  }
+
+  @Test
+  void aStage3LearningRateOtherThanAdvertised_isRefusedAndAbortsTheSession() {
+    SecureSessions site = sites.get("plant-a");
+    site.advertise(advertise(TRAIN));
+
+    SecAggException e = assertThrows(SecAggException.class,
+        () -> site.requireAdvertised(masked(TRAIN.toBuilder().setLearningRate(1e-30).build(), List.of())));
+    assertTrue(e.getMessage().contains("train.learning_rate"), e.getMessage());
+    SecAggException later = assertThrows(SecAggException.class,
+        () -> site.requireAdvertised(masked(TRAIN, List.of())));
+    assertTrue(later.getMessage().contains("no secure-aggregation session"), later.getMessage());
+  }
+
+  @Test
+  void everyTrainField_andTheDataset_areCompared() {
+    List<Task> changed = List.of(
+        masked(TRAIN.toBuilder().setModelHash("base-2").build(), List.of()),
+        masked(TRAIN.toBuilder().setLocalEpochs(50).build(), List.of()),
+        masked(TRAIN.toBuilder().setBatchSize(1).build(), List.of()),
+        masked(TRAIN.toBuilder().setNormalization(Normalization.newBuilder().addMean(9).addStd(2)).build(), List.of()),
+        masked(TRAIN.toBuilder().setUpdateClipNorm(100).build(), List.of()),
+        masked(TRAIN, List.of()).toBuilder().setDataset(DATASET.toBuilder().setLabelColumn("torque")).build());
+    for (Task task : changed) {
+      SecureSessions site = sites.get("plant-a");
+      site.advertise(advertise(TRAIN));
+      assertThrows(SecAggException.class, () -> site.requireAdvertised(task), task.toString());
+    }
+  }
+
+  @Test
+  void anotherSeed_isAccepted() {
+    SecureSessions site = sites.get("plant-a");
+    site.advertise(advertise(TRAIN));
+
+    assertDoesNotThrow(() -> site.requireAdvertised(masked(TRAIN.toBuilder().setSeed(77).build(), List.of())));
+  }
+
+  @Test
+  void anAdvertiseTaskWithoutTrainingBinding_isRefused() {
+    Task task = advertise(TRAIN);
+    Task unbound = task.toBuilder().setSecaggAdvertise(task.getSecaggAdvertise().toBuilder().clearTrain()).build();
+
+    SecAggException e = assertThrows(SecAggException.class, () -> sites.get("plant-a").advertise(unbound));
+    assertTrue(e.getMessage().contains("no training binding"), e.getMessage());
+  }
+
+  @Test
+  void theMaskedInput_isOnRecordBeforeItIsHandedOut_andASecondSessionForTheRoundIsRefused() {
+    List<SecAggPublicKeys> keys = new ArrayList<>();
+    sites.values().forEach(site -> keys.add(site.advertise(advertise(TRAIN))));
+    Task shareKeys = Task.newBuilder().setJobId("job-1").setRound(2).setSecaggShareKeys(
+        SecAggShareKeys.newBuilder().setSessionTag(TAG).addAllKeys(keys)).build();
+    Map<String, List<SecAggShare>> inbox = new LinkedHashMap<>();
+    sites.values().forEach(site -> site.shareKeys(shareKeys).getSharesList()
+        .forEach(share -> inbox.computeIfAbsent(share.getTo(), to -> new ArrayList<>()).add(share)));
+    SecureSessions site = sites.get("plant-a");
+    site.requireAdvertised(masked(TRAIN, inbox.get("plant-a")));
+    int[] encoded = site.encode(TAG, new float[] {0.1f, -0.2f, 0.3f}, 40);
+
+    int[] words = site.mask(TAG, inbox.get("plant-a"), encoded);
+
+    assertEquals(4, words.length);
+    SecAggException onDisk = assertThrows(SecAggException.class,
+        () -> log("plant-a").requireNone("plant-a", "job-1", 2, "base-9"));
+    assertTrue(onDisk.getMessage().contains(ContributionRule.REFUSAL), onDisk.getMessage());
+    Task retry = advertise(TRAIN).toBuilder().setSecaggAdvertise(
+        advertise(TRAIN).getSecaggAdvertise().toBuilder().setSessionTag("job-1/r2/a2")).build();
+    SecAggException refused = assertThrows(SecAggException.class, () -> site.advertise(retry));
+    assertTrue(refused.getMessage().contains("trained from model base-1"), refused.getMessage());
+  }
+
+  private static Task advertise(TrainTask train) {
+    return Task.newBuilder().setJobId("job-1").setRound(2).setDataset(DATASET)
+        .setSecaggAdvertise(SecAggAdvertiseKeys.newBuilder().setSessionTag(TAG).addAllCohort(COHORT)
+            .setNeighbours(4).setThreshold(3).setGraphSeed(17).setClip(4).setBits(16).setModelHash("base-1")
+            .setMaxExamples(1000).setTrain(train)).build();
+  }
+
+  private static Task masked(TrainTask train, List<SecAggShare> shares) {
+    return Task.newBuilder().setJobId("job-1").setRound(2).setDataset(DATASET)
+        .setSecaggMaskedInput(SecAggMaskedInput.newBuilder().setSessionTag(TAG).addAllShares(shares)
+            .setTrain(train)).build();
+  }
+}
