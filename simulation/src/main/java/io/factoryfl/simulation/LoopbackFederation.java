@@ -75,6 +75,11 @@ final class LoopbackFederation implements AutoCloseable {
     CertificateAuthority ca =
         CertificateAuthority.create("factoryfl-simulation", clock, CERT_VALIDITY.multipliedBy(2), random);
     Files.createDirectories(out);
+    // Every run simulates new plants: a previous run's sites, receipts (and the sites' records of
+    // which base models they already contributed to) and coordinator state would otherwise carry over.
+    for (String previous : List.of("sites", "receipts", "coordinator-data")) {
+      deleteTree(out.resolve(previous));
+    }
     Pem.writeCertificates(out.resolve("ca.pem"), List.of(ca.certificate()));
 
     IssuedIdentity coordinatorIdentity =
@@ -113,6 +118,17 @@ final class LoopbackFederation implements AutoCloseable {
           simulation.faultsOf(factory.name()));
     }
     return federation;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
   }
 
   /** The site policy of a simulated plant that agrees to plain FedAvg ({@code --no-secagg}). */
