@@ -84,6 +84,11 @@ public final class JobRun implements Runnable {
   private Normalization normalization;
   /** Rows of each site's training split as reported in round 0: bounds its evaluations. */
   private final Map<String, Long> trainRows = new java.util.HashMap<>();
+  /**
+   * Sites a secure attempt of the current round excluded for misbehaviour (bad keys, shares or
+   * signatures): the round's later attempts draw their cohort without them.
+   */
+  private final java.util.Set<String> excludedThisRound = new java.util.HashSet<>();
 
   /**
    * Opens the job's round log and records the submission.
@@ -173,6 +178,7 @@ public final class JobRun implements Runnable {
           ModelDefinition.fromJson(configurationJson).initialParameters());
       for (int round = 1; round <= spec.rounds(); round++) {
         final int r = round;
+        excludedThisRound.clear();
         withRetries(round, attempt -> trainRound(r, attempt));
         completedRounds = round;
         evaluate(round);
@@ -285,8 +291,9 @@ public final class JobRun implements Runnable {
 
   private Attempt<Void> trainRound(int round, int attempt) throws InterruptedException {
     long started = federation.clock().millis();
-    List<FitInstruction> cohort =
-        strategy.configureFit(round, federation.registry().available(spec.datasetName()));
+    List<ParticipantInfo> available = new ArrayList<>(federation.registry().available(spec.datasetName()));
+    available.removeIf(participant -> excludedThisRound.contains(participant.id()));
+    List<FitInstruction> cohort = strategy.configureFit(round, available);
     if (cohort.size() < spec.minParticipants()) {
       return Attempt.failed(cohort.size() + " participants available for the cohort, participants.min is "
           + spec.minParticipants());
@@ -294,8 +301,13 @@ public final class JobRun implements Runnable {
     ModelVersion base = current;
     log.roundOpened(round, attempt, cohort.stream().map(FitInstruction::participantId).toList());
     if (spec.secureAggregation().enabled()) {
-      SecureRound.Result secure = new SecureRound(jobId, spec, dispatcher, log, base, round, attempt)
-          .run(cohort, this::trainTask);
+      SecureRound secureRound = new SecureRound(jobId, spec, dispatcher, log, base, round, attempt);
+      SecureRound.Result secure = secureRound.run(cohort, this::trainTask);
+      if (!secureRound.sumRevealed()) {
+        // Once a sum is out, a retry over a smaller cohort would reveal the excluded sites' inputs
+        // as the difference of two sums: exclusions only shape retries of unrevealed attempts.
+        excludedThisRound.addAll(secureRound.excluded().keySet());
+      }
       if (secure.failure() != null) {
         return Attempt.failed(secure.failure());
       }

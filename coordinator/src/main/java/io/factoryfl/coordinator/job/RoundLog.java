@@ -77,6 +77,15 @@ final class RoundLog implements AutoCloseable {
         "stage", stage, "reason", reason));
   }
 
+  /**
+   * A revealed share left out of a secure round's reconstruction because it is inconsistent with
+   * the other shares of its secret; {@code revealer} sent it, {@code about} owns the secret.
+   */
+  void shareDiscarded(int round, int attempt, String revealer, String about, String reason) {
+    append("secagg_share_discarded", fields("round", round, "attempt", attempt, "participant", revealer,
+        "about", about, "reason", reason));
+  }
+
   void refusal(int round, String participant, String reason) {
     append("refusal", fields("round", round, "participant", participant, "reason", reason));
   }

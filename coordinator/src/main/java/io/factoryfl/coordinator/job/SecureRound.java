@@ -10,6 +10,7 @@ import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.SecureAggregationSpec;
 import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.core.secagg.DiscardedShare;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
 import io.factoryfl.core.secagg.NeighbourGraph;
@@ -51,6 +52,15 @@ import java.util.function.BiFunction;
  * max(threshold, participants.min) members remain, and otherwise fails with the stage and counts,
  * leaving the previous global model in place. What the unmasked mean does to the model is the
  * strategy's decision ({@code Strategy.aggregateSecureFit}), as in a plain round.
+ *
+ * <p>Failures are attributed where the coordinator can tell: a member whose message fails a check
+ * its neighbours would make (a bad signature or X25519 key, a relayed certificate other than its
+ * own, malformed shares, a bad survivor signature, malformed revealed shares) is excluded from the
+ * rest of the session and named in a dropout record with the reason ({@link #excluded}), so its
+ * neighbours never see the message and do not abort. A revealed share inconsistent with the others
+ * of its secret is discarded and recorded. The unmasked sum must be one that the survivors' honest
+ * encodings can produce ({@code FixedPoint.decode}); otherwise the round fails, since the sum does
+ * not say who sent the out-of-range values.
  */
 final class SecureRound {
   /** How the round ended: the new parameters with their metadata, or why it failed. */
@@ -78,6 +88,9 @@ final class SecureRound {
   private final int round;
   private final int attempt;
   private final String tag;
+  /** Members excluded for misbehaviour in this attempt: id to reason. */
+  private final Map<String, String> excluded = new LinkedHashMap<>();
+  private boolean sumRevealed;
 
   SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, RoundLog log, ModelVersion base,
       int round, int attempt) {
@@ -131,17 +144,17 @@ final class SecureRound {
     List<TaskOutcome> keyOutcomes = stage(ids, "secagg-keys",
         id -> Task.newBuilder().setSecaggAdvertise(setup.toBuilder().setTrain(trains.get(id))));
     for (TaskOutcome outcome : keyOutcomes) {
-      SecAggPublicKeys keys = reply(outcome) == null ? null : reply(outcome).getSecaggKeys();
-      if (keys == null) {
+      if (!(outcome instanceof TaskOutcome.SecAggReply reply)) {
         continue;
       }
+      SecAggPublicKeys keys = reply.result().getSecaggKeys();
       try {
         secagg.acceptKeys(new SignedKeys(outcome.participantId(), keys.getEncryptionPublicKey().toByteArray(),
-            keys.getMaskingPublicKey().toByteArray(), keys.getSignature().toByteArray()));
+            keys.getMaskingPublicKey().toByteArray(), keys.getSignature().toByteArray()),
+            AdvertisedIdentity.of(reply, keys.getCertificate().toByteArray()));
         advertised.put(outcome.participantId(), keys.toBuilder().setParticipant(outcome.participantId()).build());
       } catch (SecAggException | IllegalArgumentException e) {
-        dispatcher.reject(round, attempt, "secagg-keys", outcome.participantId(),
-            "advertised keys refused: " + e.getMessage());
+        exclude("secagg-keys", outcome.participantId(), "advertised keys refused: " + e.getMessage());
       }
     }
     secagg.advertisedKeys();
@@ -168,8 +181,7 @@ final class SecureRound {
         secagg.acceptShares(outcome.participantId(), shares);
         sharers.add(outcome.participantId());
       } catch (SecAggException | IllegalArgumentException e) {
-        dispatcher.reject(round, attempt, "secagg-shares", outcome.participantId(),
-            "key shares refused: " + e.getMessage());
+        exclude("secagg-shares", outcome.participantId(), "key shares refused: " + e.getMessage());
       }
     }
     Map<String, List<SecAggShare>> relayed = new LinkedHashMap<>();
@@ -214,8 +226,12 @@ final class SecureRound {
     for (TaskOutcome outcome : stage(survivors, "secagg-check",
         id -> Task.newBuilder().setSecaggConsistency(check))) {
       if (reply(outcome) != null) {
-        secagg.acceptSurvivorSignature(outcome.participantId(),
-            reply(outcome).getSecaggSignature().getSignature().toByteArray());
+        try {
+          secagg.acceptSurvivorSignature(outcome.participantId(),
+              reply(outcome).getSecaggSignature().getSignature().toByteArray());
+        } catch (SecAggException e) {
+          exclude("secagg-check", outcome.participantId(), "survivor signature refused: " + e.getMessage());
+        }
       }
     }
     Map<String, byte[]> signatures = secagg.survivorSignatures();
@@ -247,8 +263,7 @@ final class SecureRound {
       try {
         secagg.acceptRevealedShares(outcome.participantId(), shares);
       } catch (SecAggException | IllegalArgumentException e) {
-        dispatcher.reject(round, attempt, "secagg-unmask", outcome.participantId(),
-            "revealed shares refused: " + e.getMessage());
+        exclude("secagg-unmask", outcome.participantId(), "revealed shares refused: " + e.getMessage());
       }
     }
     int[] sum;
@@ -256,16 +271,41 @@ final class SecureRound {
       sum = secagg.unmaskedSum();
     } catch (SecAggException e) {
       return Result.failed("secure aggregation could not unmask the sum: " + e.getMessage());
+    } finally {
+      for (DiscardedShare share : secagg.discardedShares()) {
+        log.shareDiscarded(round, attempt, share.revealer(), share.about(), share.reason());
+      }
     }
+    sumRevealed = true;
     stageRecord("unmask", signatures.keySet(), signatures.keySet());
     FixedPoint.Decoded decoded;
     try {
-      decoded = FixedPoint.decode(sum, parameters, ids.size(), settings.maxExamples());
+      decoded = FixedPoint.decode(sum, parameters, ids.size(), survivors.size(), settings.maxExamples());
     } catch (IllegalArgumentException e) {
       return Result.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
     }
     return new Result(decoded.mean(), decoded.totalExamples(), results, failures, contributions,
         ParameterCodec.hashWords(sum), parameters.neighbours(), parameters.threshold(), null);
+  }
+
+  /**
+   * The members this attempt excluded for a message that failed the coordinator's checks, with the
+   * reason; a retry of the round leaves them out unless {@link #sumRevealed} (then a smaller cohort
+   * would let the two sums differ in exactly those members).
+   */
+  Map<String, String> excluded() {
+    return Map.copyOf(excluded);
+  }
+
+  /** Whether this attempt unmasked a sum, whether or not it was then accepted. */
+  boolean sumRevealed() {
+    return sumRevealed;
+  }
+
+  /** Leaves {@code participant} out of the rest of the session and names it in the round log. */
+  private void exclude(String stage, String participant, String reason) {
+    excluded.put(participant, reason);
+    dispatcher.reject(round, attempt, stage, participant, "excluded from the session: " + reason);
   }
 
   /** Records who went into a stage and who came out of it. */

@@ -187,7 +187,8 @@ final class FleetService extends FleetGrpc.FleetImplBase {
       throw rejected(task, what + " sent for a task of another secure-aggregation stage ("
           + task.task().getKindCase() + ")");
     }
-    task.settle(new TaskOutcome.SecAggReply(task.participantId(), result));
+    // The certificate goes with the reply: the round checks advertised keys against its identity key.
+    task.settle(new TaskOutcome.SecAggReply(task.participantId(), result, Peers.currentCertificate()));
   }
 
   private static StatusRuntimeException rejected(PendingTask task, String reason) {

@@ -3,6 +3,7 @@ package io.factoryfl.coordinator.task;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.proto.v1.EvaluationResult;
 import io.factoryfl.proto.v1.TaskResult;
+import java.security.cert.X509Certificate;
 import java.util.Map;
 
 /** How one task ended, as seen by the round that sent it. */
@@ -24,8 +25,15 @@ public sealed interface TaskOutcome {
 
   record Stats(String participantId, FeatureStats stats) implements TaskOutcome {}
 
-  /** A secure-aggregation stage message (keys, shares, signature or revealed shares). */
-  record SecAggReply(String participantId, TaskResult result) implements TaskOutcome {}
+  /**
+   * A secure-aggregation stage message (keys, shares, signature or revealed shares).
+   *
+   * @param certificate the client certificate the reply arrived with (verified against the
+   *     federation CA, unexpired and unrevoked by the authentication interceptor), or null on a
+   *     connection without one
+   */
+  record SecAggReply(String participantId, TaskResult result, X509Certificate certificate)
+      implements TaskOutcome {}
 
   record Evaluated(String participantId, EvaluationResult result) implements TaskOutcome {}
 

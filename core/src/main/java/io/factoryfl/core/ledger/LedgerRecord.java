@@ -73,7 +73,11 @@ import java.util.regex.Pattern;
  *   <tr><td>secagg_stage</td><td>job_id, round, attempt, stage, remaining[], dropped[]</td></tr>
  *   <tr><td>contribution_accepted</td><td>job_id, round, attempt, participant,
  *       contribution_hash (64 hex: SHA-256 of what the participant sent)</td></tr>
- *   <tr><td>dropout</td><td>job_id, round, attempt, participant, stage, reason</td></tr>
+ *   <tr><td>dropout</td><td>job_id, round, attempt, participant, stage, reason (a member
+ *       of a secure round that the coordinator excluded for a message failing its checks has
+ *       a reason starting "rejected: excluded from the session: ")</td></tr>
+ *   <tr><td>secagg_share_discarded</td><td>job_id, round, attempt, participant (who revealed
+ *       the share), about (whose secret), reason</td></tr>
  *   <tr><td>refusal</td><td>job_id, round, participant, reason</td></tr>
  *   <tr><td>round_failed</td><td>job_id, round, attempt, reason</td></tr>
  *   <tr><td>round_closed S</td><td>job_id, round, attempt, cohort_size, contributors[] (leaf

@@ -28,6 +28,24 @@ import java.util.random.RandomGenerator;
  * {@link #errorBound} computes it. When every participant has close to W examples this is about
  * {@code c / L}; participants far below the cap lose resolution, so W should be set near the largest
  * expected count. Values beyond {@code +-c} are clipped, which is a deliberate change, not an error.
+ *
+ * <h2>Range check of an unmasked sum (bounded influence)</h2>
+ * An honest contributor's coordinate is {@code |q| <= min(L, floor(w L / W) + 2)}: the rounding
+ * rounds |scaled| up at most once, and the double arithmetic of the scale can push an exact integer
+ * {@code w L / W} over it by less than one more. So the m contributors of a sum with count
+ * {@code N} can only produce {@code N} in {@code [m, m W]} and every coordinate within {@code
+ * +-}{@link #sumBound}{@code = min(m L, floor(N L / W) + 2m)}. {@link #decode} refuses any other
+ * sum, so a decoded mean always satisfies {@code |mean_i| <= c + 2 m c W / (L N)} ({@link
+ * #meanBound}), whatever the contributors sent: one site adding 2^31 to its words, or claiming a
+ * negative count to shrink N, is caught instead of moving the mean by up to {@code 2^31 c W /
+ * (L N)}.
+ *
+ * <p>What this does not bound: a site can still send any vector inside the encoding range, and
+ * the sum hides which site sent what. Within the bound one site can therefore move every
+ * coordinate of the mean anywhere in {@code [-c, c]}, not only by its honest share {@code 2 c w /
+ * N}; it can also claim any count from 1 to W. Bounding a site's own share needs a per-site range
+ * proof on the masked input (zero-knowledge, as in RoFL or ACORN), which this implementation does
+ * not have.
  */
 public final class FixedPoint {
   /** The decoded weighted mean and the total example count of the contributors. */
@@ -82,21 +100,42 @@ public final class FixedPoint {
 
   /**
    * Decodes an unmasked sum into the weighted mean of the contributors' clipped updates and their
-   * total example count.
+   * total example count, after checking that {@code contributors} honest encodings could have
+   * produced it (see the class comment).
    *
-   * @throws IllegalArgumentException if the count coordinate is not a positive total the cohort can
-   *     have produced
+   * @param cohortSize the cohort size the parameters were made for (checks headroom)
+   * @param contributors how many masked inputs went into the sum (the survivors), from 1 to the
+   *     cohort size
+   * @throws IllegalArgumentException if the count is not a total of {@code contributors} counts
+   *     from 1 to W, or a coordinate lies outside {@code +-}{@link #sumBound}; the message names the
+   *     coordinate, its value and the bound
    */
-  public static Decoded decode(int[] sum, SecAggParameters parameters, int cohortSize, long maxExamples) {
+  public static Decoded decode(int[] sum, SecAggParameters parameters, int cohortSize, int contributors,
+      long maxExamples) {
     Objects.requireNonNull(sum, "sum");
     requireRange(parameters, cohortSize, maxExamples);
+    if (contributors < 1 || contributors > cohortSize) {
+      throw new IllegalArgumentException("contributors " + contributors + " must be from 1 to the cohort size "
+          + cohortSize);
+    }
     if (sum.length < 1) {
       throw new IllegalArgumentException("the sum is empty; it needs at least the count coordinate");
     }
     long total = sum[sum.length - 1];
-    if (total < 1 || total > cohortSize * maxExamples) {
+    if (total < contributors || total > contributors * maxExamples) {
       throw new IllegalArgumentException("the count coordinate of the sum is " + total + ", not a total of "
-          + "1 to " + cohortSize * maxExamples + " examples; the sum is not a valid unmasked aggregate");
+          + contributors + " counts from 1 to " + maxExamples + " (" + contributors + " to "
+          + contributors * maxExamples + "); at least one contributor sent an out-of-range count, so the"
+          + " sum is refused");
+    }
+    long bound = sumBound(parameters, contributors, total, maxExamples);
+    for (int i = 0; i < sum.length - 1; i++) {
+      if (Math.abs((long) sum[i]) > bound) {
+        throw new IllegalArgumentException("coordinate " + i + " of the sum is " + sum[i] + ", beyond the +-"
+            + bound + " that " + contributors + " contributors with " + total + " examples can produce"
+            + " (clip " + parameters.clip() + ", " + parameters.bits() + " bits, max examples " + maxExamples
+            + "); at least one contributor sent values outside the encoding range, so the sum is refused");
+      }
     }
     double unit = parameters.clip() * maxExamples / parameters.levels() / total;
     float[] mean = new float[sum.length - 1];
@@ -104,6 +143,27 @@ public final class FixedPoint {
       mean[i] = (float) (sum[i] * unit);
     }
     return new Decoded(mean, total);
+  }
+
+  /**
+   * The largest |coordinate| that {@code contributors} honest encodings with total count {@code
+   * totalExamples} can sum to: {@code min(m L, floor(N L / W) + 2m)}.
+   */
+  public static long sumBound(SecAggParameters parameters, int contributors, long totalExamples,
+      long maxExamples) {
+    long levels = parameters.levels();
+    // N <= m W < 2^31 and L < 2^31, so the product fits a long exactly.
+    return Math.min(contributors * levels, totalExamples * levels / maxExamples + 2L * contributors);
+  }
+
+  /**
+   * The largest |coordinate| of a mean that {@link #decode} accepts, for {@code contributors} and
+   * {@code totalExamples}: {@code c + 2 m c W / (L N)}, plus the float rounding of the result.
+   */
+  public static double meanBound(SecAggParameters parameters, int contributors, long totalExamples,
+      long maxExamples) {
+    double unit = parameters.clip() * maxExamples / parameters.levels() / totalExamples;
+    return sumBound(parameters, contributors, totalExamples, maxExamples) * unit * (1 + 0x1p-23);
   }
 
   /**

@@ -131,21 +131,27 @@ public final class SecAggParticipant {
       selfMaskSeed = new byte[Shamir.SECRET_BYTES];
       random.nextBytes(selfMaskSeed);
       long[] xs = live.stream().mapToLong(Cohort::x).toArray();
-      long[][] seedSplit = Shamir.split(selfMaskSeed, cohort.threshold(), xs, random);
-      long[][] keySplit = Shamir.split(maskingSecret, cohort.threshold(), xs, random);
+      long[][] seedSplit = null;
+      long[][] keySplit = null;
       List<EncryptedShare> out = new ArrayList<>(live.size());
-      for (int i = 0; i < live.size(); i++) {
-        int v = live.get(i);
-        String peer = cohort.id(v);
-        byte[] shared = Curve25519.agree(encryptionSecret, keys[v].encryptionKeyView(), peer);
-        byte[] outbound = ShareBox.key(hkdf, shared, sessionId, self, peer);
-        inboundKeys.put(v, ShareBox.key(hkdf, shared, sessionId, peer, self));
-        byte[] payload = ShareBox.encodePayload(xs[i], seedSplit[i], keySplit[i]);
-        out.add(new EncryptedShare(self, peer,
-            ShareBox.seal(outbound, Transcript.shareAad(sessionId, self, peer), payload, random)));
-        wipe(shared, outbound, payload);
-        Arrays.fill(seedSplit[i], 0);
-        Arrays.fill(keySplit[i], 0);
+      try {
+        seedSplit = Shamir.split(selfMaskSeed, cohort.threshold(), xs, random);
+        keySplit = Shamir.split(maskingSecret, cohort.threshold(), xs, random);
+        for (int i = 0; i < live.size(); i++) {
+          int v = live.get(i);
+          String peer = cohort.id(v);
+          byte[] shared = Curve25519.agree(encryptionSecret, keys[v].encryptionKeyView(), peer);
+          byte[] outbound = ShareBox.key(hkdf, shared, sessionId, self, peer);
+          inboundKeys.put(v, ShareBox.key(hkdf, shared, sessionId, peer, self));
+          byte[] payload = ShareBox.encodePayload(xs[i], seedSplit[i], keySplit[i]);
+          out.add(new EncryptedShare(self, peer,
+              ShareBox.seal(outbound, Transcript.shareAad(sessionId, self, peer), payload, random)));
+          wipe(shared, outbound, payload);
+        }
+      } finally {
+        // Also when a neighbour's key fails half-way: no share of b or s_sk outlives this call.
+        Shamir.wipe(seedSplit);
+        Shamir.wipe(keySplit);
       }
       encryptionSecret = wipe(encryptionSecret);
       stage = Stage.SHARED;

@@ -24,6 +24,9 @@ final class ShareBox {
   private static final byte VERSION = 1;
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
+  static final int PAYLOAD_BYTES = 1 + 8 + 4 + 16 * Shamir.CHUNKS;
+  /** The exact length of a sealed share: nonce, payload, tag. */
+  static final int SEALED_BYTES = NONCE_BYTES + PAYLOAD_BYTES + TAG_BITS / 8;
 
   private ShareBox() {}
 
@@ -69,7 +72,7 @@ final class ShareBox {
   }
 
   static byte[] encodePayload(long x, long[] seedShare, long[] keyShare) {
-    ByteBuffer buffer = ByteBuffer.allocate(1 + 8 + 4 + 16 * Shamir.CHUNKS);
+    ByteBuffer buffer = ByteBuffer.allocate(PAYLOAD_BYTES);
     buffer.put(VERSION).putLong(x).putInt(Shamir.CHUNKS);
     for (long v : seedShare) {
       buffer.putLong(v);
@@ -86,7 +89,7 @@ final class ShareBox {
    */
   static void decodePayload(byte[] payload, long expectedX, long[] seedShare, long[] keyShare, String from) {
     ByteBuffer buffer = ByteBuffer.wrap(payload);
-    if (payload.length != 1 + 8 + 4 + 16 * Shamir.CHUNKS || buffer.get() != VERSION) {
+    if (payload.length != PAYLOAD_BYTES || buffer.get() != VERSION) {
       throw new SecAggException("the share from '" + from + "' has an unknown format");
     }
     long x = buffer.getLong();

@@ -13,13 +13,21 @@ import java.util.Map;
  * The coordinator's store of revealed shares and their reconstruction. Reconstruction takes the t
  * shares with the smallest evaluation points, so neighbourhoods that share a revealer set (always so
  * in classic SecAgg) reuse one set of Lagrange coefficients from the cache.
+ *
+ * <p>Extra shares are never dropped unseen: with more than t shares of a secret, all of them must
+ * lie on one polynomial of degree t - 1 ({@link Shamir#consistent}). If they do not, and there are
+ * at least t + 2, the one share whose removal makes the rest consistent is discarded and recorded
+ * (at most one share can have that property: two consistent sets of t + 1 or more that differ in
+ * one share each overlap in t points, so they are the same polynomial). More wrong shares, or too
+ * few extras to locate one, fail the reconstruction with the revealers named.
  */
 final class ShareCollector {
-  private record Share(long x, long[] values) {}
+  private record Share(int from, long x, long[] values) {}
 
   private final Cohort cohort;
   private final Map<Kind, List<List<Share>>> byKind = new HashMap<>();
   private final Map<String, long[]> lagrange = new HashMap<>();
+  private final List<DiscardedShare> discarded = new ArrayList<>();
 
   ShareCollector(Cohort cohort) {
     this.cohort = cohort;
@@ -67,7 +75,7 @@ final class ShareCollector {
     }
     for (RevealedShare share : shares) {
       int about = cohort.index(share.about(), "a revealed share");
-      byKind.get(share.kind()).get(about).add(new Share(share.x(), share.values()));
+      byKind.get(share.kind()).get(about).add(new Share(from, share.x(), share.values()));
     }
   }
 
@@ -90,6 +98,11 @@ final class ShareCollector {
           + "' arrived; the threshold is " + t);
     }
     shares.sort(Comparator.comparingLong(Share::x));
+    int wrong = wrongShare(shares, about, kind);
+    if (wrong >= 0) {
+      Share dropped = shares.remove(wrong);
+      discarded.add(new DiscardedShare(cohort.id(dropped.from()), cohort.id(about), kind, shares.size()));
+    }
     long[] xs = new long[t];
     long[][] ys = new long[t][];
     for (int j = 0; j < t; j++) {
@@ -103,6 +116,52 @@ final class ShareCollector {
       throw new SecAggException("the " + kind + " reconstructed for '" + cohort.id(about)
           + "' is out of range: at least one revealed share is wrong");
     }
+  }
+
+  /** The shares discarded so far as inconsistent with the others of their secret. */
+  List<DiscardedShare> discarded() {
+    return List.copyOf(discarded);
+  }
+
+  /**
+   * The index of the one share that is off the polynomial the others agree on, or -1 if all agree.
+   *
+   * @throws SecAggException if they disagree and no single share explains it
+   */
+  private int wrongShare(List<Share> shares, int about, Kind kind) {
+    int t = cohort.threshold();
+    if (consistent(shares, -1, t)) {
+      return -1;
+    }
+    if (shares.size() >= t + 2) {
+      for (int i = 0; i < shares.size(); i++) {
+        if (consistent(shares, i, t)) {
+          return i;
+        }
+      }
+    }
+    List<String> revealers = shares.stream().map(share -> cohort.id(share.from())).toList();
+    throw new SecAggException("the " + shares.size() + " " + kind + " shares revealed about '" + cohort.id(about)
+        + "' do not lie on one polynomial of degree " + (t - 1) + " and "
+        + (shares.size() >= t + 2 ? "no single wrong share explains it (at least two are wrong)"
+            : "there are too few beyond the threshold " + t + " to tell which is wrong")
+        + "; revealed by " + revealers + ". Either some of them revealed wrong shares or '" + cohort.id(about)
+        + "' dealt wrong ones");
+  }
+
+  /** Whether {@code shares} without the one at {@code skip} (none if -1) lie on one polynomial. */
+  private static boolean consistent(List<Share> shares, int skip, int t) {
+    int size = shares.size() - (skip >= 0 ? 1 : 0);
+    long[] xs = new long[size];
+    long[][] ys = new long[size][];
+    int k = 0;
+    for (int i = 0; i < shares.size(); i++) {
+      if (i != skip) {
+        xs[k] = shares.get(i).x();
+        ys[k++] = shares.get(i).values();
+      }
+    }
+    return Shamir.consistent(xs, ys, t);
   }
 
   /** Zeroes every stored share. */

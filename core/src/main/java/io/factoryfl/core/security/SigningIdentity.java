@@ -299,7 +299,7 @@ public final class SigningIdentity {
    *
    * @throws IllegalArgumentException if the extension is present but holds no Ed25519 key
    */
-  static PublicKey signingKeyOf(X509Certificate certificate) {
+  public static PublicKey signingKeyOf(X509Certificate certificate) {
     byte[] extension = certificate.getExtensionValue(EXTENSION_OID);
     if (extension == null) {
       return null;

@@ -56,7 +56,7 @@ final class Federation {
   void advertise(Set<String> absent) {
     for (String id : session.cohort()) {
       if (!absent.contains(id)) {
-        coordinator.acceptKeys(participants.get(id).advertiseKeys());
+        coordinator.acceptKeys(participants.get(id).advertiseKeys(), Identities.publicKey(id));
       }
     }
     keys = coordinator.advertisedKeys();

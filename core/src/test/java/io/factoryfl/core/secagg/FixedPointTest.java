@@ -35,7 +35,7 @@ class FixedPointTest {
         }
         total += w;
       }
-      FixedPoint.Decoded decoded = FixedPoint.decode(sum, p, n, maxExamples);
+      FixedPoint.Decoded decoded = FixedPoint.decode(sum, p, n, n, maxExamples);
       assertEquals(total, decoded.totalExamples());
       double bound = FixedPoint.errorBound(p, n, total, maxExamples);
       for (int i = 0; i < d; i++) {
@@ -56,7 +56,7 @@ class FixedPointTest {
         sum[i] += e[i];
       }
     }
-    FixedPoint.Decoded decoded = FixedPoint.decode(sum, p, n, cap);
+    FixedPoint.Decoded decoded = FixedPoint.decode(sum, p, n, n, cap);
     assertEquals(2.0f, decoded.mean()[0], 1e-5);
     assertEquals(-2.0f, decoded.mean()[1], 1e-5);
     assertEquals(n * cap, decoded.totalExamples());
@@ -87,8 +87,100 @@ class FixedPointTest {
   @Test
   void decode_refusesACountNoCohortCouldHaveProduced() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> FixedPoint.decode(new int[] {5, 0}, P, 50, 10));
+        () -> FixedPoint.decode(new int[] {5, 0}, P, 50, 3, 10));
     assertTrue(e.getMessage().startsWith("the count coordinate of the sum is 0"), e.getMessage());
+  }
+
+  @Test
+  void decode_refusesACountBelowOnePerContributorOrAboveTheCapForEach() {
+    IllegalArgumentException low = assertThrows(IllegalArgumentException.class,
+        () -> FixedPoint.decode(new int[] {0, 2}, P, 50, 3, 10));
+    assertEquals("the count coordinate of the sum is 2, not a total of 3 counts from 1 to 10 (3 to 30); at least"
+        + " one contributor sent an out-of-range count, so the sum is refused", low.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> FixedPoint.decode(new int[] {0, 31}, P, 50, 3, 10));
+    assertThrows(IllegalArgumentException.class, () -> FixedPoint.decode(new int[] {0, -7}, P, 50, 3, 10));
+  }
+
+  /** The extreme honest sums (every site at the clip, any count) pass; one level more does not. */
+  @Test
+  void decode_acceptsEveryHonestExtremeAndRefusesOneLevelBeyondTheBound() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int trial = 0; trial < 300; trial++) {
+      int n = 2 + random.nextInt(30);
+      int m = 1 + random.nextInt(n);
+      long cap = 1 + random.nextLong(Integer.MAX_VALUE / n);
+      SecAggParameters p = SecAggParameters.of(n, null, null, 0.5 + random.nextDouble() * 4,
+          2 + random.nextInt(SecAggParameters.defaultBits(n) - 1));
+      int[] sum = new int[3];
+      long total = 0;
+      for (int u = 0; u < m; u++) {
+        long w = random.nextBoolean() ? cap : 1 + random.nextLong(cap);
+        int[] e = FixedPoint.encode(new float[] {1e9f, -1e9f}, w, p, n, cap, random);
+        for (int i = 0; i < 3; i++) {
+          sum[i] += e[i];
+        }
+        total += w;
+      }
+      FixedPoint.Decoded decoded = FixedPoint.decode(sum, p, n, m, cap);
+      double meanBound = FixedPoint.meanBound(p, m, total, cap);
+      assertTrue(Math.abs(decoded.mean()[0]) <= meanBound && Math.abs(decoded.mean()[1]) <= meanBound,
+          "trial " + trial);
+      long bound = FixedPoint.sumBound(p, m, total, cap);
+      int[] beyond = {(int) bound + 1, 0, sum[2]};
+      assertThrows(IllegalArgumentException.class, () -> FixedPoint.decode(beyond, p, n, m, cap), "trial " + trial);
+    }
+  }
+
+  /** M2: one site adds 2^31 to its words; the wrapped sum is refused, naming the coordinate. */
+  @Test
+  void decode_refusesASumWithOneInputShiftedBy2To31() {
+    int n = 10;
+    long cap = 1000;
+    SecAggParameters p = SecAggParameters.of(n, null, null, 4.0, SecAggParameters.defaultBits(n));
+    SplittableRandom random = new SplittableRandom(9);
+    int[] sum = new int[3];
+    for (int u = 0; u < n; u++) {
+      int[] e = FixedPoint.encode(new float[] {0.01f, -0.02f}, 500, p, n, cap, random);
+      if (u == 3) {
+        e[1] += Integer.MIN_VALUE;
+      }
+      for (int i = 0; i < 3; i++) {
+        sum[i] += e[i];
+      }
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> FixedPoint.decode(sum, p, n, n, cap));
+    assertTrue(e.getMessage().startsWith("coordinate 1 of the sum is "), e.getMessage());
+    assertTrue(e.getMessage().contains("outside the encoding range"), e.getMessage());
+  }
+
+  /**
+   * M2 within range: a site that subtracts from its count shrinks N and scales the mean up, but a
+   * mean that decodes stays within clip + the error term.
+   */
+  @Test
+  void decode_ofAShrunkCount_staysWithinTheMeanBoundOrIsRefused() {
+    int n = 5;
+    long cap = 100_000;
+    SecAggParameters p = SecAggParameters.of(n, null, null, 4.0, SecAggParameters.defaultBits(n));
+    SplittableRandom random = new SplittableRandom(2);
+    int[] sum = new int[2];
+    for (int u = 0; u < n; u++) {
+      int[] e = FixedPoint.encode(new float[] {0.5f}, 1600, p, n, cap, random);
+      sum[0] += e[0];
+      sum[1] += e[1];
+    }
+    for (int shrink : new int[] {0, 4000, 7000, 7990, 7995, 8000}) {
+      int[] attacked = {sum[0], sum[1] - shrink};
+      long total = attacked[1];
+      try {
+        float mean = FixedPoint.decode(attacked, p, n, n, cap).mean()[0];
+        assertTrue(Math.abs(mean) <= FixedPoint.meanBound(p, n, total, cap), "shrink " + shrink + ": " + mean);
+        assertTrue(Math.abs(mean) <= p.clip() + FixedPoint.errorBound(p, n, total, cap) * 2, "shrink " + shrink);
+      } catch (IllegalArgumentException refused) {
+        assertTrue(shrink >= 4000, "an honest sum was refused: " + refused.getMessage());
+      }
+    }
   }
 
   @Test

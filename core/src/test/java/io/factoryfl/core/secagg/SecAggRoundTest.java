@@ -148,7 +148,8 @@ class SecAggRoundTest {
     Arrays.fill(stops, 6);
     stops[2] = 3;
     stops[9] = 3;
-    FixedPoint.Decoded decoded = FixedPoint.decode(federation.run(encoded, stops), parameters, n, maxExamples);
+    FixedPoint.Decoded decoded = FixedPoint.decode(federation.run(encoded, stops), parameters, n,
+        federation.survivors.size(), maxExamples);
 
     double[] weighted = new double[dimension];
     long total = 0;

@@ -3,6 +3,7 @@ package io.factoryfl.core.secagg;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.security.SecureRandom;
@@ -79,5 +80,50 @@ class ShamirTest {
       assertEquals(0, chunk >>> 56);
     }
     assertArrayEquals(secret, Shamir.fromChunks(chunks));
+  }
+  @Test
+  void consistent_acceptsEveryHonestSplitAndRefusesAnyOneChangedValue() {
+    SplittableRandom pick = new SplittableRandom(4);
+    for (int trial = 0; trial < 40; trial++) {
+      int shares = 2 + pick.nextInt(40);
+      int threshold = 1 + pick.nextInt(shares - 1);
+      byte[] secret = new byte[32];
+      random.nextBytes(secret);
+      long[] xs = new long[shares];
+      for (int i = 0; i < shares; i++) {
+        xs[i] = 1 + i * 2L + pick.nextInt(2);
+      }
+      long[][] ys = Shamir.split(secret, threshold, xs, random);
+      assertTrue(Shamir.consistent(xs, ys, threshold), "trial " + trial);
+      int victim = pick.nextInt(shares);
+      int chunk = pick.nextInt(Shamir.CHUNKS);
+      ys[victim][chunk] = Shamir.add(ys[victim][chunk], 1 + pick.nextLong(Shamir.P - 1));
+      assertFalse(Shamir.consistent(xs, ys, threshold), "trial " + trial + " changed share " + victim);
+    }
+  }
+
+  @Test
+  void batchInverse_matchesOneByOneInverses() {
+    SplittableRandom pick = new SplittableRandom(6);
+    long[] values = new long[50];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = 1 + pick.nextLong(Shamir.P - 1);
+    }
+    long[] inverses = Shamir.batchInverse(values);
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(Shamir.inverse(values[i]), inverses[i]);
+    }
+  }
+
+  @Test
+  void wipe_zeroesEveryShareOfASplit() {
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    long[][] ys = Shamir.split(secret, 3, new long[] {1, 2, 3, 4}, random);
+    Shamir.wipe(ys);
+    for (long[] share : ys) {
+      assertArrayEquals(new long[Shamir.CHUNKS], share);
+    }
+    Shamir.wipe(null);
   }
 }

@@ -75,7 +75,8 @@ final class SecAggBenchRound {
           new SecAggCoordinator(session, parameters, graph, config.dim() + 1, config.parallelism()));
       for (int i = 0; i < n; i++) {
         SignedKeys keys = timer.client(i, participants[i]::advertiseKeys);
-        timer.coordinator(() -> coordinator.acceptKeys(keys));
+        PublicKey identity = publicKeys.get(cohort.get(i));
+        timer.coordinator(() -> coordinator.acceptKeys(keys, identity));
       }
       List<SignedKeys> all = timer.coordinator(() -> {
         List<SignedKeys> advertised = coordinator.advertisedKeys();
@@ -128,7 +129,7 @@ final class SecAggBenchRound {
       }
       long recoveryStart = ticker.getAsLong();
       FixedPoint.Decoded decoded = timer.coordinator(() ->
-          FixedPoint.decode(coordinator.unmaskedSum(), parameters, n, MAX_EXAMPLES));
+          FixedPoint.decode(coordinator.unmaskedSum(), parameters, n, survivors.size(), MAX_EXAMPLES));
       double recoveryMs = (ticker.getAsLong() - recoveryStart) / 1e6;
       double[] expected = timer.plain(plain::mean);
       double bound = FixedPoint.errorBound(parameters, survivors.size(), plain.total(), MAX_EXAMPLES);

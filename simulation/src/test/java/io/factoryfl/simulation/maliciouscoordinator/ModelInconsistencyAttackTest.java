@@ -137,7 +137,7 @@ class ModelInconsistencyAttackTest {
         NeighbourGraph.harary(COHORT.size(), parameters.neighbours(), 1), dimension + 1);
     for (SecAggPublicKeys k : others) {
       secagg.acceptKeys(new SignedKeys(k.getParticipant(), k.getEncryptionPublicKey().toByteArray(),
-          k.getMaskingPublicKey().toByteArray(), k.getSignature().toByteArray()));
+          k.getMaskingPublicKey().toByteArray(), k.getSignature().toByteArray()), SecAggStages.identityOf(k));
     }
     secagg.advertisedKeys();
     shares.forEach((site, reply) -> {
@@ -177,7 +177,7 @@ class ModelInconsistencyAttackTest {
       SecAggPublicKeys k = ((TaskResult) reply).getSecaggKeys();
       all.add(k);
       secagg.acceptKeys(new SignedKeys(site, k.getEncryptionPublicKey().toByteArray(),
-          k.getMaskingPublicKey().toByteArray(), k.getSignature().toByteArray()));
+          k.getMaskingPublicKey().toByteArray(), k.getSignature().toByteArray()), SecAggStages.identityOf(k));
     });
     secagg.advertisedKeys();
     Map<String, Object> shares = stages.stage(JOB, 1, tag, "shares", COHORT, site -> Task.newBuilder()

@@ -109,7 +109,7 @@ final class SecAggStages {
         SecAggPublicKeys keys = ((TaskResult) reply).getSecaggKeys();
         advertised.add(keys);
         secagg.acceptKeys(new SignedKeys(site, keys.getEncryptionPublicKey().toByteArray(),
-            keys.getMaskingPublicKey().toByteArray(), keys.getSignature().toByteArray()));
+            keys.getMaskingPublicKey().toByteArray(), keys.getSignature().toByteArray()), identityOf(keys));
       }
     });
     secagg.advertisedKeys();
@@ -179,5 +179,18 @@ final class SecAggStages {
           .setCiphertext(ByteString.copyFrom(share.ciphertext())).build());
     }
     return shares;
+  }
+
+  /** The identity key a site's relayed certificate binds (what the real coordinator checks too). */
+  static java.security.PublicKey identityOf(SecAggPublicKeys keys) {
+    try {
+      java.security.cert.X509Certificate certificate = (java.security.cert.X509Certificate)
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+              new java.io.ByteArrayInputStream(keys.getCertificate().toByteArray()));
+      return io.factoryfl.core.security.SigningIdentity.signingKeyOf(certificate);
+    } catch (java.security.cert.CertificateException e) {
+      throw new IllegalStateException("the relayed certificate of " + keys.getParticipant()
+          + " cannot be read", e);
+    }
   }
 }
