@@ -61,6 +61,11 @@ public final class SecAggCoordinator {
     this(session, parameters, graph, dimension, Runtime.getRuntime().availableProcessors());
   }
 
+  /** {@link #SecAggCoordinator(SessionInfo, SecAggParameters, int, int)} on every processor. */
+  public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, int dimension) {
+    this(session, parameters, dimension, Runtime.getRuntime().availableProcessors());
+  }
+
   /**
    * A coordinator that derives the neighbour graph from the advertised keys when key advertisement
    * closes ({@link GraphSeed}), exactly as every participant does: the deployment's choice.
