@@ -100,8 +100,12 @@ public final class SecAggBench {
     Integer neighbours = flags.has("--neighbours") ? flags.intValue("--neighbours", 0, 1, participants - 1) : null;
     // A bench measures cost: with K given, the majority threshold of earlier figures keeps them
     // comparable (sites with the default policy would ask for more; see docs/secure-aggregation.md).
-    Integer threshold = flags.has("--threshold") ? flags.intValue("--threshold", 0, 1, participants - 1)
-        : neighbours == null ? null : Integer.valueOf(neighbours / 2 + 1);
+    Integer threshold = null;
+    if (flags.has("--threshold")) {
+      threshold = flags.intValue("--threshold", 0, 1, participants - 1);
+    } else if (neighbours != null) {
+      threshold = neighbours / 2 + 1;
+    }
     int threads = flags.intValue("--threads", Runtime.getRuntime().availableProcessors(), 1, 1024);
     try {
       SecAggParameters.of(participants, neighbours, threshold, SecAggBenchRound.CLIP,
