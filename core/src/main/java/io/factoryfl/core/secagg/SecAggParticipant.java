@@ -21,9 +21,10 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>{@link #advertiseKeys}: fresh X25519 pairs (c for share encryption, s for masks), signed
  *       with the Ed25519 identity key over job, round, model hash and id.
- *   <li>{@link #shareKeys}: verifies its neighbours' signatures, fixes the session id (SHA-256 of
- *       all advertised keys, job, round, model hash, parameters and graph), draws the self-mask seed
- *       b, and sends each neighbour that advertised a Shamir share of b and of s_sk (threshold t),
+ *   <li>{@link #shareKeys}: derives the neighbour graph from the relayed keys ({@link GraphSeed}; no
+ *       graph the coordinator proposes is used), verifies its neighbours' signatures, fixes the
+ *       session id (SHA-256 of all advertised keys, job, round, model hash, parameters and graph),
+ *       draws the self-mask seed b, and sends each neighbour that advertised a Shamir share of b and of s_sk (threshold t),
  *       encrypted with AES-256-GCM (see {@link ShareBox}).
  *   <li>{@link #maskInput}: decrypts the shares sent to it and returns {@code x + PRG(b) + sum over
  *       neighbours v that shared of +-PRG(s_uv)} modulo 2^32; then forgets b, s_sk and c_sk.
