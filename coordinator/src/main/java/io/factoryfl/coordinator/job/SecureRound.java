@@ -13,7 +13,6 @@ import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.secagg.DiscardedShare;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
-import io.factoryfl.core.secagg.NeighbourGraph;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggException;
@@ -78,8 +77,6 @@ final class SecureRound {
     }
   }
 
-  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
-
   private final String jobId;
   private final JobSpec spec;
   private final Dispatcher dispatcher;
@@ -116,10 +113,6 @@ final class SecureRound {
       return Result.failed("secure aggregation cannot run with a cohort of " + ids.size() + ": "
           + e.getMessage());
     }
-    // The graph does not change the sum, only who can help unmask whom: draw it fresh, so no one
-    // can know a round's neighbourhoods before the round starts.
-    long graphSeed = RANDOM.nextLong();
-    NeighbourGraph graph = NeighbourGraph.harary(ids.size(), parameters.neighbours(), graphSeed);
     // Each site's train task is bound into the session at stage 1: all must train alike.
     Map<String, TrainTask> trains = new LinkedHashMap<>();
     cohort.forEach(instruction -> trains.put(instruction.participantId(), trainTask.apply(instruction, base)));
@@ -131,13 +124,15 @@ final class SecureRound {
             + "' other settings than '" + ids.get(0) + "'");
       }
     }
+    // The graph is derived, here as at every site, from the keys the cohort advertises (GraphSeed):
+    // nothing the coordinator picks decides it.
     SecAggCoordinator secagg = new SecAggCoordinator(
-        new SessionInfo(jobId, round, base.hash(), ids, binding), parameters, graph, base.dimension() + 1);
+        new SessionInfo(jobId, round, base.hash(), ids, binding), parameters, base.dimension() + 1);
     int needed = Math.max(parameters.threshold(), spec.minParticipants());
 
     // Stage 1: advertise keys.
     SecAggAdvertiseKeys setup = SecAggAdvertiseKeys.newBuilder().setSessionTag(tag).addAllCohort(ids)
-        .setNeighbours(parameters.neighbours()).setGraphSeed(graphSeed)
+        .setNeighbours(parameters.neighbours())
         .setThreshold(parameters.threshold()).setClip(parameters.clip()).setBits(parameters.bits())
         .setModelHash(base.hash()).setMaxExamples(settings.maxExamples()).build();
     Map<String, SecAggPublicKeys> advertised = new LinkedHashMap<>();

@@ -9,19 +9,59 @@ import java.util.Objects;
 
 /**
  * A session, its parameters and its neighbour graph, checked against each other, with O(1) id to
- * index lookups. Shared by both sides of the protocol.
+ * index lookups. Shared by both sides of the protocol. The graph is either given up front (tests,
+ * benchmarks) or derived with {@link GraphSeed} from the advertised keys when key advertisement
+ * closes ({@link #deriveGraph}); nothing asks for it before that.
  */
 final class Cohort {
   final SessionInfo session;
   final SecAggParameters parameters;
-  final NeighbourGraph graph;
+  private NeighbourGraph graph;
   private final Map<String, Integer> indices;
 
-  Cohort(SessionInfo session, SecAggParameters parameters, NeighbourGraph graph) {
+  /** A cohort whose graph is derived from the advertised keys ({@link #deriveGraph}). */
+  Cohort(SessionInfo session, SecAggParameters parameters) {
     this.session = Objects.requireNonNull(session, "session");
     this.parameters = Objects.requireNonNull(parameters, "parameters");
-    this.graph = Objects.requireNonNull(graph, "graph");
     parameters.requireCohort(session.size());
+    indices = indices(session);
+  }
+
+  Cohort(SessionInfo session, SecAggParameters parameters, NeighbourGraph graph) {
+    this(session, parameters);
+    check(Objects.requireNonNull(graph, "graph"));
+    this.graph = graph;
+  }
+
+  /**
+   * Fixes the graph from the keys advertised in stage 1 ({@code keys[i]} null for a member that did
+   * not advertise); a no-op for a cohort built with a given graph.
+   */
+  void deriveGraph(SignedKeys[] keys) {
+    if (graph == null) {
+      NeighbourGraph derived = GraphSeed.graph(session, parameters.neighbours(), keys);
+      check(derived);
+      graph = derived;
+    }
+  }
+
+  NeighbourGraph graph() {
+    if (graph == null) {
+      throw new IllegalStateException("the neighbour graph is derived when key advertisement closes;"
+          + " it was asked for before");
+    }
+    return graph;
+  }
+
+  private static Map<String, Integer> indices(SessionInfo session) {
+    Map<String, Integer> indices = new HashMap<>();
+    for (int i = 0; i < session.size(); i++) {
+      indices.put(session.cohort().get(i), i);
+    }
+    return indices;
+  }
+
+  private void check(NeighbourGraph graph) {
     if (graph.size() != session.size()) {
       throw new IllegalArgumentException(
           "the neighbour graph has " + graph.size() + " nodes but the cohort has " + session.size());
@@ -29,10 +69,6 @@ final class Cohort {
     if (graph.degree() != parameters.neighbours()) {
       throw new IllegalArgumentException("the neighbour graph has degree " + graph.degree()
           + " but the parameters say " + parameters.neighbours() + " neighbours");
-    }
-    indices = new HashMap<>();
-    for (int i = 0; i < session.size(); i++) {
-      indices.put(session.cohort().get(i), i);
     }
   }
 
@@ -64,11 +100,11 @@ final class Cohort {
   }
 
   int[] neighbours(int index) {
-    return graph.row(index);
+    return graph().row(index);
   }
 
   boolean adjacent(int a, int b) {
-    return graph.adjacent(a, b);
+    return graph().adjacent(a, b);
   }
 
   /** The members named in {@code ids}, refusing unknown and repeated ids. */
@@ -88,7 +124,7 @@ final class Cohort {
   /** How many neighbours of {@code index} are in {@code set}. */
   int neighboursIn(int index, BitSet set) {
     int count = 0;
-    for (int v : graph.row(index)) {
+    for (int v : graph().row(index)) {
       if (set.get(v)) {
         count++;
       }

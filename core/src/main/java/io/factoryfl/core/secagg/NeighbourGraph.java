@@ -15,8 +15,10 @@ import java.util.SplittableRandom;
  * With {@code k = n - 1} it is the complete graph, i.e. classic SecAgg.
  *
  * <p>The graph is public. Its randomness matters only in that the coordinator should not pick a
- * favourable graph after seeing who it wants to target; derive the seed from the session with
- * {@link #forSession} so that every participant can recompute it and check what it was given.
+ * favourable graph after seeing who it wants to target: in a deployment both sides derive it with
+ * {@link GraphSeed} from the keys the cohort advertised, never from a seed the coordinator sends.
+ * {@link #forSession} (a seed from job, round, model and cohort, all of which the coordinator
+ * chooses) is for tests and benchmarks only.
  */
 public final class NeighbourGraph {
   private final int size;
@@ -89,7 +91,26 @@ public final class NeighbourGraph {
     return new NeighbourGraph(n, k, rows);
   }
 
-  /** The graph for a session, seeded by {@link #seedFor(SessionInfo)}. */
+  /**
+   * This graph with node {@code p} renamed {@code label[p]} ({@code label} a permutation of 0..n-1).
+   */
+  NeighbourGraph relabel(int[] label) {
+    int[][] rows = new int[size][];
+    for (int p = 0; p < size; p++) {
+      int[] row = new int[degree];
+      for (int i = 0; i < degree; i++) {
+        row[i] = label[neighbours[p][i]];
+      }
+      Arrays.sort(row);
+      rows[label[p]] = row;
+    }
+    return new NeighbourGraph(size, degree, rows);
+  }
+
+  /**
+   * The graph for a session, seeded by {@link #seedFor(SessionInfo)}: tests and benchmarks only,
+   * as the coordinator chooses everything the seed covers (see {@link GraphSeed}).
+   */
   public static NeighbourGraph forSession(SessionInfo session, int k) {
     return harary(session.size(), k, seedFor(session));
   }

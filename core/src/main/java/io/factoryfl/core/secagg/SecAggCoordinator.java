@@ -75,13 +75,36 @@ public final class SecAggCoordinator {
     this(session, parameters, graph, dimension, Runtime.getRuntime().availableProcessors());
   }
 
+  /** {@link #SecAggCoordinator(SessionInfo, SecAggParameters, int, int)} on every processor. */
+  public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, int dimension) {
+    this(session, parameters, dimension, Runtime.getRuntime().availableProcessors());
+  }
+
   /**
+   * A coordinator that derives the neighbour graph from the advertised keys when key advertisement
+   * closes ({@link GraphSeed}), exactly as every participant does: the deployment's choice.
+   *
+   * @param dimension length of every masked input (d + 1, the count included)
+   * @param parallelism threads for the dropout recovery
+   */
+  public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, int dimension, int parallelism) {
+    this(new Cohort(session, parameters), dimension, parallelism);
+  }
+
+  /**
+   * A coordinator with a given graph: for tests and benchmarks (participants in a deployment derive
+   * their own and would not match).
+   *
    * @param dimension length of every masked input (d + 1, the count included)
    * @param parallelism threads for the dropout recovery
    */
   public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, NeighbourGraph graph, int dimension,
       int parallelism) {
-    this.cohort = new Cohort(session, parameters, graph);
+    this(new Cohort(session, parameters, graph), dimension, parallelism);
+  }
+
+  private SecAggCoordinator(Cohort cohort, int dimension, int parallelism) {
+    this.cohort = cohort;
     if (dimension < 1) {
       throw new IllegalArgumentException("dimension must be at least 1, got " + dimension);
     }
@@ -103,6 +126,11 @@ public final class SecAggCoordinator {
 
   public synchronized Stage stage() {
     return stage;
+  }
+
+  /** The round's neighbour graph; known once key advertisement has closed ({@link #advertisedKeys}). */
+  public synchronized NeighbourGraph graph() {
+    return cohort.graph();
   }
 
   /**
@@ -400,7 +428,8 @@ public final class SecAggCoordinator {
   private void advance(Stage target) {
     while (stage.compareTo(target) < 0) {
       if (stage == Stage.ADVERTISE_KEYS) {
-        sessionId = Transcript.sessionId(cohort.session, cohort.parameters, cohort.graph, keys);
+        cohort.deriveGraph(keys);
+        sessionId = Transcript.sessionId(cohort.session, cohort.parameters, cohort.graph(), keys);
       }
       stage = Stage.values()[stage.ordinal() + 1];
     }

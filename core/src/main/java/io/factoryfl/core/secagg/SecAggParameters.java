@@ -5,29 +5,21 @@ package io.factoryfl.core.secagg;
  * {@code t}, the clipping bound and the fixed-point width. All of them enter the session id, so both
  * sides must use the same values.
  *
+ * <h2>What is refused outright</h2>
+ * k below 2, t below 2, and any t at or below k/2: with {@code 2t <= k} the honest neighbours of
+ * one participant can be split into two groups of t that reveal its self-mask seed and its masking
+ * key respectively, which unmasks it with no colluder at all; with t = 1 a share is the secret.
+ *
  * <h2>Defaults ({@link #defaults(int)}) and why</h2>
  * <ul>
- *   <li><b>k = min(n-1, 2 * ceil(3 * log2 n))</b>, the smallest even number at or above {@code 6 log2
- *       n}. SecAgg+ (Bell et al., CCS 2020) shows that a random k-regular graph with {@code k =
- *       O(log n)} keeps both correctness and privacy; the constant is set by the dropout a round must
- *       survive. With the majority threshold below, a round aborts when some participant keeps fewer
- *       than {@code t} of its {@code k} neighbours. Simulating that condition on the shuffled Harary
- *       graph with a uniformly random dropout set (cumulative over all stages): at 20% dropout no
- *       round in 3,000 aborted for n = 100 (k = 40), 500 (k = 54) or 1000 (k = 60); at 25%, 0-0.3%
- *       aborted; at 30%, 1.4%, 7.4% and 8.5%. (The binomial union bound {@code n P[Bin(k, 1-d) < t]}
- *       is far more pessimistic because neighbourhoods on the ring overlap.) A job expecting 30%
- *       dropout or more should raise k. Cost is linear in k: a participant does k mask expansions,
- *       2k key agreements, k share encryptions and about 2k signature checks; the coordinator's
- *       dropout recovery is about (dropped x k) mask expansions. k is even so that the Harary graph
- *       exists for every n; small cohorts (n &lt;= 31) get {@code n - 1}, which is classic SecAgg
- *       (Bonawitz et al., CCS 2017).
- *   <li><b>t = floor(k/2) + 1</b>, a strict majority of the neighbours. It is the smallest threshold
- *       at which the participants' "self-mask share or key share, never both" rule protects a peer
- *       against a coordinator that lies about who dropped: each honest neighbour reveals one kind, so
- *       {@code t} shares of both kinds need {@code 2t > k} answers. Against a coordinator that also
- *       controls {@code c} of a peer's neighbours, privacy needs {@code 2t - k > c}; a job that
- *       assumes colluding sites should raise t to {@code ceil((k + c + 1) / 2)}, at the price of less
- *       dropout tolerance. Lower thresholds than the majority are refused.
+ *   <li><b>k and t</b> come from {@link ThreatModel#DEFAULT} (10% colluding sites, 30% dropout):
+ *       t is the smallest value with {@code 2t - k - 1 >= min(floor(0.1 n), k)}, so a participant
+ *       stays private against a coordinator that splits survivor lists with every colluder of the
+ *       cohort among its neighbours, whatever the graph; k is the smallest degree at which a round
+ *       survives 30% dropout with an abort bound of 1%, else n - 1 (classic SecAgg). Cost is linear
+ *       in k: a participant does k mask expansions, 2k key agreements, k share encryptions and about
+ *       2k signature checks; the coordinator's dropout recovery is about (dropped x k) mask
+ *       expansions. See {@link ThreatModel} and docs/secure-aggregation.md for the table.
  *   <li><b>bits = min(24, 32 - ceil(log2(n + 1)))</b>: as many bits per value as the 32-bit sum of the
  *       whole cohort can hold without wrapping, but no more than a float's 24-bit significand can
  *       use.
@@ -49,14 +41,15 @@ public record SecAggParameters(int neighbours, int threshold, double clip, int b
    * the cohort size.
    */
   public SecAggParameters {
-    if (neighbours < 1) {
-      throw new IllegalArgumentException("neighbours must be at least 1, got " + neighbours);
+    if (neighbours < 2) {
+      throw new IllegalArgumentException("neighbours must be at least 2, got " + neighbours
+          + " (with one neighbour a participant's shares all go to a single peer)");
     }
-    int minThreshold = neighbours / 2 + 1;
+    int minThreshold = structuralMinThreshold(neighbours);
     if (threshold < minThreshold || threshold > neighbours) {
       throw new IllegalArgumentException("threshold " + threshold + " must be from " + minThreshold
-          + " (more than half of the " + neighbours + " neighbours, so that no one peer's two secrets"
-          + " can be collected) to " + neighbours);
+          + " (at least 2 and more than half of the " + neighbours + " neighbours, so that no one"
+          + " peer's two secrets can both be collected) to " + neighbours);
     }
     if (!(clip > 0) || !Double.isFinite(clip)) {
       throw new IllegalArgumentException("clip must be a positive finite number, got " + clip);
@@ -72,7 +65,8 @@ public record SecAggParameters(int neighbours, int threshold, double clip, int b
   }
 
   /**
-   * Parameters for a cohort of {@code cohortSize}, with the default k or t where {@code null}.
+   * Parameters for a cohort of {@code cohortSize}, with the {@link ThreatModel#DEFAULT} k where
+   * {@code neighbours} is null and its minimum threshold for that k where {@code threshold} is null.
    *
    * @throws IllegalArgumentException naming the value and the rule it breaks
    */
@@ -80,21 +74,42 @@ public record SecAggParameters(int neighbours, int threshold, double clip, int b
       int cohortSize, Integer neighbours, Integer threshold, double clip, int bits) {
     requireCohortSize(cohortSize);
     int k = neighbours == null ? defaultNeighbours(cohortSize) : neighbours;
-    int t = threshold == null ? k / 2 + 1 : threshold;
+    int t = threshold == null ? defaultThreshold(cohortSize, k) : threshold;
     SecAggParameters parameters = new SecAggParameters(k, t, clip, bits);
     parameters.requireCohort(cohortSize);
     return parameters;
   }
 
-  /** {@code min(n - 1, 2 * ceil(3 * log2 n))}. */
+  /** The {@link ThreatModel#DEFAULT} k for a cohort of n. */
   public static int defaultNeighbours(int cohortSize) {
     requireCohortSize(cohortSize);
-    return (int) Math.min(cohortSize - 1, 2L * ceilLog2Cube(cohortSize));
+    return ThreatModel.DEFAULT.neighbours(cohortSize);
+  }
+
+  /**
+   * The {@link ThreatModel#DEFAULT} minimum threshold at k, or k itself if the default model asks
+   * for more than k (a k too small for the assumed colluders: the site policy will say so).
+   */
+  static int defaultThreshold(int cohortSize, int neighbours) {
+    return Math.max(structuralMinThreshold(neighbours),
+        Math.min(neighbours, ThreatModel.DEFAULT.minThreshold(cohortSize, neighbours)));
+  }
+
+  /** {@code max(2, floor(k/2) + 1)}: the least threshold that keeps two secrets apart at all. */
+  public static int structuralMinThreshold(int neighbours) {
+    return Math.max(2, neighbours / 2 + 1);
+  }
+
+  /** Colluding neighbours a participant tolerates: {@code 2t - k - 1} (see {@link ThreatModel}). */
+  public int toleratedColluders() {
+    return ThreatModel.toleratedColluders(neighbours, threshold);
   }
 
   /** {@code min(24, 32 - ceil(log2(n + 1)))}. */
   public static int defaultBits(int cohortSize) {
-    requireCohortSize(cohortSize);
+    if (cohortSize < 1) {
+      throw new IllegalArgumentException("a cohort has at least 1 participant, got " + cohortSize);
+    }
     return Math.min(MAX_DEFAULT_BITS, 32 - headroomBits(cohortSize));
   }
 
@@ -132,18 +147,9 @@ public record SecAggParameters(int neighbours, int threshold, double clip, int b
   }
 
   private static void requireCohortSize(int cohortSize) {
-    if (cohortSize < 2) {
-      throw new IllegalArgumentException(
-          "a secure-aggregation cohort needs at least 2 participants, got " + cohortSize);
+    if (cohortSize < 3) {
+      throw new IllegalArgumentException("a secure-aggregation cohort needs at least 3 participants"
+          + " (each needs at least 2 neighbours), got " + cohortSize);
     }
-  }
-
-  /** {@code ceil(3 log2 n) = ceil(log2(n^3))}, exact where n^3 fits in a long. */
-  private static long ceilLog2Cube(int n) {
-    if (n < (1 << 21)) {
-      long cube = (long) n * n * n;
-      return 64 - Long.numberOfLeadingZeros(cube - 1);
-    }
-    return (long) Math.ceil(3 * Math.log(n) / Math.log(2));
   }
 }

@@ -21,8 +21,10 @@ import java.util.function.Supplier;
  * <ol>
  *   <li>{@link #advertiseKeys}: fresh X25519 pairs (c for share encryption, s for masks), signed
  *       with the Ed25519 identity key over job, round, model hash, training binding and id.
- *   <li>{@link #shareKeys}: verifies its neighbours' signatures, fixes the session id (SHA-256 of
- *       all advertised keys, job, round, model hash, training binding, parameters and graph),
+ *   <li>{@link #shareKeys}: derives the neighbour graph from the relayed keys ({@link GraphSeed}; no
+ *       graph the coordinator proposes is used), verifies its neighbours' signatures, fixes the
+ *       session id (SHA-256 of all advertised keys, job, round, model hash, training binding,
+ *       parameters and graph),
  *       draws the self-mask seed b, and sends each neighbour that advertised a Shamir share of b and of s_sk (threshold t),
  *       encrypted with AES-256-GCM (see {@link ShareBox}).
  *   <li>{@link #maskInput}: decrypts the shares sent to it and returns {@code x + PRG(b) + sum over
@@ -66,16 +68,33 @@ public final class SecAggParticipant {
   private byte[] survivorSignature;
 
   /**
+   * A participant that derives the neighbour graph itself from the keys relayed in stage 2 ({@link
+   * GraphSeed}), as a deployment must: nothing the coordinator says about the graph is used.
+   *
    * @param self this participant's id, a member of the cohort
-   * @param graph the round's neighbour graph (see {@link NeighbourGraph#forSession})
    * @param identityKey this participant's long-term Ed25519 signing key
    * @param identityKeys a peer's Ed25519 public key, already verified by the caller (certificate
    *     chain); null if unknown
    * @param random source of all key material, seeds and nonces
    */
+  public SecAggParticipant(String self, SessionInfo session, SecAggParameters parameters,
+      PrivateKey identityKey, Function<String, PublicKey> identityKeys, SecureRandom random) {
+    this(new Cohort(session, parameters), self, identityKey, identityKeys, random);
+  }
+
+  /**
+   * A participant with a given graph: for tests and benchmarks, which need to fix the graph.
+   *
+   * @param graph the round's neighbour graph (see {@link NeighbourGraph#forSession})
+   */
   public SecAggParticipant(String self, SessionInfo session, SecAggParameters parameters, NeighbourGraph graph,
       PrivateKey identityKey, Function<String, PublicKey> identityKeys, SecureRandom random) {
-    this.cohort = new Cohort(session, parameters, graph);
+    this(new Cohort(session, parameters, graph), self, identityKey, identityKeys, random);
+  }
+
+  private SecAggParticipant(Cohort cohort, String self, PrivateKey identityKey,
+      Function<String, PublicKey> identityKeys, SecureRandom random) {
+    this.cohort = cohort;
     this.self = Objects.requireNonNull(self, "self");
     this.selfIndex = cohort.index(self, "the participant's own id");
     this.identityKey = Objects.requireNonNull(identityKey, "identityKey");
@@ -119,6 +138,7 @@ public final class SecAggParticipant {
       if (keys[selfIndex] == null || !keys[selfIndex].sameKeys(ownKeys)) {
         throw new SecAggException("the cohort keys do not carry the keys I advertised for '" + self + "'");
       }
+      cohort.deriveGraph(keys);
       List<Integer> live = new ArrayList<>();
       for (int v : cohort.neighbours(selfIndex)) {
         if (keys[v] != null) {
@@ -127,7 +147,7 @@ public final class SecAggParticipant {
         }
       }
       requireThreshold(live.size(), "neighbours advertised keys");
-      sessionId = Transcript.sessionId(cohort.session, cohort.parameters, cohort.graph, keys);
+      sessionId = Transcript.sessionId(cohort.session, cohort.parameters, cohort.graph(), keys);
       selfMaskSeed = new byte[Shamir.SECRET_BYTES];
       random.nextBytes(selfMaskSeed);
       long[] xs = live.stream().mapToLong(Cohort::x).toArray();

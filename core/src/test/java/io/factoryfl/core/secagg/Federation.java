@@ -37,12 +37,21 @@ final class Federation {
     this.session = session;
     this.parameters = parameters;
     this.graph = graph;
-    this.coordinator = new SecAggCoordinator(session, parameters, graph, dimension, 2);
+    this.coordinator = graph == null
+        ? new SecAggCoordinator(session, parameters, dimension, 2)
+        : new SecAggCoordinator(session, parameters, graph, dimension, 2);
     SecureRandom random = new SecureRandom();
     for (String id : session.cohort()) {
-      participants.put(id, new SecAggParticipant(id, session, parameters, graph,
-          Identities.of(id).getPrivate(), identityKeys, random));
+      participants.put(id, graph == null
+          ? new SecAggParticipant(id, session, parameters, Identities.of(id).getPrivate(), identityKeys, random)
+          : new SecAggParticipant(id, session, parameters, graph, Identities.of(id).getPrivate(), identityKeys,
+              random));
     }
+  }
+
+  /** A round in which both sides derive the graph from the advertised keys, as in a deployment. */
+  static Federation derived(SessionInfo session, SecAggParameters parameters, int dimension) {
+    return new Federation(session, parameters, null, dimension, Identities::publicKey);
   }
 
   static SessionInfo session(String job, int round, int n) {

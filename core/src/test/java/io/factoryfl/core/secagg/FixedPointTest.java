@@ -14,7 +14,7 @@ class FixedPointTest {
   void sumOfEncodings_decodesToWeightedMeanWithinTheBound_acrossRandomCohorts() {
     SplittableRandom random = new SplittableRandom(11);
     for (int trial = 0; trial < 200; trial++) {
-      int n = 2 + random.nextInt(49);
+      int n = 3 + random.nextInt(48);
       int bits = 2 + random.nextInt(SecAggParameters.defaultBits(n) - 1);
       long maxExamples = 1 + random.nextLong(Integer.MAX_VALUE / n);
       SecAggParameters p = SecAggParameters.of(n, null, null, 0.1 + random.nextDouble() * 5, bits);

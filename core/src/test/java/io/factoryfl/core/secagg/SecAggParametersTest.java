@@ -8,29 +8,48 @@ import org.junit.jupiter.api.Test;
 class SecAggParametersTest {
 
   @Test
-  void defaults_followTheDocumentedFormulas() {
+  void defaults_followTheDefaultThreatModel() {
     assertEquals(new SecAggParameters(2, 2, 4.0, 24), SecAggParameters.defaults(3));
-    assertEquals(new SecAggParameters(30, 16, 4.0, 24), SecAggParameters.defaults(31));
-    assertEquals(new SecAggParameters(30, 16, 4.0, 24), SecAggParameters.defaults(32));
-    assertEquals(new SecAggParameters(40, 21, 4.0, 24), SecAggParameters.defaults(100));
-    assertEquals(new SecAggParameters(54, 28, 4.0, 23), SecAggParameters.defaults(500));
-    assertEquals(new SecAggParameters(60, 31, 4.0, 22), SecAggParameters.defaults(1000));
-    assertEquals(new SecAggParameters(80, 41, 4.0, 18), SecAggParameters.defaults(10_000));
-    assertEquals(new SecAggParameters(90, 46, 4.0, 16), SecAggParameters.defaults(32_768));
+    assertEquals(new SecAggParameters(9, 6, 4.0, 24), SecAggParameters.defaults(10));
+    assertEquals(new SecAggParameters(99, 55, 4.0, 24), SecAggParameters.defaults(100));
+    assertEquals(new SecAggParameters(294, 173, 4.0, 23), SecAggParameters.defaults(500));
   }
 
   @Test
-  void of_nullNeighboursAndThreshold_takeDefaults() {
-    SecAggParameters p = SecAggParameters.of(500, 51, null, 0.5, 20);
-    assertEquals(51, p.neighbours());
-    assertEquals(26, p.threshold());
+  void of_nullThreshold_isTheDefaultModelsMinimumForThatK() {
+    SecAggParameters p = SecAggParameters.of(12, 8, null, 0.5, 20);
+    assertEquals(8, p.neighbours());
+    assertEquals(5, p.threshold());
+    assertEquals(1, p.toleratedColluders());
+    assertEquals(26, SecAggParameters.of(500, 51, 26, 0.5, 20).threshold());
+  }
+
+  @Test
+  void oneNeighbour_isRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SecAggParameters(1, 1, 1, 20));
+    assertEquals("neighbours must be at least 2, got 1 (with one neighbour a participant's shares all go to a"
+        + " single peer)", e.getMessage());
+  }
+
+  @Test
+  void thresholdOfOne_isRefusedEvenWhereItIsAMajority() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SecAggParameters(2, 1, 1, 20));
+    assertEquals("threshold 1 must be from 2 (at least 2 and more than half of the 2 neighbours, so that no one"
+        + " peer's two secrets can both be collected) to 2", e.getMessage());
   }
 
   @Test
   void thresholdOfHalfOrLess_isRefused() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SecAggParameters.of(100, 40, 20, 1, 20));
-    assertEquals("threshold 20 must be from 21 (more than half of the 40 neighbours, so that no one peer's two"
-        + " secrets can be collected) to 40", e.getMessage());
+    assertEquals("threshold 20 must be from 21 (at least 2 and more than half of the 40 neighbours, so that no one"
+        + " peer's two secrets can both be collected) to 40", e.getMessage());
+  }
+
+  @Test
+  void cohortOfTwo_isRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SecAggParameters.defaults(2));
+    assertEquals("a secure-aggregation cohort needs at least 3 participants (each needs at least 2 neighbours),"
+        + " got 2", e.getMessage());
   }
 
   @Test

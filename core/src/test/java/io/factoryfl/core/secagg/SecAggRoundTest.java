@@ -45,7 +45,7 @@ class SecAggRoundTest {
   private static SecAggParameters randomParameters(int n, SplittableRandom random) {
     int k;
     do {
-      k = Math.max(1, n / 3) + random.nextInt(n - Math.max(1, n / 3));
+      k = Math.max(2, n / 3) + random.nextInt(n - Math.max(2, n / 3));
     } while (k % 2 == 1 && n % 2 == 1);
     int t = k / 2 + 1 + random.nextInt((k - k / 2 + 1) / 2);
     return SecAggParameters.of(n, k, t, 1.0, SecAggParameters.defaultBits(n));

@@ -18,7 +18,8 @@ public interface PolicyCheck {
   /**
    * Everything decidable from the task alone: the dataset is exposed; the round is within {@code
    * max_rounds_per_job}; a plain {@code train} task is refused when secure aggregation is
-   * required; a {@code secagg_advertise} cohort is at least {@code min_cohort}; {@code train},
+   * required; a {@code secagg_advertise} setup has at least {@code min_cohort} sites and k and t at
+   * or above the site's minimums ({@link SecureAggregationRules}); {@code train},
    * {@code secagg_advertise} and {@code secagg_masked_input} fall inside a training window
    * (advertising outside a window would only make this site drop out of the round later).
    */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.factoryfl.core.secagg.ThreatModel;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
@@ -29,7 +30,8 @@ final class PolicyParser {
   private static final Set<String> MODELS = Set.of("templates", "max_parameters", "max_bytes");
   private static final Set<String> LIMITS = Set.of("max_local_epochs", "max_batch_size",
       "max_histogram_bins", "max_features", "max_cohort");
-  private static final Set<String> SECURE = Set.of("required", "min_cohort");
+  private static final Set<String> SECURE = Set.of("required", "min_cohort", "max_corruption",
+      "max_dropout", "min_neighbours", "min_threshold");
   private static final Set<String> WINDOW = Set.of("days", "from", "to");
   private static final Pattern TIME = Pattern.compile("(\\d{2}):(\\d{2})");
   private static final int MAX_COHORT = 100_000;
@@ -83,20 +85,9 @@ final class PolicyParser {
       maxModelBytes = integer(models, "max_bytes", "models.", maxModelBytes, 1, Long.MAX_VALUE);
     }
 
-    boolean secureRequired = defaults.secureAggregationRequired();
-    int minCohort = defaults.minCohort();
-    if (root.has("secure_aggregation")) {
-      JsonNode secure = object(root.get("secure_aggregation"), "secure_aggregation");
-      fields(secure, SECURE, "secure_aggregation.");
-      if (secure.has("required")) {
-        JsonNode required = secure.get("required");
-        if (!required.isBoolean()) {
-          throw error("secure_aggregation.required", required.toString(), "expected true or false");
-        }
-        secureRequired = required.booleanValue();
-      }
-      minCohort = (int) integer(secure, "min_cohort", "secure_aggregation.", minCohort, 1, MAX_COHORT);
-    }
+    SecureAggregationRules secure = root.has("secure_aggregation")
+        ? secureAggregation(root.get("secure_aggregation"), defaults.secureAggregation())
+        : defaults.secureAggregation();
 
     List<TrainingWindow> windows = root.has("training_windows")
         ? windows(root.get("training_windows")) : List.of();
@@ -117,8 +108,42 @@ final class PolicyParser {
     TaskLimits limits = limits(root, defaults.limits(), maxModelBytes);
     Set<String> protectedColumns = root.has("protected_columns")
         ? strings(root.get("protected_columns"), "protected_columns") : Set.of();
-    return new SitePolicy(datasets, templates, maxParameters, secureRequired, minCohort, windows,
+    return new SitePolicy(datasets, templates, maxParameters, secure, windows,
         timezone, threads, rounds, limits, protectedColumns);
+  }
+
+  private SecureAggregationRules secureAggregation(JsonNode node, SecureAggregationRules defaults) {
+    JsonNode secure = object(node, "secure_aggregation");
+    fields(secure, SECURE, "secure_aggregation.");
+    boolean required = defaults.required();
+    if (secure.has("required")) {
+      JsonNode value = secure.get("required");
+      if (!value.isBoolean()) {
+        throw error("secure_aggregation.required", value.toString(), "expected true or false");
+      }
+      required = value.booleanValue();
+    }
+    String prefix = "secure_aggregation.";
+    int minCohort = (int) integer(secure, "min_cohort", prefix, defaults.minCohort(), 1, MAX_COHORT);
+    double corruption = fraction(secure, "max_corruption", prefix, defaults.threatModel().maxCorruption());
+    double dropout = fraction(secure, "max_dropout", prefix, defaults.threatModel().maxDropout());
+    int minNeighbours = (int) integer(secure, "min_neighbours", prefix, defaults.minNeighbours(), 2, MAX_COHORT);
+    int minThreshold = (int) integer(secure, "min_threshold", prefix, defaults.minThreshold(), 2, MAX_COHORT);
+    return new SecureAggregationRules(required, minCohort, new ThreatModel(corruption, dropout),
+        minNeighbours, minThreshold);
+  }
+
+  /** A fraction from 0 to below 0.5 (more than half colluding or dropping leaves nothing to bound). */
+  private double fraction(JsonNode node, String name, String prefix, double fallback) {
+    JsonNode value = node.get(name);
+    if (value == null) {
+      return fallback;
+    }
+    if (!value.isNumber() || !(value.doubleValue() >= 0 && value.doubleValue() < 0.5)) {
+      throw error(prefix + name, value.toString(), "expected a fraction of the cohort from 0 to below 0.5,"
+          + " such as 0.1");
+    }
+    return value.doubleValue();
   }
 
   private TaskLimits limits(JsonNode root, TaskLimits defaults, long maxModelBytes) {

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
  * {
  *   "datasets": ["ai4i"],
  *   "models": {"templates": ["mlp"], "max_parameters": 1000000},
- *   "secure_aggregation": {"required": true, "min_cohort": 3},
+ *   "secure_aggregation": {"required": true, "min_cohort": 3, "max_corruption": 0.1, "max_dropout": 0.3},
  *   "training_windows": [
  *     {"days": ["SAT", "SUN"], "from": "00:00", "to": "24:00"},
  *     {"days": ["MON", "TUE", "WED", "THU", "FRI"], "from": "22:00", "to": "06:00"}
@@ -49,6 +49,20 @@ import java.util.stream.Collectors;
  *   <li>{@code secure_aggregation.min_cohort}: the smallest secure-aggregation cohort this site
  *       joins, itself included; applies whenever a job uses secure aggregation. Default 3 (in a
  *       cohort of 2 each site can subtract its own update from the sum).
+ *   <li>{@code secure_aggregation.max_corruption}: the fraction of a cohort this site assumes may
+ *       collude with the coordinator, from 0 to below 0.5. Default 0.1. It sets the smallest
+ *       Shamir threshold t this site accepts: at the proposed k, {@code max(2, floor((k + C) / 2) +
+ *       1)} with C = floor(max_corruption x cohort), so that a coordinator handing different survivor
+ *       lists to different neighbours cannot collect both of this site's secrets even with every
+ *       colluder among its neighbours ({@code 2t - k - 1} colluding neighbours are tolerated).
+ *   <li>{@code secure_aggregation.max_dropout}: the fraction of a cohort this site expects to drop
+ *       out of a round, from 0 to below 0.5. Default 0.3. It sets the smallest neighbourhood k this
+ *       site accepts: the least k at which a round with that dropout aborts at most 1% of the time
+ *       (union bound), or the cohort size - 1 (classic SecAgg) where no smaller k does. A round that
+ *       aborts is retried, and every retry is another draw of the neighbour graph.
+ *   <li>{@code secure_aggregation.min_neighbours}, {@code secure_aggregation.min_threshold}:
+ *       explicit floors on k and t, applied on top of the derived ones (they never lower them).
+ *       Default none. The docs' table (docs/secure-aggregation.md) lists the derived values.
  *   <li>{@code training_windows}: when training may run, in local time; see {@link
  *       TrainingWindow} for the meaning, including windows past midnight. {@code days} are
  *       {@code MON}..{@code SUN} (full names are accepted too; absent: every day), {@code from}
@@ -81,8 +95,7 @@ public record SitePolicy(
     Optional<Set<String>> datasets,
     Set<String> modelTemplates,
     long maxParameters,
-    boolean secureAggregationRequired,
-    int minCohort,
+    SecureAggregationRules secureAggregation,
     List<TrainingWindow> trainingWindows,
     Optional<ZoneId> timezone,
     int maxCpuThreads,
@@ -91,7 +104,7 @@ public record SitePolicy(
     Set<String> protectedColumns) {
 
   public static final long DEFAULT_MAX_PARAMETERS = 10_000_000;
-  public static final int DEFAULT_MIN_COHORT = 3;
+  public static final int DEFAULT_MIN_COHORT = SecureAggregationRules.DEFAULT_MIN_COHORT;
   public static final int DEFAULT_MAX_ROUNDS_PER_JOB = 1000;
 
   public SitePolicy {
@@ -101,6 +114,8 @@ public record SitePolicy(
     modelTemplates = Set.copyOf(modelTemplates);
     trainingWindows = List.copyOf(trainingWindows);
     Objects.requireNonNull(limits, "limits must not be null (use TaskLimits.defaults())");
+    Objects.requireNonNull(secureAggregation,
+        "secureAggregation must not be null (use SecureAggregationRules.defaults())");
     protectedColumns = Set.copyOf(protectedColumns);
     for (String template : modelTemplates) {
       if (ModelTemplate.byPolicyName(template).isEmpty()) {
@@ -109,7 +124,6 @@ public record SitePolicy(
       }
     }
     positive("maxParameters", maxParameters);
-    positive("minCohort", minCohort);
     positive("maxCpuThreads", maxCpuThreads);
     positive("maxRoundsPerJob", maxRoundsPerJob);
   }
@@ -117,7 +131,7 @@ public record SitePolicy(
   /** The policy of an empty policy file: every default above. */
   public static SitePolicy defaults() {
     return new SitePolicy(Optional.empty(), Set.copyOf(ModelTemplate.policyNames()),
-        DEFAULT_MAX_PARAMETERS, true, DEFAULT_MIN_COHORT, List.of(), Optional.empty(),
+        DEFAULT_MAX_PARAMETERS, SecureAggregationRules.defaults(), List.of(), Optional.empty(),
         defaultMaxCpuThreads(), DEFAULT_MAX_ROUNDS_PER_JOB, TaskLimits.defaults(), Set.of());
   }
 
@@ -144,6 +158,16 @@ public record SitePolicy(
       throw new InvalidPolicyException("cannot read site policy " + file + ": " + e);
     }
     return parse(json, file.toString());
+  }
+
+  /** {@code secure_aggregation.required}. */
+  public boolean secureAggregationRequired() {
+    return secureAggregation.required();
+  }
+
+  /** {@code secure_aggregation.min_cohort}. */
+  public int minCohort() {
+    return secureAggregation.minCohort();
   }
 
   /** Whether jobs may use this catalogue dataset. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.Task;
 import java.time.Clock;
 import java.time.LocalDateTime;
@@ -54,11 +55,11 @@ final class SitePolicyCheck implements PolicyCheck {
         return insideWindows(site);
       }
       case SECAGG_ADVERTISE -> {
-        int cohort = task.getSecaggAdvertise().getCohortCount();
-        if (cohort < site.minCohort()) {
-          return PolicyDecision.refuse("secure-aggregation cohort of " + cohort
-              + " sites is below this site's minimum of " + site.minCohort()
-              + " (secure_aggregation.min_cohort)");
+        SecAggAdvertiseKeys setup = task.getSecaggAdvertise();
+        String refusal = site.secureAggregation().refusal(setup.getCohortCount(), setup.getNeighbours(),
+            setup.getThreshold());
+        if (refusal != null) {
+          return PolicyDecision.refuse(refusal);
         }
         return insideWindows(site);
       }

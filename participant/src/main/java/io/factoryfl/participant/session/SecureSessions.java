@@ -3,7 +3,6 @@ package io.factoryfl.participant.session;
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
-import io.factoryfl.core.secagg.NeighbourGraph;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.secagg.SecAggParameters;
@@ -99,12 +98,10 @@ final class SecureSessions {
     }
     TrainingBinding binding = binding(task);
     contributions.requireNone(identity.name(), task.getJobId(), task.getRound(), setup.getModelHash());
-    SecAggParameters parameters = SecAggParameters.of(cohort.size(), setup.getNeighbours(),
-        setup.getThreshold(), setup.getClip(), setup.getBits());
-    NeighbourGraph graph = NeighbourGraph.harary(cohort.size(), setup.getNeighbours(), setup.getGraphSeed());
+    SecAggParameters parameters = SessionParameters.of(setup);
     Session[] holder = new Session[1];
     SecAggParticipant participant = new SecAggParticipant(identity.name(),
-        new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort, binding), parameters, graph,
+        new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort, binding), parameters,
         identity.privateKey(), peer -> peerKey(holder[0], peer), random);
     Session session = new Session(task.getJobId(), parameters, cohort.size(), setup.getMaxExamples(),
         participant);

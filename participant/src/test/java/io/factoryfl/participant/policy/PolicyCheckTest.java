@@ -95,6 +95,31 @@ class PolicyCheckTest {
   }
 
   @Test
+  void check_refusesSecureAggregationSetupsBelowTheDerivedNeighboursAndThreshold() {
+    PolicyCheck defaults = PolicyCheck.defaults(SATURDAY_NOON_BERLIN);
+
+    assertAllowed(defaults.check(Tasks.advertise("ai4i", 1, 10, 9, 6)));
+    assertRefused("site policy: secure-aggregation setup with k = 4 neighbours in a cohort of 10 is below"
+        + " this site's minimum of 9 (derived from secure_aggregation.max_dropout 0.3 and max_corruption"
+        + " 0.1)", defaults.check(Tasks.advertise("ai4i", 1, 10, 4, 3)));
+    assertRefused("site policy: secure-aggregation setup with threshold t = 5 and k = 9 in a cohort of 10 is"
+        + " below this site's minimum of 6 (t = 5 keeps a site's two secrets apart against only 0 colluding"
+        + " neighbours; this site assumes up to 1 (secure_aggregation.max_corruption 0.1))",
+        defaults.check(Tasks.advertise("ai4i", 1, 10, 9, 5)));
+  }
+
+  @Test
+  void check_explicitFloorsRefuseWhatTheThreatModelWouldAllow() {
+    PolicyCheck policy = check("{\"secure_aggregation\": {\"max_corruption\": 0, \"min_threshold\": 7}}",
+        SATURDAY_NOON_BERLIN);
+
+    assertRefused("site policy: secure-aggregation setup with threshold t = 6 and k = 9 in a cohort of 10 is"
+        + " below this site's minimum of 7 (secure_aggregation.min_threshold)",
+        policy.check(Tasks.advertise("ai4i", 1, 10, 9, 6)));
+    assertAllowed(policy.check(Tasks.advertise("ai4i", 1, 10, 9, 7)));
+  }
+
+  @Test
   void check_refusesTrainingOutsideTheWindowsNamingThemAndTheLocalTime() {
     PolicyCheck policy = example(TUESDAY_AFTERNOON_BERLIN);
 

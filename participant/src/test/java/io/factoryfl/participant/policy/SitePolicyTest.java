@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.factoryfl.core.secagg.ThreatModel;
 import java.time.DayOfWeek;
 import java.time.LocalTime;
 import java.time.ZoneId;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class SitePolicyTest {
   static final String EXAMPLE = """
       {"datasets": ["ai4i"], "models": {"templates": ["mlp"], "max_parameters": 1000000},
-       "secure_aggregation": {"required": true, "min_cohort": 3},
+       "secure_aggregation": {"required": true, "min_cohort": 3, "max_corruption": 0.1, "max_dropout": 0.3},
        "training_windows": [{"days": ["SAT","SUN"], "from": "00:00", "to": "24:00"},
                             {"days": ["MON","TUE","WED","THU","FRI"], "from": "22:00", "to": "06:00"}],
        "timezone": "Europe/Berlin", "max_cpu_threads": 2, "max_rounds_per_job": 100}
@@ -62,6 +63,53 @@ class SitePolicyTest {
     assertEquals(10_000_000, policy.maxParameters());
     assertEquals(1000, policy.maxRoundsPerJob());
     assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), policy.maxCpuThreads());
+  }
+
+  @Test
+  void parse_secureAggregationThreatModelAndExplicitFloors() {
+    SitePolicy policy = SitePolicy.parse("{\"secure_aggregation\": {\"max_corruption\": 0.2,"
+        + " \"max_dropout\": 0.1, \"min_neighbours\": 12, \"min_threshold\": 9}}", "p.json");
+    SecureAggregationRules rules = policy.secureAggregation();
+
+    assertEquals(new ThreatModel(0.2, 0.1), rules.threatModel());
+    assertEquals(12, rules.minNeighbours());
+    assertEquals(9, rules.minThreshold());
+    assertTrue(rules.required());
+    assertEquals(3, rules.minCohort());
+  }
+
+  @Test
+  void secureAggregationMinimums_deriveFromTheThreatModelPerCohortSize() {
+    SecureAggregationRules defaults = SitePolicy.defaults().secureAggregation();
+    assertEquals(ThreatModel.DEFAULT, defaults.threatModel());
+    // docs/secure-aggregation.md table, gamma 0.1, delta 0.3
+    assertEquals(9, defaults.requiredNeighbours(10));
+    assertEquals(6, defaults.requiredThreshold(10, 9));
+    assertEquals(99, defaults.requiredNeighbours(100));
+    assertEquals(55, defaults.requiredThreshold(100, 99));
+    assertEquals(294, defaults.requiredNeighbours(500));
+    assertEquals(173, defaults.requiredThreshold(500, 294));
+    // a larger k needs a larger t: 2t - k - 1 must still cover the 50 colluders
+    assertEquals(201, defaults.requiredThreshold(500, 350));
+
+    // explicit floors only raise: derived k is 20 and t at k = 30 is 16 (gamma 0, delta 0.1, n = 500)
+    SecureAggregationRules floors = SitePolicy.parse("{\"secure_aggregation\": {\"min_neighbours\": 30,"
+        + " \"min_threshold\": 9, \"max_dropout\": 0.1, \"max_corruption\": 0}}", "p.json").secureAggregation();
+    assertEquals(30, floors.requiredNeighbours(500));
+    assertEquals(16, floors.requiredThreshold(500, 30));
+    assertEquals(9, floors.requiredThreshold(500, 12));
+  }
+
+  @Test
+  void parse_rejectsFractionsOutsideZeroToHalf() {
+    assertEquals("site-policy.json: secure_aggregation.max_corruption was 0.5; expected a fraction of the"
+        + " cohort from 0 to below 0.5, such as 0.1",
+        rejection("{\"secure_aggregation\": {\"max_corruption\": 0.5}}"));
+    assertEquals("site-policy.json: secure_aggregation.max_dropout was \"0.3\"; expected a fraction of the"
+        + " cohort from 0 to below 0.5, such as 0.1",
+        rejection("{\"secure_aggregation\": {\"max_dropout\": \"0.3\"}}"));
+    assertEquals("site-policy.json: secure_aggregation.min_threshold was 1; expected a whole number from 2 to"
+        + " 100000", rejection("{\"secure_aggregation\": {\"min_threshold\": 1}}"));
   }
 
   @Test

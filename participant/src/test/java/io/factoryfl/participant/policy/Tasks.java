@@ -3,6 +3,7 @@ package io.factoryfl.participant.policy;
 import io.factoryfl.proto.v1.DatasetBinding;
 import io.factoryfl.proto.v1.EvaluateTask;
 import io.factoryfl.proto.v1.FeatureStatsTask;
+import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggMaskedInput;
 import io.factoryfl.proto.v1.Task;
@@ -33,9 +34,18 @@ final class Tasks {
         .setSessionTag("tag").setTrain(training())).build();
   }
 
+  /** A setup with the default k and t for the cohort size (2 and 2 below 3 sites). */
   static Task advertise(String dataset, int round, int cohort) {
+    if (cohort < 3) {
+      return advertise(dataset, round, cohort, 2, 2);
+    }
+    SecAggParameters defaults = SecAggParameters.defaults(cohort);
+    return advertise(dataset, round, cohort, defaults.neighbours(), defaults.threshold());
+  }
+
+  static Task advertise(String dataset, int round, int cohort, int neighbours, int threshold) {
     SecAggAdvertiseKeys.Builder keys = SecAggAdvertiseKeys.newBuilder().setSessionTag("tag")
-        .setThreshold(2).setNeighbours(2).setModelHash("abc");
+        .setThreshold(threshold).setNeighbours(neighbours).setModelHash("abc");
     IntStream.range(0, cohort).forEach(i -> keys.addCohort("plant-" + i));
     return base(dataset, round).setSecaggAdvertise(keys).build();
   }

@@ -2,7 +2,6 @@ package io.factoryfl.simulation.bench;
 
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
-import io.factoryfl.core.secagg.NeighbourGraph;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggException;
@@ -58,7 +57,6 @@ final class SecAggBenchRound {
         SecAggParameters.defaultBits(n));
     List<String> cohort = ids.subList(0, n);
     SessionInfo session = new SessionInfo("bench-secagg", round, "model-" + config.seed() + "-" + round, cohort);
-    NeighbourGraph graph = NeighbourGraph.forSession(session, parameters.neighbours());
     BitSet dropping = chooseDropouts(n, config.dropout(), new SplittableRandom(config.seed() * 31 + round));
     Map<String, PublicKey> publicKeys = new HashMap<>();
     SecAggParticipant[] participants = new SecAggParticipant[n];
@@ -66,13 +64,13 @@ final class SecAggBenchRound {
       publicKeys.put(cohort.get(i), identities.get(i).getPublic());
     }
     for (int i = 0; i < n; i++) {
-      participants[i] = new SecAggParticipant(cohort.get(i), session, parameters, graph,
+      participants[i] = new SecAggParticipant(cohort.get(i), session, parameters,
           identities.get(i).getPrivate(), publicKeys::get, random);
     }
     Stopwatch timer = new Stopwatch(n);
     try {
       SecAggCoordinator coordinator = timer.coordinator(() ->
-          new SecAggCoordinator(session, parameters, graph, config.dim() + 1, config.parallelism()));
+          new SecAggCoordinator(session, parameters, config.dim() + 1, config.parallelism()));
       for (int i = 0; i < n; i++) {
         SignedKeys keys = timer.client(i, participants[i]::advertiseKeys);
         PublicKey identity = publicKeys.get(cohort.get(i));
