@@ -35,6 +35,8 @@ import java.util.Optional;
  * Thread-safe.
  */
 final class PeerCheck {
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(PeerCheck.class.getName());
 
   private final X509Certificate ca;
   private final PeerPins pins;
@@ -110,7 +112,11 @@ final class PeerCheck {
     try {
       pins.admit(peer, key, KeyContinuity.of(certificate));
     } catch (IllegalArgumentException | UncheckedIOException e) {
-      throw new SecAggException(e.getMessage());
+      LOG.warning(e.getMessage() + " (peer pins: " + pins.file() + ")");
+      throw new SecAggException(e instanceof UncheckedIOException
+          ? "cannot record the identity key of peer '" + peer + "' in this site's peer pins"
+            + " file; plant IT finds why in the participant's log"
+          : e.getMessage());
     }
     return key;
   }

@@ -37,7 +37,8 @@ import java.util.TreeMap;
  *                                     "since": "2026-06-01T12:00:00Z"}}}
  * }</pre>
  * If a site really lost its key and enrolled again, its peers' operators remove its entry after
- * checking with that site; the refusal message says so. Thread-safe.
+ * checking with that site; the refusal message says so (without the local path, since it is
+ * reported to the coordinator). Thread-safe.
  */
 final class PeerPins {
 
@@ -140,7 +141,8 @@ final class PeerPins {
           + " and the new certificate carries no endorsement by the pinned key: someone who can"
           + " have certificates issued (the coordinator holding the CA key?) may be"
           + " impersonating '" + name + "'. If '" + name + "' really lost its key and enrolled"
-          + " again, check with its operator and then remove its entry from " + file);
+          + " again, check with its operator and then remove its entry from this site's peer"
+          + " pins file (NAME" + SUFFIX + " beside the receipt log)");
     }
     Pin previous = pins.put(name, new Pin(fingerprint, clock.instant()));
     try {
