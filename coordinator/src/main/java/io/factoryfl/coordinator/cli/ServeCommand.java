@@ -160,8 +160,8 @@ final class ServeCommand {
         Duration.ofSeconds(grace), gate, identity, enrolment, limits, revocations).start();
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
         + " (TLS 1.3; " + enrolment.auditLog().map(log -> "DEVELOPMENT CA: enrolment open,"
-            + " audited in " + log).orElse("no CA key here") + "; revocation list from "
-        + revocations + ")");
+            + " audited in " + log).orElse("no CA key here") + "; revocation list: "
+        + revocations.source() + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();

@@ -168,6 +168,11 @@ public final class RelayedRevocations implements RevocationSource {
     problem = null;
   }
 
+  /** Where the list comes from, for people: e.g. "the CA service at ca.example:7444". */
+  public String source() {
+    return source;
+  }
+
   /** The newest signed list to relay to sites, empty when there is none. */
   public Optional<byte[]> signedList() {
     SignedRevocationList list = refreshed();
