@@ -3,11 +3,14 @@ package io.factoryfl.simulation;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.AuditClient;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
+import io.factoryfl.coordinator.enrol.RelayedRevocations;
+import io.factoryfl.coordinator.server.CoordinatorLimits;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
+import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
@@ -35,10 +38,13 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A whole federation on one machine, wired exactly as a deployment: a throwaway CA, a coordinator
+ * A whole federation on one machine, wired as a deployment: a throwaway CA, a coordinator
  * listening on a loopback socket with mutual TLS 1.3, and one participant node per factory, each
  * with its own directory holding its config file, certificate, key and CSV files, started through
- * the same config loader and agent as {@code factoryfl participant}.
+ * the same config loader and agent as {@code factoryfl participant}. One difference, fine for a
+ * simulation and not for a deployment: the CA lives in the same JVM as the coordinator, which
+ * relays the revocation list the CA signs here (in production it runs as {@code factoryfl ca
+ * serve} and the coordinator never holds its key).
  */
 final class LoopbackFederation implements AutoCloseable {
   private static final Duration CERT_VALIDITY = Duration.ofDays(2);
@@ -87,7 +93,8 @@ final class LoopbackFederation implements AutoCloseable {
     CoordinatorServer server = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
         out.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor(),
-        SigningIdentity.of(coordinatorIdentity))
+        SigningIdentity.of(coordinatorIdentity), null, CoordinatorLimits.defaults(),
+        RelayedRevocations.inProcess(ca, RevocationList::empty, clock))
         .start();
     String target = "localhost:" + server.port();
 

@@ -309,7 +309,10 @@ class PoisoningEndToEndTest {
     coordinator = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
         temp.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor(),
-        SigningIdentity.of(coordinatorIdentity)).start();
+        SigningIdentity.of(coordinatorIdentity), null,
+        io.factoryfl.coordinator.server.CoordinatorLimits.defaults(),
+        io.factoryfl.coordinator.enrol.RelayedRevocations.inProcess(ca,
+            io.factoryfl.core.security.RevocationList::empty, clock)).start();
     String target = "localhost:" + coordinator.port();
     ManagedChannel adminChannel = AdminClient.openChannel(target,
         TlsMaterial.of(ca.issue("ml-engineer", Role.ADMIN, Duration.ofDays(1), List.of())));

@@ -11,6 +11,11 @@ import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.RevocationList;
+import io.factoryfl.core.security.SignedRevocationList;
+import io.factoryfl.core.security.TlsMaterial;
+import io.factoryfl.coordinator.server.CaServer;
+import io.factoryfl.coordinator.server.ServerTls;
+import java.net.InetSocketAddress;
 import io.factoryfl.core.security.Role;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,10 +34,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ca init}, {@code ca issue}, {@code ca token} and {@code ca revoke}: the federation CA
- * operator's commands. {@code token} and {@code revoke} update the CA directory's state files
- * ({@value EnrolmentTokens#FILE}, {@value RevocationList#FILE}); a coordinator started with
- * {@code --ca-dir} on the same directory sees the changes without a restart.
+ * {@code ca init}, {@code ca issue}, {@code ca token}, {@code ca revoke}, {@code ca serve} and
+ * {@code ca revocation-list}: the federation CA operator's commands. {@code token} and
+ * {@code revoke} update the CA directory's state files ({@value EnrolmentTokens#FILE},
+ * {@value RevocationList#FILE}); the CA service ({@code ca serve}) on the same directory sees
+ * the changes without a restart.
  *
  * <p>Exit codes: 0 done (or help shown), 1 the operation failed (e.g. a CA already exists, a
  * file could not be written), 2 bad arguments. Errors are one line on {@code err} naming the
@@ -73,9 +79,9 @@ public final class CaCommand {
       to standard error). The CA directory keeps only its SHA-256. The token ends with the CA's
       fingerprint (@sha256:...), so the site recognises the coordinator with the token alone.
       Give it to the site's operator over a channel you trust; they run
-        factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR
-      which makes the keys at the site and fetches the certificate from a coordinator started
-      with --ca-dir DIR. The token works once, and not after --ttl.
+        factoryfl participant enroll --token TOKEN --ca-service HOST:PORT --out DIR
+      which makes the keys at the site and fetches the certificate from the CA service
+      ('factoryfl ca serve --dir DIR'). The token works once, and not after --ttl.
         --dir DIR         the CA directory made by 'ca init'
         --site NAME       the identity (certificate CN): 1-64 of A-Z a-z 0-9 . _ -
         --role ROLE       participant, admin or auditor
@@ -86,13 +92,37 @@ public final class CaCommand {
   static final String REVOKE_HELP = """
       Usage: ca revoke --dir DIR NAME [--reason TEXT]
       Revokes every certificate of NAME, past and future: records the name and the serials of
-      its certificates in DIR/revoked.json. A coordinator started with --ca-dir DIR refuses
-      them from their next call, without a restart; a revoked name cannot enrol again.
+      its certificates in DIR/revoked.json. The CA service refuses them at once; coordinators
+      refuse them from their next copy of the signed list (within a minute) and sites in the
+      next secure round. A revoked name cannot enrol again.
         --dir DIR         the CA directory made by 'ca init'
         --reason TEXT     why, for the record
       """;
-  static final String HELP = "Usage: ca init|issue|token|revoke [--help]\n" + INIT_HELP
-      + ISSUE_HELP + TOKEN_HELP + REVOKE_HELP;
+  static final String SERVE_HELP = """
+      Usage: ca serve --dir DIR --cert FILE --key FILE [--port N] [--bind ADDRESS]
+      Runs the CA service: the only process that holds the CA key in production. It serves
+      enrolment with tokens, renewal, and the revocation list signed with the CA key, over
+      TLS 1.3 with its own certificate; the coordinator runs elsewhere without the CA key and
+      fetches the signed list from here (coordinator --ca-service HOST:PORT). Failed token
+      attempts are limited to 5 a minute per address and per site name, and every enrolment
+      call is recorded in DIR/enrolment-audit.jsonl.
+        --dir DIR       the CA directory made by 'ca init'
+        --cert FILE     the CA service's certificate, e.g. from
+                        'ca issue --name ca-service --role coordinator --dns HOST'
+        --key FILE      its private key
+        --port N        port to listen on (default 7444)
+        --bind ADDRESS  address to listen on (default 0.0.0.0)
+      """;
+  static final String REVOCATION_LIST_HELP = """
+      Usage: ca revocation-list --dir DIR --out FILE
+      Writes the revocation list signed with the CA key and stamped with the current time, for
+      a coordinator that cannot reach the CA service (coordinator --revocation-list FILE).
+      Sites refuse a list older than 24 h, so write it again at least daily (e.g. from cron).
+        --dir DIR       the CA directory made by 'ca init'
+        --out FILE      where to write it (replaced atomically)
+      """;
+  static final String HELP = "Usage: ca init|issue|token|revoke|serve|revocation-list [--help]\n"
+      + INIT_HELP + ISSUE_HELP + TOKEN_HELP + REVOKE_HELP + SERVE_HELP + REVOCATION_LIST_HELP;
   private static final Duration DEFAULT_TTL = Duration.ofHours(24);
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd])");
 
@@ -119,6 +149,10 @@ public final class CaCommand {
             Set.of("--dir", "--site", "--role", "--ttl", "--days")), out, err, clock, random))
         .add("revoke", REVOKE_HELP, rest -> revoke(
             Flags.parse("revoke", rest, Set.of("--dir", "--reason"), Set.of()), out, clock))
+        .add("serve", SERVE_HELP, rest -> serve(parse("serve", rest,
+            Set.of("--dir", "--cert", "--key", "--port", "--bind")), out, clock, random))
+        .add("revocation-list", REVOCATION_LIST_HELP, rest -> revocationList(
+            parse("revocation-list", rest, Set.of("--dir", "--out")), out, clock, random))
         .run(args, out, err);
   }
 
@@ -249,7 +283,7 @@ public final class CaCommand {
         + " keeps only its SHA-256.");
     err.println("Give it to the site's operator over a channel you trust; it carries the CA's"
         + " fingerprint after '@', so the site needs nothing else and runs:");
-    err.println("  factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR");
+    err.println("  factoryfl participant enroll --token TOKEN --ca-service HOST:PORT --out DIR");
     return OK;
   }
 
@@ -282,8 +316,57 @@ public final class CaCommand {
     } else {
       out.println("  serials " + String.join(", ", new TreeSet<>(revocation.serials())));
     }
-    out.println("  " + dir.resolve(RevocationList.FILE) + " updated; a coordinator with"
-        + " --ca-dir " + dir + " refuses them from their next call");
+    out.println("  " + dir.resolve(RevocationList.FILE) + " updated; the CA service refuses"
+        + " them now, coordinators within a minute, sites from their next secure round");
+    return OK;
+  }
+
+  private static int serve(Flags flags, PrintStream out, Clock clock, SecureRandom random)
+      throws UsageException, IOException, InterruptedException {
+    Path dir = Path.of(flags.required("--dir"));
+    int port = flags.intValue("--port", 7444, 0, 65535);
+    loadCa("serve", dir, clock, random);
+    TlsMaterial tls;
+    try {
+      tls = TlsMaterial.load(Path.of(flags.required("--cert")), Path.of(flags.required("--key")),
+          dir.resolve(CertificateAuthority.CERT_FILE));
+    } catch (IOException e) {
+      throw new UsageException("serve", "invalid --cert/--key: " + e.getMessage());
+    }
+    InetSocketAddress address = new InetSocketAddress(flags.get("--bind", "0.0.0.0"), port);
+    CaServer server;
+    try {
+      server = CaServer.assemble(ServerTls.serverBuilder(address, tls), dir, clock, random)
+          .start();
+    } catch (IOException e) {
+      throw new UsageException("serve", "invalid --dir '" + dir + "': " + e.getMessage());
+    }
+    out.println("CA service listening on " + address.getHostString() + ":" + server.port()
+        + " (TLS 1.3; enrolment audited in "
+        + server.enrolment().auditLog().map(Path::toString).orElse("?") + ")");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.stop();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
+    server.blockUntilShutdown();
+    return OK;
+  }
+
+  private static int revocationList(Flags flags, PrintStream out, Clock clock,
+      SecureRandom random) throws UsageException, IOException {
+    Path dir = Path.of(flags.required("--dir"));
+    Path file = Path.of(flags.required("--out"));
+    CertificateAuthority ca = loadCa("revocation-list", dir, clock, random);
+    SignedRevocationList signed = SignedRevocationList.sign(ca,
+        RevocationList.load(dir.resolve(RevocationList.FILE)));
+    signed.writeTo(file);
+    out.println("wrote the revocation list signed by the CA (" + signed.list().all().size()
+        + " revoked names, issued at " + signed.issuedAt() + ") to " + file);
+    out.println("  sites accept it for " + SignedRevocationList.DEFAULT_MAX_AGE.toHours()
+        + " h; write it again before then");
     return OK;
   }
 

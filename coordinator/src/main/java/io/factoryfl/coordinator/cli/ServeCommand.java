@@ -1,14 +1,14 @@
 package io.factoryfl.coordinator.cli;
 
+import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.enrol.EnrolmentService;
+import io.factoryfl.coordinator.enrol.RelayedRevocations;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.server.CoordinatorLimits;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.UsageException;
-import io.factoryfl.core.security.RevocationList;
-import io.factoryfl.core.security.RevocationWatcher;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import java.io.IOException;
@@ -20,6 +20,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.stream.Stream;
+import io.grpc.ManagedChannel;
 
 /** {@code factoryfl coordinator}: runs the coordinator until it is stopped. */
 final class ServeCommand {
@@ -38,13 +40,22 @@ final class ServeCommand {
                            (default ./coordinator-data)
         --heartbeat-grace-seconds N
                            a participant silent this long is dropped from its rounds (default 15)
-        --ca-dir DIR       run the CA here: the CA directory from 'factoryfl ca init' (its ca.pem
-                           must be the --ca). Sites enrol with tokens from 'factoryfl ca token'
-                           and renew before expiry; 'factoryfl ca revoke' takes effect without a
-                           restart. Failed token attempts are limited to 5 a minute per address
-                           and per site name; every enrolment call is recorded in
-                           DIR/enrolment-audit.jsonl. Without it, enrolment answers UNAVAILABLE
-                           and no revocation list is checked.
+        --ca-service H:P   the CA service ('factoryfl ca serve'), production: the coordinator
+                           fetches the revocation list signed by the CA from it every minute
+                           (with --cert), refuses revoked callers and relays the list to the
+                           sites in every secure round. The coordinator holds no CA key.
+        --revocation-list FILE
+                           instead of --ca-service: a signed list from 'factoryfl ca
+                           revocation-list', re-read every minute; the CA operator must write a
+                           new one at least daily (sites refuse a list older than 24 h)
+        --ca-dir DIR --dev-ca
+                           DEVELOPMENT ONLY: run the CA inside the coordinator from the CA
+                           directory made by 'factoryfl ca init' (its ca.pem must be the --ca).
+                           The coordinator then holds the CA key and could mint certificates to
+                           impersonate sites to each other; sites' key pinning is the only
+                           defence left. --ca-dir is refused without --dev-ca.
+                           Without any of these three, no revocation list is checked or relayed,
+                           and sites refuse secure-aggregation rounds.
         --max-model-parameters N
                            refuse jobs whose model has more parameters (default 100000000);
                            a model must also fit the coordinator's heap (-Xmx)
@@ -55,14 +66,23 @@ final class ServeCommand {
                            heap); an upload beyond it is refused with RESOURCE_EXHAUSTED
       """;
 
+  static final String DEV_CA_WARNING = """
+      ************************************************************************************
+      WARNING: DEVELOPMENT CA. This coordinator runs the federation CA from %s and holds
+      its key: it could mint certificates for any site and impersonate sites to each other
+      in secure aggregation. Sites' pinned identity keys are then the only defence. Never
+      run it this way in production: run 'factoryfl ca serve' as a separate service and
+      start the coordinator with --ca-service HOST:PORT (docs/deployment.md).
+      ************************************************************************************""";
+
   private ServeCommand() {}
 
   static int run(String[] args, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(TlsFlags.NAMES);
     valued.addAll(Set.of("--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key",
-        "--ca-dir", "--max-model-parameters", "--max-uploads-per-participant",
-        "--max-upload-buffer-mib"));
-    Flags flags = Flags.parse("coordinator", args, valued, Set.of());
+        "--ca-dir", "--ca-service", "--revocation-list", "--max-model-parameters",
+        "--max-uploads-per-participant", "--max-upload-buffer-mib"));
+    Flags flags = Flags.parse("coordinator", args, valued, Set.of("--dev-ca"));
     if (!flags.positional().isEmpty()) {
       throw new UsageException("coordinator", "unexpected argument '" + flags.positional().get(0) + "'");
     }
@@ -80,13 +100,28 @@ final class ServeCommand {
     SigningIdentity identity = SigningIdentity.load(Path.of(cert), signingKey);
     Clock clock = Clock.systemUTC();
     EnrolmentService enrolment = EnrolmentService.withoutCa();
-    AuthenticationInterceptor gate = new AuthenticationInterceptor();
+    RelayedRevocations revocations = RelayedRevocations.none();
+    ManagedChannel caService = null;
+    long sources = Stream.of("--ca-dir", "--ca-service", "--revocation-list").filter(flags::has)
+        .count();
+    if (sources > 1) {
+      throw new UsageException("coordinator", "give one of --ca-service, --revocation-list and"
+          + " --ca-dir --dev-ca, not several: each is where the revocation list comes from");
+    }
+    if (flags.has("--dev-ca") && !flags.has("--ca-dir")) {
+      throw new UsageException("coordinator", "--dev-ca needs --ca-dir DIR, the CA to run here");
+    }
     if (flags.has("--ca-dir")) {
       Path caDir = Path.of(flags.required("--ca-dir"));
+      if (!flags.has("--dev-ca")) {
+        throw new UsageException("coordinator", "--ca-dir '" + caDir + "' runs the CA inside the"
+            + " coordinator, which then holds the CA key and could mint certificates to"
+            + " impersonate sites; that is for development only, so add --dev-ca to confirm it."
+            + " In production run 'factoryfl ca serve --dir " + caDir + "' elsewhere and give"
+            + " the coordinator --ca-service HOST:PORT (see docs/deployment.md)");
+      }
       try {
         enrolment = EnrolmentService.open(caDir, clock, new SecureRandom());
-        gate = new AuthenticationInterceptor(new RevocationWatcher(
-            caDir.resolve(RevocationList.FILE), clock, RevocationWatcher.DEFAULT_RECHECK), clock);
       } catch (IOException e) {
         throw new UsageException("coordinator", "invalid --ca-dir '" + caDir + "': " + e.getMessage());
       }
@@ -94,14 +129,39 @@ final class ServeCommand {
         throw new UsageException("coordinator", "invalid --ca-dir '" + caDir + "': its CA is not"
             + " among the CAs --ca trusts, so the certificates it issues could not connect");
       }
+      revocations = RelayedRevocations.fromDevelopmentCa(enrolment, clock);
+      out.println(DEV_CA_WARNING.formatted(caDir));
+    } else if (flags.has("--ca-service")) {
+      String target = flags.required("--ca-service");
+      caService = AdminClient.openChannel(target, tls);
+      revocations = RelayedRevocations.fromCaService(caService, target,
+          tls.trustedCertificates(), clock);
+    } else if (flags.has("--revocation-list")) {
+      revocations = RelayedRevocations.fromFile(Path.of(flags.required("--revocation-list")),
+          tls.trustedCertificates(), clock);
+    } else {
+      out.println("WARNING: no --ca-service, --revocation-list or --ca-dir --dev-ca: this"
+          + " coordinator checks no revocation list and has none to relay, so sites refuse"
+          + " secure-aggregation rounds");
     }
+    try {
+      revocations.refreshNow();
+    } catch (IOException e) {
+      if (caService != null) {
+        caService.shutdownNow();
+      }
+      throw new UsageException("coordinator", "cannot get the signed revocation list: "
+          + e.getMessage());
+    }
+    AuthenticationInterceptor gate = new AuthenticationInterceptor(revocations, clock);
     InetSocketAddress address = new InetSocketAddress(flags.get("--bind", "0.0.0.0"), port);
     CoordinatorServer server = CoordinatorServer.assemble(ServerTls.serverBuilder(address, tls),
         Path.of(flags.get("--data", "coordinator-data")), clock,
-        Duration.ofSeconds(grace), gate, identity, enrolment, limits).start();
+        Duration.ofSeconds(grace), gate, identity, enrolment, limits, revocations).start();
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
-        + " (TLS 1.3; " + enrolment.auditLog().map(log -> "enrolment open, audited in " + log)
-            .orElse("no enrolment") + ")");
+        + " (TLS 1.3; " + enrolment.auditLog().map(log -> "DEVELOPMENT CA: enrolment open,"
+            + " audited in " + log).orElse("no CA key here") + "; revocation list: "
+        + revocations.source() + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();

@@ -8,14 +8,17 @@ import io.factoryfl.core.security.CertificateLog;
 import io.factoryfl.core.security.CertificateRequest;
 import io.factoryfl.core.security.EnrolmentToken;
 import io.factoryfl.core.security.EnrolmentTokens;
+import io.factoryfl.core.security.KeyContinuity;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.SignedRevocationList;
 import io.factoryfl.core.security.TokenRefusedException;
 import io.factoryfl.proto.v1.EnrolRequest;
 import io.factoryfl.proto.v1.EnrolResponse;
 import io.factoryfl.proto.v1.EnrolmentGrpc;
 import io.factoryfl.proto.v1.RenewRequest;
+import io.factoryfl.proto.v1.RevocationListRequest;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -30,6 +33,7 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -37,8 +41,12 @@ import java.util.logging.Logger;
 
 /**
  * The Enrolment service: turns a one-time token and a certificate request made at the site into
- * a certificate from the federation CA ({@code Enrol}), and gives an authenticated node a fresh
- * certificate of its role before its current one expires ({@code Renew}).
+ * a certificate from the federation CA ({@code Enrol}), gives an authenticated node a fresh
+ * certificate of its role before its current one expires ({@code Renew}), and hands out the
+ * revocation list signed with the CA key ({@code GetRevocationList}, see
+ * {@link SignedRevocationList}). In production it runs in its own process, {@code factoryfl ca
+ * serve} ({@link CaServer}); {@code factoryfl coordinator --ca-dir --dev-ca} runs it inside the
+ * coordinator for development only, since whoever holds the CA key can mint any certificate.
  *
  * <p>The CA directory ({@code factoryfl coordinator --ca-dir DIR}) holds the CA key, the token
  * store ({@link EnrolmentTokens}), the certificate log ({@link CertificateLog}) and the
@@ -61,9 +69,10 @@ import java.util.logging.Logger;
  */
 public final class EnrolmentService implements BindableService, EnrolmentGrpc.AsyncService {
 
-  static final String NO_CA = "this coordinator does not run the CA (it was started without"
-      + " --ca-dir); enrol through the coordinator that does, or ask the CA operator to issue"
-      + " the certificate with 'factoryfl ca issue'";
+  static final String NO_CA = "this coordinator does not run the CA; enrol, renew and fetch"
+      + " the revocation list through the CA service ('factoryfl ca serve', given to 'participant"
+      + " enroll --ca-service HOST:PORT'), or ask the CA operator to issue the certificate with"
+      + " 'factoryfl ca issue'";
   /** Kept off the end of a certificate's validity so it never outlives the CA certificate. */
   private static final Duration CA_EXPIRY_MARGIN = Duration.ofMinutes(1);
   private static final Logger LOG = Logger.getLogger(EnrolmentService.class.getName());
@@ -203,7 +212,15 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
           current.getNotBefore().toInstant().plus(CertificateAuthority.BACKDATE),
           current.getNotAfter().toInstant());
       requireNotRevoked(caller.name());
-      X509Certificate renewed = sign(csr, caller.role(), lifetime);
+      List<KeyContinuity.Link> continuity;
+      try {
+        continuity = KeyContinuity.extend(current, csr.signingKey(),
+            request.getSigningKeyEndorsement().toByteArray());
+      } catch (IllegalArgumentException e) {
+        throw new Refusal(Outcome.BAD_REQUEST, Status.INVALID_ARGUMENT.withDescription(
+            e.getMessage()));
+      }
+      X509Certificate renewed = sign(csr, caller.role(), lifetime, continuity);
       CertificateLog.record(caDir, renewed, "renew", clock);
       LOG.info(() -> "renewed " + caller.role().wireName() + " certificate of '"
           + caller.name() + "': serial " + serial(current) + " -> " + serial(renewed));
@@ -220,6 +237,41 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
     }
     record(attempt, Outcome.RENEWED);
     respond(response, answer);
+  }
+
+  /**
+   * The CA's revocation list as {@value RevocationList#FILE} says now, signed with the CA key and
+   * stamped with the current time. Read-only and not audited (it reveals nothing a certificate
+   * holder may not know, and is fetched every minute by each coordinator).
+   */
+  @Override
+  public void getRevocationList(RevocationListRequest request,
+      StreamObserver<io.factoryfl.proto.v1.SignedRevocationList> response) {
+    if (ca == null) {
+      response.onError(Status.UNAVAILABLE.withDescription(NO_CA).asRuntimeException());
+      return;
+    }
+    try {
+      byte[] signed = signedRevocationList().encoded();
+      response.onNext(io.factoryfl.proto.v1.SignedRevocationList.newBuilder()
+          .setSignedList(ByteString.copyFrom(signed)).build());
+      response.onCompleted();
+    } catch (IOException e) {
+      response.onError(storeFailure(e).status.asRuntimeException());
+    }
+  }
+
+  /**
+   * The CA directory's revocation list, signed now with the CA key.
+   *
+   * @throws IOException naming the file if the list cannot be read
+   * @throws IllegalStateException without a CA
+   */
+  public SignedRevocationList signedRevocationList() throws IOException {
+    if (ca == null) {
+      throw new IllegalStateException(NO_CA);
+    }
+    return SignedRevocationList.sign(ca, RevocationList.load(caDir.resolve(RevocationList.FILE)));
   }
 
   /**
@@ -255,7 +307,8 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
     }
     try {
       requireNotRevoked(token.site());
-      X509Certificate certificate = sign(csr, token.role(), token.certificateValidity());
+      X509Certificate certificate = sign(csr, token.role(), token.certificateValidity(),
+          List.of());
       CertificateLog.record(caDir, certificate, "enrol", clock);
       LOG.info(() -> "enrolled " + token.role().wireName() + " '" + token.site()
           + "': serial " + serial(certificate));
@@ -273,7 +326,8 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
     }
   }
 
-  private X509Certificate sign(CertificateRequest csr, Role role, Duration wanted) {
+  private X509Certificate sign(CertificateRequest csr, Role role, Duration wanted,
+      List<KeyContinuity.Link> continuity) {
     Duration remaining = ca.remainingValidity().minus(CA_EXPIRY_MARGIN);
     if (remaining.isNegative() || remaining.isZero()) {
       throw new Refusal(Outcome.CA_EXPIRED, Status.FAILED_PRECONDITION.withDescription(
@@ -286,7 +340,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       validity = remaining;
     }
     try {
-      return ca.sign(csr, role, validity);
+      return ca.sign(csr, role, validity, continuity);
     } catch (IllegalArgumentException e) {
       throw new Refusal(Outcome.BAD_REQUEST, Status.INVALID_ARGUMENT.withDescription(
           e.getMessage()));

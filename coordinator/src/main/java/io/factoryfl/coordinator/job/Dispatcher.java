@@ -39,6 +39,12 @@ final class Dispatcher {
     return binding;
   }
 
+  /** The CA's signed revocation list for the sites of a secure round; empty without one. */
+  com.google.protobuf.ByteString signedRevocationList() {
+    return federation.revocations().signedList().map(com.google.protobuf.ByteString::copyFrom)
+        .orElse(com.google.protobuf.ByteString.EMPTY);
+  }
+
   Instant deadlineAfter(java.time.Duration duration) {
     return federation.clock().instant().plus(duration);
   }

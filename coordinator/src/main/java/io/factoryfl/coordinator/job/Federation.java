@@ -12,10 +12,20 @@ import java.time.Clock;
  * @param histogramBins resolution of the score histograms used for federated ROC/PR-AUC
  * @param ledgers directory of the jobs' round logs ({@code <job id>.jsonl})
  * @param identity the coordinator's signing identity (signs round logs and receipts)
+ * @param revocations the CA's signed revocation list, relayed to sites in secure rounds
  */
 public record Federation(
     ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock, int histogramBins,
-    java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity) {
+    java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity,
+    io.factoryfl.coordinator.enrol.RelayedRevocations revocations) {
+
+  /** Without a revocation list to relay (sites refuse secure rounds). */
+  public Federation(ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock,
+      int histogramBins, java.nio.file.Path ledgers,
+      io.factoryfl.core.security.SigningIdentity identity) {
+    this(registry, board, store, clock, histogramBins, ledgers, identity,
+        io.factoryfl.coordinator.enrol.RelayedRevocations.none());
+  }
 
   /** The round log file of a job. */
   public java.nio.file.Path ledgerOf(String jobId) {

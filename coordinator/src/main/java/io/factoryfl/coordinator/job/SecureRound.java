@@ -161,7 +161,8 @@ final class SecureRound {
 
     // Stage 2: share keys.
     SecAggShareKeys allKeys = SecAggShareKeys.newBuilder().setSessionTag(tag)
-        .addAllKeys(advertised.values()).build();
+        .addAllKeys(advertised.values()).setRevocationList(dispatcher.signedRevocationList())
+        .build();
     List<String> sharers = new ArrayList<>();
     for (TaskOutcome outcome : stage(new ArrayList<>(advertised.keySet()), "secagg-shares",
         id -> Task.newBuilder().setSecaggShareKeys(allKeys))) {

@@ -34,6 +34,7 @@ import java.util.stream.Collectors;
  *   factoryfl.v1.Audit/*                         auditor, admin
  *   factoryfl.v1.Enrolment/Enrol                 anyone, with or without a certificate
  *   factoryfl.v1.Enrolment/Renew                 any role (with a certificate)
+ *   factoryfl.v1.Enrolment/GetRevocationList     any role (with a certificate)
  * </pre>
  * Instances are immutable.
  */
@@ -67,6 +68,8 @@ public final class AccessPolicy {
     String enrol = EnrolmentGrpc.getEnrolMethod().getFullMethodName();
     rules.put(enrol, EnumSet.allOf(Role.class));
     rules.put(EnrolmentGrpc.getRenewMethod().getFullMethodName(), EnumSet.allOf(Role.class));
+    rules.put(EnrolmentGrpc.getGetRevocationListMethod().getFullMethodName(),
+        EnumSet.allOf(Role.class));
     return new AccessPolicy(rules, Set.of(enrol));
   }
 

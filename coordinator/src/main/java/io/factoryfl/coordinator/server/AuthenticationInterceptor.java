@@ -4,7 +4,7 @@ import io.factoryfl.core.security.CertificateLog;
 import io.factoryfl.core.security.CertificateProblems;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.RevocationList;
-import io.factoryfl.core.security.RevocationWatcher;
+import io.factoryfl.core.security.RevocationSource;
 import io.factoryfl.proto.v1.EnrolmentGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -57,7 +57,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(AuthenticationInterceptor.class.getName());
 
   private final AccessPolicy policy;
-  private final RevocationWatcher revocations;
+  private final RevocationSource revocations;
   private final Clock clock;
   private volatile String lastLoggedFailure;
 
@@ -72,11 +72,11 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
    *
    * @param clock decides whether a certificate has expired
    */
-  public AuthenticationInterceptor(RevocationWatcher revocations, Clock clock) {
+  public AuthenticationInterceptor(RevocationSource revocations, Clock clock) {
     this(AccessPolicy.standard(), Objects.requireNonNull(revocations, "revocations"), clock);
   }
 
-  AuthenticationInterceptor(AccessPolicy policy, RevocationWatcher revocations, Clock clock) {
+  AuthenticationInterceptor(AccessPolicy policy, RevocationSource revocations, Clock clock) {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.revocations = revocations;
     this.clock = Objects.requireNonNull(clock, "clock");

@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.server;
 
+import io.factoryfl.coordinator.enrol.RelayedRevocations;
 import io.factoryfl.coordinator.job.Federation;
 import io.factoryfl.coordinator.job.JobScheduler;
 import io.factoryfl.core.params.ParameterCodec;
@@ -98,9 +99,20 @@ public final class CoordinatorServer {
   public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
       Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
       BindableService enrolment, CoordinatorLimits limits) {
+    return assemble(builder, dataDir, clock, heartbeatGrace, authentication, identity, enrolment,
+        limits, RelayedRevocations.none());
+  }
+
+  /**
+   * As above, relaying {@code revocations}, the CA's signed revocation list, to the sites of
+   * every secure round (they refuse a secure round without a current one).
+   */
+  public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
+      Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
+      BindableService enrolment, CoordinatorLimits limits, RelayedRevocations revocations) {
     Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
         new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
-        identity);
+        identity, revocations);
     return new CoordinatorServer(builder, federation,
         new JobScheduler(federation, limits.modelBudget()), authentication, enrolment, limits);
   }

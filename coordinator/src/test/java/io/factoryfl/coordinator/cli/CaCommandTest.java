@@ -150,8 +150,8 @@ class CaCommandTest {
     assertTrue(err().startsWith("ca init: unknown option '--colour'"), err());
 
     assertEquals(2, run("rotate"));
-    assertTrue(err().startsWith("ca: unknown command 'rotate'; expected init, issue, token or"
-        + " revoke"), err());
+    assertTrue(err().startsWith("ca: unknown command 'rotate'; expected init, issue, token,"
+        + " revoke, serve or revocation-list"), err());
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.factoryfl.core.security.CertificateLog;
 import io.factoryfl.core.security.EnrolmentKeys;
 import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.IssuedIdentity;
+import io.factoryfl.core.security.KeyContinuity;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.RevocationWatcher;
@@ -214,13 +215,17 @@ class EnrolmentEndToEndTest {
     ManagedChannel running = coordinator.channel(first);
     assertTrue(heartbeat(running));
 
-    IssuedIdentity second = renew(running, "plant-berlin");
+    IssuedIdentity second = renew(running, "plant-berlin", first);
 
     assertEquals(first.identity(), second.identity());
     assertNotEquals(serial(first), serial(second));
     assertFalse(first.certificate().getPublicKey().equals(second.certificate().getPublicKey()),
         "renewal uses fresh keys");
     assertEquals(lifetime(first), lifetime(second));
+    assertTrue(KeyContinuity.descends("plant-berlin",
+        KeyContinuity.fingerprint(SigningIdentity.of(first).publicKey()),
+        KeyContinuity.of(second.certificate()), SigningIdentity.of(second).publicKey()),
+        "the renewed certificate carries the old key's endorsement of the new one");
     assertTrue(heartbeat(running), "the running connection keeps working");
     assertTrue(heartbeat(coordinator.channel(first)), "the old certificate stays valid");
     assertTrue(heartbeat(coordinator.channel(second)));
@@ -233,13 +238,32 @@ class EnrolmentEndToEndTest {
   }
 
   @Test
+  void renew_withoutTheCurrentKeysEndorsementOfTheNewOne_isRefused() throws Exception {
+    IssuedIdentity first = enrol(token("plant-berlin", Role.PARTICIPANT), "plant-berlin");
+    IssuedIdentity other = enrol(token("plant-paris", Role.PARTICIPANT), "plant-paris");
+
+    StatusRuntimeException missing = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> renew(coordinator.channel(first), "plant-berlin", null));
+    StatusRuntimeException forged = assertStatus(Status.Code.INVALID_ARGUMENT,
+        () -> renew(coordinator.channel(first), "plant-berlin", other));
+
+    assertTrue(missing.getStatus().getDescription().startsWith("the renewal does not carry the"
+        + " endorsement of the new identity signing key"), missing.getStatus().getDescription());
+    assertTrue(forged.getStatus().getDescription().startsWith("the endorsement of the new"
+        + " identity signing key is not a signature by the key in 'plant-berlin''s current"
+        + " certificate"), forged.getStatus().getDescription());
+    assertEquals(List.of("enrol"), CertificateLog.of(caDir, "plant-berlin").stream()
+        .map(CertificateLog.Entry::how).toList(), "no certificate was issued");
+  }
+
+  @Test
   void everyOutcome_isInTheEnrolmentAuditLog_withItsReasonAndKnownRole() throws Exception {
     String token = token("plant-berlin", Role.PARTICIPANT);
     IssuedIdentity site = enrol(token, "plant-berlin");
     assertStatus(Status.Code.UNAUTHENTICATED, () -> enrol(token, "plant-berlin"));
     String second = token("plant-berlin", Role.PARTICIPANT);
     assertStatus(Status.Code.INVALID_ARGUMENT, () -> enrol(second, "plant-paris"));
-    renew(coordinator.channel(site), "plant-berlin");
+    renew(coordinator.channel(site), "plant-berlin", site);
     RevocationList.revoke(caDir, "plant-berlin", "", clock);
     assertStatus(Status.Code.PERMISSION_DENIED, () -> enrol(second, "plant-berlin"));
     assertStatus(Status.Code.UNAUTHENTICATED, () -> enrol("not a token", "plant-berlin"));
@@ -284,7 +308,7 @@ class EnrolmentEndToEndTest {
     IssuedIdentity site = enrol(token("plant-berlin", Role.PARTICIPANT), "plant-berlin");
 
     StatusRuntimeException e = assertStatus(Status.Code.PERMISSION_DENIED,
-        () -> renew(coordinator.channel(site), "plant-paris"));
+        () -> renew(coordinator.channel(site), "plant-paris", site));
 
     assertEquals("'plant-berlin' may renew only its own certificate; the certificate request"
         + " names 'plant-paris'", e.getStatus().getDescription());
@@ -293,7 +317,7 @@ class EnrolmentEndToEndTest {
   @Test
   void renew_withoutCertificate_isUnauthenticated() throws Exception {
     StatusRuntimeException e = assertStatus(Status.Code.UNAUTHENTICATED,
-        () -> renew(coordinator.anonymousChannel(), "plant-berlin"));
+        () -> renew(coordinator.anonymousChannel(), "plant-berlin", null));
 
     assertTrue(e.getStatus().getDescription().startsWith(
         "a client certificate issued by the federation CA is required"),
@@ -327,12 +351,21 @@ class EnrolmentEndToEndTest {
         answer.getCaCertificateDer().toByteArray(), ca.certificate());
   }
 
-  private IssuedIdentity renew(ManagedChannel authenticated, String name) {
+  /**
+   * What 'participant renew' does; {@code current}'s identity signing key endorses the new key
+   * (none when null).
+   */
+  private IssuedIdentity renew(ManagedChannel authenticated, String name,
+      IssuedIdentity current) {
     EnrolmentKeys keys = EnrolmentKeys.generate(name, random);
-    EnrolResponse answer = enrolment(authenticated).renew(RenewRequest.newBuilder()
+    RenewRequest.Builder request = RenewRequest.newBuilder()
         .setCsrDer(ByteString.copyFrom(keys.csrDer()))
-        .setSigningPublicKeyDer(ByteString.copyFrom(keys.signingPublicKeyDer()))
-        .build());
+        .setSigningPublicKeyDer(ByteString.copyFrom(keys.signingPublicKeyDer()));
+    if (current != null) {
+      request.setSigningKeyEndorsement(ByteString.copyFrom(
+          KeyContinuity.endorse(SigningIdentity.of(current), keys.signingPublicKey())));
+    }
+    EnrolResponse answer = enrolment(authenticated).renew(request.build());
     return keys.accept(answer.getCertificateDer().toByteArray(),
         answer.getCaCertificateDer().toByteArray(), ca.certificate());
   }

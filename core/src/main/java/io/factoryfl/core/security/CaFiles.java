@@ -143,8 +143,8 @@ final class CaFiles {
   }
 
 
-  /** Checks the {@code version} field of a state file. */
-  static void requireVersion(JsonNode root, int expected, Path file) throws IOException {
+  /** Checks the {@code version} field of a state file ({@code file} names it in messages). */
+  static void requireVersion(JsonNode root, int expected, Object file) throws IOException {
     int version = root.path("version").asInt(-1);
     if (version != expected) {
       throw new IOException(file + " has version " + root.path("version")
@@ -152,7 +152,7 @@ final class CaFiles {
     }
   }
 
-  static String text(JsonNode node, String field, Path file) throws IOException {
+  static String text(JsonNode node, String field, Object file) throws IOException {
     JsonNode value = node.get(field);
     if (value == null || !value.isTextual() || value.asText().isEmpty()) {
       throw new IOException(file + ": entry " + node + " lacks the text field '" + field + "'");
@@ -160,7 +160,7 @@ final class CaFiles {
     return value.asText();
   }
 
-  static Instant instant(JsonNode node, String field, Path file) throws IOException {
+  static Instant instant(JsonNode node, String field, Object file) throws IOException {
     String value = text(node, field, file);
     try {
       return Instant.parse(value);
@@ -170,7 +170,7 @@ final class CaFiles {
     }
   }
 
-  static Role role(JsonNode node, String field, Path file) throws IOException {
+  static Role role(JsonNode node, String field, Object file) throws IOException {
     String value = text(node, field, file);
     try {
       return Role.parse(value);

@@ -192,7 +192,7 @@ public final class CertificateAuthority {
     KeyPair pair = Keys.newKeyPair(random);
     KeyPair signing = Keys.newSigningKeyPair(random);
     X509Certificate cert =
-        issueFor(name, role, pair.getPublic(), signing.getPublic(), validity, dns);
+        issueFor(name, role, pair.getPublic(), signing.getPublic(), validity, dns, List.of());
     return new IssuedIdentity(cert, pair.getPrivate(), certificate, signing.getPrivate());
   }
 
@@ -207,7 +207,7 @@ public final class CertificateAuthority {
    */
   public X509Certificate sign(PKCS10CertificationRequest csr, Role role, Duration validity) {
     Objects.requireNonNull(csr, "csr");
-    return signRequest(csr, null, role, validity);
+    return signRequest(csr, null, role, validity, List.of());
   }
 
   /**
@@ -228,7 +228,7 @@ public final class CertificateAuthority {
       throw new IllegalArgumentException("identity signing key for certificate request '"
           + csr.getSubject() + "' is a " + Keys.describe(signingKey) + " key; expected Ed25519");
     }
-    return signRequest(csr, signingKey, role, validity);
+    return signRequest(csr, signingKey, role, validity, List.of());
   }
 
   /**
@@ -244,6 +244,24 @@ public final class CertificateAuthority {
   }
 
   /**
+   * As {@link #sign(CertificateRequest, Role, Duration)} for a renewal that changes the identity
+   * signing key: also records {@code continuity}, the chain of endorsements from earlier keys
+   * to the new one ({@link KeyContinuity#extend}), so peers that pinned an earlier key can
+   * accept the new one.
+   */
+  public X509Certificate sign(CertificateRequest request, Role role, Duration validity,
+      List<KeyContinuity.Link> continuity) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(continuity, "continuity");
+    if (!Keys.isEd25519(request.signingKey())) {
+      throw new IllegalArgumentException("identity signing key for certificate request '"
+          + request.pkcs10().getSubject() + "' is a " + Keys.describe(request.signingKey())
+          + " key; expected Ed25519");
+    }
+    return signRequest(request.pkcs10(), request.signingKey(), role, validity, continuity);
+  }
+
+  /**
    * The longest validity a certificate issued now can have: until the CA certificate expires.
    * Zero or negative once it has.
    */
@@ -252,7 +270,7 @@ public final class CertificateAuthority {
   }
 
   private X509Certificate signRequest(PKCS10CertificationRequest csr, PublicKey signingKey,
-      Role role, Duration validity) {
+      Role role, Duration validity, List<KeyContinuity.Link> continuity) {
     Objects.requireNonNull(role, "role");
     try {
       PublicKey publicKey = new JcaPEMKeyConverter().getPublicKey(csr.getSubjectPublicKeyInfo());
@@ -272,7 +290,7 @@ public final class CertificateAuthority {
       }
       String name = PeerIdentity.checkName("CN of the certificate request",
           IETFUtils.valueToString(cn[0].getFirst().getValue()));
-      return issueFor(name, role, publicKey, signingKey, validity, List.of());
+      return issueFor(name, role, publicKey, signingKey, validity, List.of(), continuity);
     } catch (IOException | OperatorCreationException
         | PKCSException e) {
       throw new IllegalArgumentException(
@@ -281,7 +299,8 @@ public final class CertificateAuthority {
   }
 
   private X509Certificate issueFor(String name, Role role, PublicKey publicKey,
-      PublicKey signingKey, Duration validity, List<String> dns) {
+      PublicKey signingKey, Duration validity, List<String> dns,
+      List<KeyContinuity.Link> continuity) {
     checkValidity(validity, "'" + name + "'");
     Instant now = clock.instant();
     Instant notAfter = now.plus(validity);
@@ -314,10 +333,36 @@ public final class CertificateAuthority {
         builder.addExtension(SigningIdentity.EXTENSION, false,
             SigningIdentity.extensionValue(signingKey));
       }
+      if (!continuity.isEmpty()) {
+        builder.addExtension(KeyContinuity.EXTENSION, false,
+            KeyContinuity.extensionValue(continuity));
+      }
       return signWith(builder, key);
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot issue certificate for '" + name + "'", e);
     }
+  }
+
+  /**
+   * Signs a statement of the CA other than a certificate (a {@link SignedRevocationList}) with
+   * the CA key, SHA256withECDSA. Package-private: callers in this package only sign JSON they
+   * built, which starts with '{' and so can never be mistaken for the DER of a certificate.
+   */
+  byte[] signStatement(byte[] statement) {
+    try {
+      java.security.Signature signer = java.security.Signature.getInstance(
+          Keys.SIGNATURE_ALGORITHM);
+      signer.initSign(key, random);
+      signer.update(statement);
+      return signer.sign();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the CA cannot sign with its key: " + e.getMessage(), e);
+    }
+  }
+
+  /** The CA's clock: what "now" is for the certificates and lists it signs. */
+  Clock clock() {
+    return clock;
   }
 
   private static GeneralNames altNames(List<String> dns) {

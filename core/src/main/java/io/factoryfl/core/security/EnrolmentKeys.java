@@ -75,6 +75,11 @@ public final class EnrolmentKeys {
     return signing.getPublic().getEncoded();
   }
 
+  /** The new Ed25519 identity signing key's public half. */
+  public java.security.PublicKey signingPublicKey() {
+    return signing.getPublic();
+  }
+
   /**
    * Checks the certificate the CA returned for this request and pairs it with the private keys.
    *

@@ -87,23 +87,33 @@ public final class RevocationList {
     if (root == null) {
       return EMPTY;
     }
-    CaFiles.requireVersion(root, VERSION, file);
+    return parse(root, file.toString());
+  }
+
+  /**
+   * Reads a revocation list from its JSON form (as in {@value #FILE}).
+   *
+   * @param source names where the JSON came from, for messages
+   * @throws IOException naming the source if the JSON is not a revocation list
+   */
+  static RevocationList parse(JsonNode root, String source) throws IOException {
+    CaFiles.requireVersion(root, VERSION, source);
     JsonNode revoked = root.path("revoked");
     if (!revoked.isArray()) {
-      throw new IOException(file + " lacks the array 'revoked'");
+      throw new IOException(source + " lacks the array 'revoked'");
     }
     Map<String, Revocation> byName = new LinkedHashMap<>();
     for (JsonNode node : revoked) {
       Set<String> serials = new TreeSet<>();
       for (JsonNode serial : node.path("serials")) {
-        serials.add(normalise(serial.asText(), file));
+        serials.add(normalise(serial.asText(), source));
       }
       try {
-        Revocation revocation = new Revocation(CaFiles.text(node, "name", file), serials,
-            CaFiles.instant(node, "revoked_at", file), node.path("reason").asText(""));
+        Revocation revocation = new Revocation(CaFiles.text(node, "name", source), serials,
+            CaFiles.instant(node, "revoked_at", source), node.path("reason").asText(""));
         byName.put(revocation.name(), revocation);
       } catch (IllegalArgumentException e) {
-        throw new IOException(file + ": entry " + node + ": " + e.getMessage(), e);
+        throw new IOException(source + ": entry " + node + ": " + e.getMessage(), e);
       }
     }
     return new RevocationList(byName);
@@ -169,7 +179,7 @@ public final class RevocationList {
     return List.copyOf(byName.values());
   }
 
-  private static String normalise(String serial, Path file) throws IOException {
+  private static String normalise(String serial, String file) throws IOException {
     try {
       return CertificateLog.serialHex(new BigInteger(serial, 16));
     } catch (NumberFormatException e) {
@@ -178,6 +188,15 @@ public final class RevocationList {
   }
 
   private static void write(Path file, Iterable<Revocation> revocations) throws IOException {
+    CaFiles.writeAtomically(file, toJson(revocations));
+  }
+
+  /** The JSON form, as in {@value #FILE}. */
+  ObjectNode toJson() {
+    return toJson(byName.values());
+  }
+
+  private static ObjectNode toJson(Iterable<Revocation> revocations) {
     ObjectNode root = CaFiles.JSON.createObjectNode();
     root.put("version", VERSION);
     ArrayNode array = root.putArray("revoked");
@@ -189,7 +208,7 @@ public final class RevocationList {
       node.put("revoked_at", revocation.revokedAt().toString());
       node.put("reason", revocation.reason());
     }
-    CaFiles.writeAtomically(file, root);
+    return root;
   }
 
   @Override

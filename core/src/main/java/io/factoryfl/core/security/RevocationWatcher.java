@@ -22,7 +22,7 @@ import java.util.Objects;
  * silently ignored: {@link #current()} fails until it is fixed, so callers can refuse service
  * rather than let a revoked certificate in. Thread-safe; the common path takes no lock.
  */
-public final class RevocationWatcher {
+public final class RevocationWatcher implements RevocationSource {
 
   /** How often the file is looked at by default. */
   public static final Duration DEFAULT_RECHECK = Duration.ofSeconds(1);
@@ -62,6 +62,7 @@ public final class RevocationWatcher {
    *
    * @throws IOException naming the file while it cannot be read as a revocation list
    */
+  @Override
   public RevocationList current() throws IOException {
     State seen = state;
     if (clock.instant().isBefore(seen.checkedAt.plus(recheck))) {

@@ -106,7 +106,7 @@ class FixedPointTest {
   void decode_acceptsEveryHonestExtremeAndRefusesOneLevelBeyondTheBound() {
     SplittableRandom random = new SplittableRandom(5);
     for (int trial = 0; trial < 300; trial++) {
-      int n = 2 + random.nextInt(30);
+      int n = 3 + random.nextInt(30); // a secure-aggregation cohort has at least 3 sites
       int m = 1 + random.nextInt(n);
       long cap = 1 + random.nextLong(Integer.MAX_VALUE / n);
       SecAggParameters p = SecAggParameters.of(n, null, null, 0.5 + random.nextDouble() * 4,

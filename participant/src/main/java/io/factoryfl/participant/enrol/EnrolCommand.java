@@ -10,6 +10,7 @@ import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.Role;
+import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsFailures;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.session.ChannelTls;
@@ -47,7 +48,7 @@ public final class EnrolCommand {
   private static final List<String> BASES = List.of("site", "admin", "auditor");
 
   public static final String ENROLL_HELP = """
-      Usage: factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR
+      Usage: factoryfl participant enroll --token TOKEN --ca-service HOST:PORT --out DIR
                                           [--ca FILE] [--name NAME]
         Makes this node's TLS key and identity signing key here (they never leave it), sends a
         certificate request with the one-time token from the CA operator, and writes
@@ -56,9 +57,10 @@ public final class EnrolCommand {
         instead. Point the participant config's "tls" at these files.
         --token TOKEN        the token from 'factoryfl ca token' (SITE:SECRET@sha256:CA); works
                              once. The part after '@' is the federation CA's fingerprint: the
-                             coordinator is trusted only if its certificate chains to that CA,
-                             so the token goes to the federation's coordinator and no one else
-        --coordinator H:P    the coordinator that runs the CA (started with --ca-dir)
+                             CA service is trusted only if its certificate chains to that CA,
+                             so the token goes to the federation's CA service and no one else
+        --ca-service H:P     the CA service ('factoryfl ca serve'); --coordinator H:P is an
+                             alias, for a development coordinator started with --dev-ca
         --ca FILE            the federation CA certificate, instead of (or checked against) the
                              token's fingerprint; needed for tokens without one
         --out DIR            where to write the files; must not hold an identity already
@@ -66,12 +68,16 @@ public final class EnrolCommand {
                              site (the CA decides the name from the token)
       """;
   public static final String RENEW_HELP = """
-      Usage: factoryfl participant renew --coordinator HOST:PORT --dir DIR [--base BASE]
+      Usage: factoryfl participant renew --ca-service HOST:PORT --dir DIR [--base BASE]
         Renews the certificate in DIR before it expires: makes fresh keys here, authenticates
         with the current certificate, and replaces DIR/BASE.pem, DIR/BASE-key.pem and
-        DIR/BASE-signing-key.pem. The current certificate stays valid until it expires, so a
-        running node keeps working; it uses the new one from its next start.
-        --coordinator H:P    the coordinator that runs the CA (started with --ca-dir)
+        DIR/BASE-signing-key.pem. The current identity signing key signs the new one, and the
+        CA records that in the new certificate, so peers that pinned the old key accept the
+        new one (and no one else, the CA included, can announce a key change for this site).
+        The current certificate stays valid until it expires, so a running node keeps working;
+        it uses the new one from its next start.
+        --ca-service H:P     the CA service ('factoryfl ca serve'); --coordinator H:P is an
+                             alias, for a development coordinator started with --dev-ca
         --dir DIR            the directory 'participant enroll --out' wrote
         --base BASE          site (default), admin or auditor: which identity in DIR
       """;
@@ -85,7 +91,7 @@ public final class EnrolCommand {
     String target = "";
     try {
       Flags flags = Flags.parse("participant enroll", args,
-          Set.of("--token", "--coordinator", "--ca", "--out", "--name"), Set.of());
+          Set.of("--token", "--ca-service", "--coordinator", "--ca", "--out", "--name"), Set.of());
       requireNoPositional(flags);
       CaPin.PinnedToken pinnedToken;
       try {
@@ -94,7 +100,7 @@ public final class EnrolCommand {
         throw new UsageException(flags.command(), "invalid --token: " + e.getMessage());
       }
       String token = pinnedToken.token();
-      target = flags.required("--coordinator");
+      target = caService(flags);
       if (!flags.has("--ca") && pinnedToken.pin() == null) {
         throw new UsageException(flags.command(), "missing --ca: this token carries no CA"
             + " fingerprint, so give the federation's ca.pem that came with it");
@@ -162,9 +168,9 @@ public final class EnrolCommand {
     String target = "";
     try {
       Flags flags = Flags.parse("participant renew", args,
-          Set.of("--coordinator", "--dir", "--base"), Set.of());
+          Set.of("--ca-service", "--coordinator", "--dir", "--base"), Set.of());
       requireNoPositional(flags);
-      target = flags.required("--coordinator");
+      target = caService(flags);
       Path dir = Path.of(flags.required("--dir"));
       String base = flags.get("--base", "site");
       if (!BASES.contains(base)) {
@@ -179,8 +185,16 @@ public final class EnrolCommand {
         throw new UsageException(flags.command(), "invalid --dir '" + dir + "': "
             + e.getMessage());
       }
+      SigningIdentity signing;
+      try {
+        signing = SigningIdentity.load(dir.resolve(base + ".pem"),
+            dir.resolve(base + IssuedIdentity.SIGNING_KEY_SUFFIX));
+      } catch (IOException e) {
+        throw new UsageException(flags.command(), "invalid --dir '" + dir + "': "
+            + e.getMessage() + "; the current identity signing key must sign the new one");
+      }
       channel = ChannelTls.open(target, current);
-      IssuedIdentity identity = new EnrolmentClient(channel).renew(current.self().name(),
+      IssuedIdentity identity = new EnrolmentClient(channel).renew(signing,
           current.trustedCertificates().get(0), random);
       identity.writeTo(dir, base);
       report("renewed", identity, dir, base, out);
@@ -205,6 +219,20 @@ public final class EnrolCommand {
     } finally {
       close(channel);
     }
+  }
+
+  /** {@code --ca-service}, or its alias {@code --coordinator}; exactly one of them. */
+  private static String caService(Flags flags) throws UsageException {
+    if (flags.has("--ca-service") && flags.has("--coordinator")) {
+      throw new UsageException(flags.command(), "give --ca-service or its alias --coordinator,"
+          + " not both");
+    }
+    if (!flags.has("--ca-service") && !flags.has("--coordinator")) {
+      throw new UsageException(flags.command(), "missing --ca-service HOST:PORT, the CA service"
+          + " ('factoryfl ca serve') to get the certificate from");
+    }
+    return flags.has("--ca-service") ? flags.required("--ca-service")
+        : flags.required("--coordinator");
   }
 
   /** The file base name for an identity of {@code role}. */
@@ -255,12 +283,12 @@ public final class EnrolCommand {
         while (root.getCause() != null && root.getCause() != root) {
           root = root.getCause();
         }
-        return "cannot connect to the coordinator at " + target + " over TLS ("
-            + root.getMessage() + "); check --coordinator, and that the CA certificate is the"
-            + " one that issued the coordinator's certificate";
+        return "cannot connect to the CA service at " + target + " over TLS ("
+            + root.getMessage() + "); check --ca-service, and that the CA certificate is the"
+            + " one that issued the CA service's certificate";
       });
     }
-    return "coordinator answered " + status.getCode() + ": " + status.getDescription();
+    return "CA service answered " + status.getCode() + ": " + status.getDescription();
   }
 
   private static void close(ManagedChannel channel) {

@@ -3,6 +3,8 @@ package io.factoryfl.participant.enrol;
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.security.EnrolmentKeys;
 import io.factoryfl.core.security.IssuedIdentity;
+import io.factoryfl.core.security.KeyContinuity;
+import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.proto.v1.EnrolRequest;
 import io.factoryfl.proto.v1.EnrolResponse;
 import io.factoryfl.proto.v1.EnrolmentGrpc;
@@ -77,18 +79,22 @@ public final class EnrolmentClient {
 
   /**
    * Asks for a fresh certificate of the caller's role, with fresh keys, over a channel that
-   * authenticates with the current certificate of {@code name}. The current certificate stays
-   * valid until it expires.
+   * authenticates with the current certificate of {@code current}. The current identity
+   * signing key endorses the new one ({@link KeyContinuity#endorse}), so peers that pinned it
+   * accept the new certificate. The current certificate stays valid until it expires.
    *
-   * @throws io.grpc.StatusRuntimeException with the coordinator's reason if it refused
+   * @throws io.grpc.StatusRuntimeException with the CA service's reason if it refused
    * @throws IllegalArgumentException if the answer does not fit the request or the trusted CA
    */
-  public IssuedIdentity renew(String name, X509Certificate trustedCa, SecureRandom random) {
-    EnrolmentKeys keys = EnrolmentKeys.generate(name, random);
+  public IssuedIdentity renew(SigningIdentity current, X509Certificate trustedCa,
+      SecureRandom random) {
+    EnrolmentKeys keys = EnrolmentKeys.generate(current.name(), random);
     EnrolResponse answer = stub.withDeadlineAfter(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
         .renew(RenewRequest.newBuilder()
             .setCsrDer(ByteString.copyFrom(keys.csrDer()))
             .setSigningPublicKeyDer(ByteString.copyFrom(keys.signingPublicKeyDer()))
+            .setSigningKeyEndorsement(ByteString.copyFrom(
+                KeyContinuity.endorse(current, keys.signingPublicKey())))
             .build());
     return keys.accept(answer.getCertificateDer().toByteArray(),
         answer.getCaCertificateDer().toByteArray(), trustedCa);

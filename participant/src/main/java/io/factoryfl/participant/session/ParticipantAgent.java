@@ -60,7 +60,8 @@ public final class ParticipantAgent implements Runnable {
     this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), random);
     this.runner = new TaskRunner(site.catalogue(), site.signing() == null ? null
         : new SecureSessions(site.signing(), site.ca(), Clock.systemUTC(),
-            ContributionLog.open(site.contributionLog(), Clock.systemUTC())), site.policy());
+            ContributionLog.open(site.contributionLog(), Clock.systemUTC())).checkingPeersWith(
+            PeerCheck.forSite(site.ca(), site.receiptLog(), Clock.systemUTC())), site.policy());
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + name);
       t.setDaemon(true);

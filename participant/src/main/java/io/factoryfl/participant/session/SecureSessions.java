@@ -122,6 +122,9 @@ final class SecureSessions {
   synchronized SecAggShareList shareKeys(Task task) {
     SecAggShareKeys request = task.getSecaggShareKeys();
     Session session = require(request.getSessionTag());
+    if (peerCheck != null) {
+      peerCheck.relayed(request.getRevocationList().toByteArray());
+    }
     List<SignedKeys> keys = new ArrayList<>();
     for (SecAggPublicKeys k : request.getKeysList()) {
       session.certificates.put(k.getParticipant(), k.getCertificate().toByteArray());
@@ -249,6 +252,15 @@ final class SecureSessions {
     return TrainingBinding.of(train, task.getDataset(), setup.getMaxExamples());
   }
 
+  /** Checks peers' certificates, revocation and pinned keys; set by the agent. */
+  private PeerCheck peerCheck;
+
+  /** Uses {@code check} for every peer's identity key (see {@link PeerCheck}). */
+  SecureSessions checkingPeersWith(PeerCheck check) {
+    this.peerCheck = check;
+    return this;
+  }
+
   private PublicKey peerKey(Session session, String peer) {
     PublicKey key = session.verified.get(peer);
     if (key == null) {
@@ -256,11 +268,11 @@ final class SecureSessions {
       if (certificate == null) {
         throw new SecAggException("no certificate was relayed for peer '" + peer + "'");
       }
-      try {
-        key = SigningIdentity.verifiedSigningKey(certificate, ca, peer, clock);
-      } catch (IllegalArgumentException e) {
-        throw new SecAggException("certificate of peer '" + peer + "' refused: " + e.getMessage());
+      if (peerCheck == null) {
+        throw new SecAggException("this site has no peer check (pins and revocation list)"
+            + " configured, so it cannot accept the key of peer '" + peer + "'");
       }
+      key = peerCheck.signingKey(peer, certificate);
       session.verified.put(peer, key);
     }
     return key;

@@ -12,6 +12,7 @@ import io.factoryfl.core.security.CertificateRequest;
 import io.factoryfl.core.security.EnrolmentTokens;
 import io.factoryfl.core.security.PeerIdentity;
 import io.factoryfl.core.security.IssuedIdentity;
+import io.factoryfl.core.security.KeyContinuity;
 import io.factoryfl.core.security.Pem;
 import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
@@ -137,7 +138,7 @@ class EnrolCommandTest {
 
     assertEquals(1, enroll(token, tmp.resolve("second")));
 
-    assertTrue(err().startsWith("participant enroll: coordinator answered UNAUTHENTICATED:"
+    assertTrue(err().startsWith("participant enroll: CA service answered UNAUTHENTICATED:"
         + " enrolment token for site 'plant-berlin' was already used at "), err());
     assertFalse(Files.exists(tmp.resolve("second/site.pem")));
   }
@@ -201,8 +202,10 @@ class EnrolCommandTest {
     assertEquals(0, enroll(token("plant-berlin", Role.PARTICIPANT), site), err());
     X509Certificate before = Pem.readCertificate(site.resolve("site.pem"));
     String keyBefore = Files.readString(site.resolve("site-key.pem"));
+    java.security.PublicKey signingBefore = SigningIdentity.load(site.resolve("site.pem"),
+        site.resolve("site-signing-key.pem")).publicKey();
 
-    assertEquals(0, EnrolCommand.renew(new String[] {"--coordinator", target, "--dir",
+    assertEquals(0, EnrolCommand.renew(new String[] {"--ca-service", target, "--dir",
         site.toString()}, print(out), print(err), random), err());
 
     TlsMaterial after = TlsMaterial.load(site.resolve("site.pem"), site.resolve("site-key.pem"),
@@ -212,6 +215,11 @@ class EnrolCommandTest {
     assertNotEquals(keyBefore, Files.readString(site.resolve("site-key.pem")));
     assertTrue(out().contains("The previous certificate (serial "
         + before.getSerialNumber().toString(16) + ") stays valid until "), out());
+    SigningIdentity renewed = SigningIdentity.load(site.resolve("site.pem"),
+        site.resolve("site-signing-key.pem"));
+    assertTrue(KeyContinuity.descends("plant-berlin", KeyContinuity.fingerprint(signingBefore),
+        KeyContinuity.of(after.certificateChain().get(0)), renewed.publicKey()),
+        "the old identity key endorsed the new one, so peers' pins follow it");
   }
 
   @Test
@@ -321,8 +329,9 @@ class EnrolCommandTest {
         X509Certificate current = CALLER.get();
         CertificateRequest csr = CertificateRequest.parse(request.getCsrDer().toByteArray(),
             request.getSigningPublicKeyDer().toByteArray());
-        answer(ca.sign(csr, PeerIdentity.fromCertificate(current).role(), Duration.ofDays(7)),
-            response);
+        answer(ca.sign(csr, PeerIdentity.fromCertificate(current).role(), Duration.ofDays(7),
+            KeyContinuity.extend(current, csr.signingKey(),
+                request.getSigningKeyEndorsement().toByteArray())), response);
       } catch (Exception e) {
         response.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
       }

@@ -1,0 +1,152 @@
+package io.factoryfl.participant.session;
+
+import io.factoryfl.core.secagg.SecAggException;
+import io.factoryfl.core.security.CertificateLog;
+import io.factoryfl.core.security.KeyContinuity;
+import io.factoryfl.core.security.RevocationList;
+import io.factoryfl.core.security.SignedRevocationList;
+import io.factoryfl.core.security.SigningIdentity;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides which identity signing key a secure-aggregation peer's certificate (relayed by the
+ * coordinator) gives, so the coordinator cannot slip in a key of its own:
+ * <ol>
+ *   <li>the certificate chains to the federation CA, is valid now, and names the peer as a
+ *       participant ({@link SigningIdentity#verifiedSigningKey});
+ *   <li>the newest revocation list signed by the CA that this site holds, which must be at most
+ *       {@code maxAge} old, does not revoke it (by name or serial). The coordinator relays the
+ *       list with every share-keys stage ({@link #relayed}); it cannot forge one, and cannot
+ *       roll the site back to an older one once it has seen a newer;
+ *   <li>the key is the one this site pinned for the peer, or the peer's first, or one the
+ *       pinned key endorsed at renewal ({@link PeerPins}).
+ * </ol>
+ * Thread-safe.
+ */
+final class PeerCheck {
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(PeerCheck.class.getName());
+
+  private final X509Certificate ca;
+  private final PeerPins pins;
+  private final Clock clock;
+  private final Duration maxAge;
+  private SignedRevocationList newest;
+  private String lastRefusedList;
+
+  PeerCheck(X509Certificate ca, PeerPins pins, Clock clock, Duration maxAge) {
+    this.ca = Objects.requireNonNull(ca, "ca");
+    this.pins = Objects.requireNonNull(pins, "pins");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.maxAge = Objects.requireNonNull(maxAge, "maxAge");
+  }
+
+  /**
+   * The check a participant node uses: pins next to its receipt log, lists up to
+   * {@link SignedRevocationList#DEFAULT_MAX_AGE} old.
+   *
+   * @throws UncheckedIOException naming the pins file if it is damaged
+   */
+  static PeerCheck forSite(X509Certificate ca, Path receiptLog, Clock clock) {
+    try {
+      return new PeerCheck(ca, PeerPins.open(PeerPins.besideReceipts(receiptLog), clock), clock,
+          SignedRevocationList.DEFAULT_MAX_AGE);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Takes a revocation list the coordinator relayed: kept if the CA signed it and it is newer
+   * than the one held. A list that fails the check is remembered only to explain a later
+   * refusal; it never replaces a good one.
+   */
+  synchronized void relayed(byte[] encoded) {
+    if (encoded.length == 0) {
+      lastRefusedList = "the coordinator relayed no revocation list (it needs --ca-service,"
+          + " --revocation-list, or --ca-dir --dev-ca)";
+      return;
+    }
+    try {
+      SignedRevocationList list = SignedRevocationList.verify(encoded, ca);
+      if (newest == null || list.issuedAt().isAfter(newest.issuedAt())) {
+        newest = list;
+      }
+      lastRefusedList = null;
+    } catch (IllegalArgumentException e) {
+      lastRefusedList = e.getMessage();
+    }
+  }
+
+  /**
+   * The identity signing key of {@code peer}, after the three checks in the class comment.
+   *
+   * @throws SecAggException saying which check failed, naming the peer
+   */
+  synchronized PublicKey signingKey(String peer, byte[] certificateDer) {
+    PublicKey key;
+    try {
+      key = SigningIdentity.verifiedSigningKey(certificateDer, ca, peer, clock);
+    } catch (IllegalArgumentException e) {
+      throw new SecAggException("certificate of peer '" + peer + "' refused: " + e.getMessage());
+    }
+    X509Certificate certificate = parse(certificateDer);
+    RevocationList revocations = currentRevocations(peer);
+    Optional<RevocationList.Revocation> revoked = revocations.find(certificate);
+    if (revoked.isPresent()) {
+      throw new SecAggException("certificate of peer '" + peer + "' (serial "
+          + CertificateLog.serialHex(certificate.getSerialNumber()) + ") is revoked ('"
+          + revoked.get().name() + "' revoked at " + revoked.get().revokedAt() + ")");
+    }
+    try {
+      pins.admit(peer, key, KeyContinuity.of(certificate));
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      LOG.warning(e.getMessage() + " (peer pins: " + pins.file() + ")");
+      throw new SecAggException(e instanceof UncheckedIOException
+          ? "cannot record the identity key of peer '" + peer + "' in this site's peer pins"
+            + " file; plant IT finds why in the participant's log"
+          : e.getMessage());
+    }
+    return key;
+  }
+
+  private RevocationList currentRevocations(String peer) {
+    if (newest == null) {
+      throw new SecAggException("cannot check the certificate of peer '" + peer + "' against"
+          + " the CA's revocation list: this site holds none"
+          + (lastRefusedList == null ? "" : "; " + lastRefusedList));
+    }
+    try {
+      newest.requireFresh(clock.instant(), maxAge);
+    } catch (IllegalArgumentException e) {
+      throw new SecAggException("cannot check the certificate of peer '" + peer + "': "
+          + e.getMessage() + (lastRefusedList == null ? "" : "; " + lastRefusedList));
+    }
+    return newest.list();
+  }
+
+  private static X509Certificate parse(byte[] der) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(der));
+    } catch (CertificateException e) {
+      throw new SecAggException("certificate cannot be read again: " + e.getMessage());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "PeerCheck[" + pins + ", maxAge=" + maxAge + "]";
+  }
+}
