@@ -49,13 +49,18 @@ class SecureSessionsBindingTest {
   private final Map<String, SecureSessions> sites = new LinkedHashMap<>();
 
   @BeforeEach
-  void enrol() {
+  void enrol() throws Exception {
     Clock clock = Clock.systemUTC();
     CertificateAuthority ca = CertificateAuthority.create("federation", clock, Duration.ofDays(2), new SecureRandom());
+    byte[] noneRevoked = io.factoryfl.core.security.SignedRevocationList.sign(ca,
+        io.factoryfl.core.security.RevocationList.empty()).encoded();
     for (String name : COHORT) {
+      PeerCheck peers = new PeerCheck(ca.certificate(), PeerPins.open(dir.resolve(name + ".pins.json"), clock),
+          clock, Duration.ofHours(24));
+      peers.relayed(noneRevoked);
       sites.put(name, new SecureSessions(
           SigningIdentity.of(ca.issue(name, Role.PARTICIPANT, Duration.ofDays(1), List.of())), ca.certificate(),
-          clock, log(name)));
+          clock, log(name)).checkingPeersWith(peers));
     }
   }
 
