@@ -87,9 +87,11 @@ public final class PlantSites implements AutoCloseable {
                      "label": "Machine failure", "label_classes": ["0", "1"]},
          "rounds": 1, "participants": {"min": %d, "max": %d},
          "training": {"local_epochs": 1, "batch_size": 64, "learning_rate": 0.01},
-         "round_deadline_seconds": 30, "evaluate_every": 0, "seed": 7,
+         "round_deadline_seconds": 30, "evaluate_every": 0, "seed": %d,
          "start_timeout_seconds": 60, "secure_aggregation": {"enabled": true}}"""
-        .formatted(name, SimulationConfig.DATASET_NAME, numeric, sites, sites);
+        // A seed per job name: each job starts from its own model, since a site sends at most one
+        // masked input per base model (docs/secure-aggregation.md, "Retries").
+        .formatted(name, SimulationConfig.DATASET_NAME, numeric, sites, sites, name.hashCode() & 0x7fffffff);
   }
 
   @Override

@@ -105,9 +105,12 @@ class BadKeysSiteTest {
   }
 
   /**
-   * The first attempt excludes the attacker and then falls short (factory-4's first masked upload
-   * is cut by a word, so the coordinator rejects it and only three inputs remain); the retry draws
-   * its cohort without the attacker and commits.
+   * The first attempt excludes the attacker and then falls short after the masked inputs were sent
+   * (factory-4's first masked upload is cut by a word, so the coordinator rejects it and only three
+   * inputs remain). The retry draws its cohort without the attacker; the sites that already sent
+   * their one masked input for this round refuse a second (issue 8 item 2), so the round cannot
+   * complete and the job fails with a reason that names them, rather than ever producing a second
+   * sum over an overlapping cohort.
    */
   @Test
   @Timeout(60)
@@ -117,12 +120,13 @@ class BadKeysSiteTest {
     taps.get("factory-4").rewriteMaskedWords((task, words) ->
         task.contains("/a1/") ? java.util.Arrays.copyOf(words, words.length - 1) : words);
     TappedSites.Ended job = federation.run(TappedSites.secureSpec("retry-without-attacker", SITES - 1, SITES, ""));
-    assertEquals(JobState.JOB_STATE_SUCCEEDED, job.end().getEnded().getState(), job.end().toString());
 
     List<JsonNode> opened = federation.records(job.jobId(), "round_opened");
-    assertEquals(2, opened.size(), opened.toString());
+    assertTrue(opened.size() >= 2, opened.toString());
     assertTrue(opened.get(0).path("cohort").toString().contains(ATTACKER), opened.toString());
     assertEquals("[\"factory-1\",\"factory-2\",\"factory-3\",\"factory-4\"]", opened.get(1).path("cohort").toString());
-    assertEquals(2, federation.records(job.jobId(), "round_closed").get(0).path("attempt").asInt());
+    assertEquals(JobState.JOB_STATE_FAILED, job.end().getEnded().getState(), job.end().toString());
+    assertTrue(job.end().getEnded().getMessage().contains("already sent their one masked input"),
+        job.end().getEnded().getMessage());
   }
 }

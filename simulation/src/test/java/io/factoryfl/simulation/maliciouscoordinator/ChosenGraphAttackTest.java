@@ -147,22 +147,28 @@ class ChosenGraphAttackTest {
     Set<String> chosen = neighbourIds(cohort, NeighbourGraph.harary(16, 4, chosenSeed), TARGET);
     assertEquals(colluders, chosen, "the coordinator found a seed pairing the target with its colluders");
 
+    // The same peers every round: the site pins each peer's identity key at first sight.
+    java.util.Map<String, SigningIdentity> peers = new java.util.HashMap<>();
     boolean ignoredTheChoice = false;
     for (int round = 1; round <= 2; round++) {
-      SessionInfo session = new SessionInfo("job-h3", round, MODEL_HASH, cohort);
+      SessionInfo session = new SessionInfo("job-h3", round, MODEL_HASH, cohort,
+          io.factoryfl.core.secagg.TrainingBinding.of(TRAIN, task(round).getDataset(), 1000));
       SecAggParameters parameters = SecAggParameters.of(16, 4, 3, 4.0, 20);
       TaskResult advertised = send(task(round).setSecaggAdvertise(setup(round, cohort, 4, 3, chosenSeed)));
       assertTrue(advertised.hasSecaggKeys(), "the site takes part: " + advertised);
 
       SignedKeys[] keys = new SignedKeys[16];
-      SecAggShareKeys.Builder relay = SecAggShareKeys.newBuilder().setSessionTag(tag(round));
+      SecAggShareKeys.Builder relay = SecAggShareKeys.newBuilder().setSessionTag(tag(round))
+          .setRevocationList(ByteString.copyFrom(io.factoryfl.core.security.SignedRevocationList.sign(ca,
+              io.factoryfl.core.security.RevocationList.empty()).encoded()));
       for (int i = 0; i < 16; i++) {
         String id = cohort.get(i);
         SecAggPublicKeys k;
         if (id.equals(TARGET)) {
           k = advertised.getSecaggKeys();
         } else {
-          SigningIdentity peer = SigningIdentity.of(ca.issue(id, Role.PARTICIPANT, Duration.ofDays(1), List.of()));
+          SigningIdentity peer = peers.computeIfAbsent(id,
+              name -> SigningIdentity.of(ca.issue(name, Role.PARTICIPANT, Duration.ofDays(1), List.of())));
           SignedKeys own = new SecAggParticipant(id, session, parameters, peer.privateKey(), x -> null,
               new SecureRandom()).advertiseKeys();
           k = SecAggPublicKeys.newBuilder().setParticipant(id)
@@ -220,10 +226,16 @@ class ChosenGraphAttackTest {
     return "job-h3/r" + round + "/a1";
   }
 
+  /** The training every site of the session is bound to (issue 8 item 1). */
+  private static final io.factoryfl.proto.v1.TrainTask TRAIN = io.factoryfl.proto.v1.TrainTask.newBuilder()
+      .setModelHash(MODEL_HASH).setLocalEpochs(1).setBatchSize(8).setLearningRate(0.01)
+      .setNormalization(io.factoryfl.proto.v1.Normalization.newBuilder().addMean(0).addMean(0)
+          .addStd(1).addStd(1)).build();
+
   private static SecAggAdvertiseKeys setup(int round, List<String> cohort, int k, int t, long graphSeed) {
     return SecAggAdvertiseKeys.newBuilder().setSessionTag(tag(round)).addAllCohort(cohort)
         .setNeighbours(k).setThreshold(t).setGraphSeed(graphSeed).setClip(4.0).setBits(20)
-        .setModelHash(MODEL_HASH).setMaxExamples(1000).build();
+        .setModelHash(MODEL_HASH).setMaxExamples(1000).setTrain(TRAIN).build();
   }
 
   private static Task.Builder task(int round) {

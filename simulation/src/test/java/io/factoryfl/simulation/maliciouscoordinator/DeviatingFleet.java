@@ -90,6 +90,7 @@ final class DeviatingFleet extends FleetGrpc.FleetImplBase implements AutoClosea
   private volatile BiConsumer<String, UpdateHeader> onUploadHeader = (site, header) -> { };
 
   private final Server server;
+  private final byte[] revocationList;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<ParticipantAgent> agents = new ArrayList<>();
   final Map<String, Site> sites = new ConcurrentHashMap<>();
@@ -98,6 +99,8 @@ final class DeviatingFleet extends FleetGrpc.FleetImplBase implements AutoClosea
   DeviatingFleet(Path dir, List<String> names) throws Exception {
     Clock clock = Clock.systemUTC();
     CertificateAuthority ca = CertificateAuthority.create("federation", clock, Duration.ofDays(2), new SecureRandom());
+    revocationList = io.factoryfl.core.security.SignedRevocationList.sign(ca,
+        io.factoryfl.core.security.RevocationList.empty()).encoded();
     TlsMaterial coordinator = TlsMaterial.of(ca.issue("coordinator", Role.COORDINATOR, Duration.ofDays(1),
         List.of("localhost")));
     server = ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), coordinator)
@@ -186,6 +189,11 @@ final class DeviatingFleet extends FleetGrpc.FleetImplBase implements AutoClosea
     PollTaskResponse.Builder reply = PollTaskResponse.newBuilder();
     try {
       Task next = inboxes.get(caller()).poll(Math.min(request.getWaitMillis(), 1000), TimeUnit.MILLISECONDS);
+      if (next != null && next.hasSecaggShareKeys() && next.getSecaggShareKeys().getRevocationList().isEmpty()) {
+        // A deviating coordinator still relays the CA's signed list (it cannot forge one).
+        next = next.toBuilder().setSecaggShareKeys(next.getSecaggShareKeys().toBuilder()
+            .setRevocationList(com.google.protobuf.ByteString.copyFrom(revocationList))).build();
+      }
       if (next != null) {
         reply.setTask(next);
       }

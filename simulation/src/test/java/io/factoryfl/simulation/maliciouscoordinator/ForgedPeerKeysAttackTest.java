@@ -241,11 +241,14 @@ class ForgedPeerKeysAttackTest {
       }
       identities.put(IMPERSONATED, SigningIdentity.of(minted).publicKey());
       List<String> cohort = setup.getCohortList();
+      // The forger plays the protocol exactly as a real site would: same training binding, and the
+      // neighbour graph derived from the keys (as every site derives it).
       forged = new SecAggParticipant(IMPERSONATED,
-          new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort),
+          new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort,
+              io.factoryfl.core.secagg.TrainingBinding.of(setup.getTrain(), task.getDataset(),
+                  setup.getMaxExamples())),
           SecAggParameters.of(cohort.size(), setup.getNeighbours(), setup.getThreshold(),
               setup.getClip(), setup.getBits()),
-          NeighbourGraph.harary(cohort.size(), setup.getNeighbours(), setup.getGraphSeed()),
           minted.signingKey(), identities::get, random);
       SignedKeys fake = forged.advertiseKeys();
       SecAggShareKeys.Builder swapped = relayed.toBuilder().clearKeys();

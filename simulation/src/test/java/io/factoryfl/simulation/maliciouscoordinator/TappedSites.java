@@ -75,7 +75,10 @@ final class TappedSites implements AutoCloseable {
     coordinator = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
         dir.resolve("coordinator-data"), clock, Duration.ofSeconds(5), new AuthenticationInterceptor(),
-        SigningIdentity.of(coordinatorIdentity)).start();
+        SigningIdentity.of(coordinatorIdentity), null,
+        io.factoryfl.coordinator.server.CoordinatorLimits.defaults(),
+        io.factoryfl.coordinator.enrol.RelayedRevocations.inProcess(ca,
+            io.factoryfl.core.security.RevocationList::empty, clock)).start();
     String target = "localhost:" + coordinator.port();
     ManagedChannel adminChannel = AdminClient.openChannel(target,
         TlsMaterial.of(ca.issue("ml-engineer", Role.ADMIN, Duration.ofDays(1), List.of())));
@@ -125,6 +128,12 @@ final class TappedSites implements AutoCloseable {
     return Map.copyOf(trainRows);
   }
 
+  /**
+   * Each job starts from its own initial model (its own seed): the sites are shared by a test
+   * class, and a site sends at most one masked input per base model, whatever the job.
+   */
+  private static final java.util.concurrent.atomic.AtomicLong SEEDS = new java.util.concurrent.atomic.AtomicLong(7);
+
   /** A secure job of one round on the AI4I data; {@code extra} is spliced into the spec's top level. */
   static String secureSpec(String name, int min, int max, String extra) {
     return """
@@ -134,10 +143,10 @@ final class TappedSites implements AutoCloseable {
                      "label": "Machine failure", "label_classes": ["0", "1"]},
          "rounds": 1, "participants": {"min": %d, "max": %d},
          "training": {"local_epochs": 1, "batch_size": 64, "learning_rate": 0.01},
-         "round_deadline_seconds": 30, "evaluate_every": 0, "seed": 7, "start_timeout_seconds": 60,
+         "round_deadline_seconds": 30, "evaluate_every": 0, "seed": %d, "start_timeout_seconds": 60,
          "secure_aggregation": {"enabled": true}%s}"""
         .formatted(name, MaliciousSiteData.DATASET_NAME, MaliciousSiteData.numericJson(), min, max,
-            extra.isEmpty() ? "" : ", " + extra);
+            SEEDS.getAndIncrement(), extra.isEmpty() ? "" : ", " + extra);
   }
 
   Ended run(String spec) {
