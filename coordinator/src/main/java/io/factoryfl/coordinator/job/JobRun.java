@@ -312,7 +312,7 @@ public final class JobRun implements Runnable {
         return Attempt.failed(secure.failure());
       }
       FitOutcome fit = strategy.aggregateSecureFit(round, base.parameters(), secure.meanDelta(),
-          secure.totalExamples(), secure.results(), secure.failures());
+          secure.totalExamples(), secure.trainLoss(), secure.results(), secure.failures());
       if (!fit.isCommitted()) {
         return Attempt.failed(fit.rejection());
       }

@@ -13,6 +13,7 @@ import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.secagg.DiscardedShare;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
+import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggException;
@@ -62,18 +63,20 @@ import java.util.function.BiFunction;
  * not say who sent the out-of-range values.
  */
 final class SecureRound {
-  /** How the round ended: the new parameters with their metadata, or why it failed. */
   /**
-   * How the round ended: the unmasked weighted mean delta with what the strategy and the round log
-   * need, or why it failed.
+   * How the round ended: the unmasked weighted mean delta and mean training loss with what the
+   * strategy and the round log need, or why it failed.
    *
-   * @param results the contributors whose masked input was unmasked, with their metrics
+   * @param trainLoss the contributors' example-weighted mean training loss, decoded from the sum
+   *     ({@link MaskedLayout}); no site's own loss is known
+   * @param results the contributors whose masked input was unmasked (no metrics: a masked update
+   *     carries none)
    */
-  record Result(float[] meanDelta, long totalExamples, List<FitResult> results, List<Failure> failures,
-      Map<String, String> contributions, String aggregateHash, Integer neighbours, Integer threshold,
-      String failure) {
+  record Result(float[] meanDelta, long totalExamples, double trainLoss, List<FitResult> results,
+      List<Failure> failures, Map<String, String> contributions, String aggregateHash, Integer neighbours,
+      Integer threshold, String failure) {
     static Result failed(String reason) {
-      return new Result(null, 0, List.of(), List.of(), Map.of(), null, null, null, reason);
+      return new Result(null, 0, Double.NaN, List.of(), List.of(), Map.of(), null, null, null, reason);
     }
   }
 
@@ -126,8 +129,9 @@ final class SecureRound {
     }
     // The graph is derived, here as at every site, from the keys the cohort advertises (GraphSeed):
     // nothing the coordinator picks decides it.
+    MaskedLayout layout = new MaskedLayout(base.dimension());
     SecAggCoordinator secagg = new SecAggCoordinator(
-        new SessionInfo(jobId, round, base.hash(), ids, binding), parameters, base.dimension() + 1);
+        new SessionInfo(jobId, round, base.hash(), ids, binding), parameters, layout.words());
     int needed = Math.max(parameters.threshold(), spec.minParticipants());
 
     // Stage 1: advertise keys.
@@ -280,7 +284,8 @@ final class SecureRound {
     } catch (IllegalArgumentException e) {
       return Result.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
     }
-    return new Result(decoded.mean(), decoded.totalExamples(), results, failures, contributions,
+    return new Result(layout.meanDelta(decoded), decoded.totalExamples(),
+        layout.meanLoss(decoded, parameters.clip()), results, failures, contributions,
         ParameterCodec.hashWords(sum), parameters.neighbours(), parameters.threshold(), null);
   }
 

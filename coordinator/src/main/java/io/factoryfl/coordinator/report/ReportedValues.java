@@ -200,6 +200,20 @@ public final class ReportedValues {
   }
 
   /**
+   * Checks the metrics of a masked (secure aggregation) update: there must be none. Under secure
+   * aggregation the training loss travels inside the masked vector ({@code MaskedLayout}) so that
+   * only the round's weighted mean is learnt; a per-site metric in the clear would defeat that.
+   */
+  public static void maskedUpdateMetrics(Map<String, Double> metrics) throws InvalidReportException {
+    if (!metrics.isEmpty()) {
+      throw new InvalidReportException("a masked update carries metrics "
+          + new TreeSet<>(metrics.keySet().stream().map(key -> Printable.escape(abbreviate(key))).toList())
+          + "; under secure aggregation no per-site value may travel in the clear (the training loss goes"
+          + " inside the masked vector): send the update without metrics");
+    }
+  }
+
+  /**
    * {@code total + more} for counts that came from participants.
    *
    * @param what what is being counted (for the message)

@@ -12,6 +12,7 @@ import io.factoryfl.coordinator.task.TaskBoard;
 import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.params.ContentHash;
 import io.factoryfl.core.params.ParameterAssembler;
+import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.proto.v1.SubmitUpdateResponse;
 import io.factoryfl.proto.v1.TrainTask;
 import io.factoryfl.proto.v1.UpdateChunk;
@@ -140,11 +141,11 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     }
     ModelVersion model = store.get(base).orElseThrow(() -> reject(Status.INTERNAL,
         "the round's base model " + base + " is missing from the store"));
-    long expected = model.dimension() + (masked ? 1 : 0);
+    long expected = masked ? new MaskedLayout(model.dimension()).words() : model.dimension();
     if (h.getNumParameters() != expected) {
       throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters()
           + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters"
-          + (masked ? " (plus 1 for the masked example count)" : ""));
+          + (masked ? " (plus 2 for the masked training loss and example count)" : ""));
     }
     if (masked && h.getNumExamples() != 0) {
       throw reject(Status.INVALID_ARGUMENT, "num_examples was " + h.getNumExamples()
@@ -155,10 +156,12 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
           "sha256 must be 64 lower-case hex digits, got '" + h.getSha256() + "'");
     }
     try {
-      if (!masked) {
+      if (masked) {
+        ReportedValues.maskedUpdateMetrics(h.getMetricsMap());
+      } else {
         ReportedValues.updateExamples(h.getNumExamples());
+        ReportedValues.trainingMetrics(h.getMetricsMap());
       }
-      ReportedValues.trainingMetrics(h.getMetricsMap());
     } catch (InvalidReportException e) {
       throw reject(Status.INVALID_ARGUMENT, e.getMessage());
     }

@@ -87,7 +87,7 @@ public final class FedAvg implements Strategy {
 
   @Override
   public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      List<FitResult> results, List<Failure> failures) {
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
     if (results.size() < spec.minParticipants()) {
       return FitOutcome.notCommitted(results.size() + " masked inputs were unmasked, "
           + spec.minParticipants() + " needed (participants.min); " + failures.size() + " failed");
@@ -96,17 +96,8 @@ public final class FedAvg implements Strategy {
     for (int i = 0; i < next.length; i++) {
       next[i] += meanDelta[i];
     }
-    double lossSum = 0;
-    int lossCount = 0;
-    for (FitResult result : results) {
-      Double loss = result.metrics().get("train_loss");
-      if (loss != null && Double.isFinite(loss)) {
-        lossSum += loss;
-        lossCount++;
-      }
-    }
-    // Per-site counts are hidden under secure aggregation, so the loss is an unweighted mean.
-    return FitOutcome.committed(next, lossCount == 0 ? Double.NaN : lossSum / lossCount, totalExamples);
+    // The loss came out of the secure sum already example-weighted; no per-site loss exists here.
+    return FitOutcome.committed(next, trainLoss, totalExamples);
   }
 
   @Override

@@ -52,8 +52,8 @@ final class RobustAggregate implements Strategy {
 
   @Override
   public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      List<FitResult> results, List<Failure> failures) {
-    return inner.aggregateSecureFit(round, base, meanDelta, totalExamples, results, failures);
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
+    return inner.aggregateSecureFit(round, base, meanDelta, totalExamples, trainLoss, results, failures);
   }
 
   @Override

@@ -45,9 +45,9 @@ public final class ServerMomentum implements Strategy {
 
   @Override
   public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      List<FitResult> results, List<Failure> failures) {
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
     return accelerate(base,
-        inner.aggregateSecureFit(round, base, meanDelta, totalExamples, results, failures));
+        inner.aggregateSecureFit(round, base, meanDelta, totalExamples, trainLoss, results, failures));
   }
 
   private synchronized FitOutcome accelerate(float[] base, FitOutcome proposed) {

@@ -38,10 +38,13 @@ public interface Strategy {
    * {@link #aggregateFit}.
    *
    * @param meanDelta the example-weighted mean of (local model - base model), decoded from the sum
-   * @param results the contributors (their example counts are hidden: 0 each)
+   * @param trainLoss the example-weighted mean training loss of the contributors, decoded from the
+   *     same sum (each site's loss capped at {@code MaskedLayout.LOSS_CAP}); per-site losses are
+   *     hidden
+   * @param results the contributors (their example counts and losses are hidden: 0 and no metrics)
    */
   FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      List<FitResult> results, List<Failure> failures);
+      double trainLoss, List<FitResult> results, List<Failure> failures);
 
   /** Chooses who evaluates the model after {@code round}; an empty list skips evaluation. */
   List<String> configureEvaluate(int round, List<ParticipantInfo> available);

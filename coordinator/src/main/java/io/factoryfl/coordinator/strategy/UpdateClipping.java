@@ -78,14 +78,14 @@ public final class UpdateClipping implements Strategy {
 
   @Override
   public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      List<FitResult> results, List<Failure> failures) {
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
     float[] bounded = meanDelta.clone();
     try {
       L2Clip.clipInPlace(bounded, clipNorm);
     } catch (IllegalArgumentException e) {
       return FitOutcome.notCommitted("the unmasked mean delta cannot be bounded: " + e.getMessage());
     }
-    return inner.aggregateSecureFit(round, base, bounded, totalExamples, results, failures);
+    return inner.aggregateSecureFit(round, base, bounded, totalExamples, trainLoss, results, failures);
   }
 
   @Override

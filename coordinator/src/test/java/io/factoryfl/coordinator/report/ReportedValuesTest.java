@@ -232,6 +232,14 @@ class ReportedValuesTest {
   }
 
   @Test
+  void maskedUpdateMetrics_aTrainLossInTheClearIsRefusedNamingIt() throws Exception {
+    assertRefused(() -> ReportedValues.maskedUpdateMetrics(Map.of("train_loss", 0.42)),
+        "a masked update carries metrics [train_loss]; under secure aggregation no per-site value may travel"
+            + " in the clear");
+    ReportedValues.maskedUpdateMetrics(Map.of());
+  }
+
+  @Test
   void trainingMetrics_nanLossIsRefused() {
     assertRefused(() -> ReportedValues.trainingMetrics(Map.of("train_loss", Double.NaN)),
         "train_loss was NaN");

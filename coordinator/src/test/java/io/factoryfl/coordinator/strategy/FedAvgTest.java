@@ -68,10 +68,9 @@ class FedAvgTest {
   }
 
   @Test
-  void aggregateSecureFit_addsTheUnmaskedMeanDeltaToTheBase() {
+  void aggregateSecureFit_addsTheUnmaskedMeanDeltaToTheBase_andReportsTheDecodedMeanLoss() {
     FitOutcome outcome = fedAvg.aggregateSecureFit(1, new float[] {1, 2}, new float[] {0.5f, -1},
-        7, List.of(new FitResult("a", 0, Map.of("train_loss", 0.2)),
-            new FitResult("b", 0, Map.of("train_loss", 0.4))), List.of());
+        7, 0.3, List.of(new FitResult("a", 0, Map.of()), new FitResult("b", 0, Map.of())), List.of());
     assertTrue(outcome.isCommitted());
     assertArrayEquals(new float[] {1.5f, 1}, outcome.parameters());
     assertEquals(0.3, outcome.trainLoss(), 1e-12);
@@ -80,7 +79,7 @@ class FedAvgTest {
 
   @Test
   void aggregateSecureFit_belowMinimum_doesNotCommitAndSaysWhy() {
-    FitOutcome outcome = fedAvg.aggregateSecureFit(1, new float[] {1}, new float[] {1}, 3,
+    FitOutcome outcome = fedAvg.aggregateSecureFit(1, new float[] {1}, new float[] {1}, 3, 0.5,
         List.of(new FitResult("a", 0, Map.of())),
         List.of(new Failure("b", "DROPPED", "gone")));
     assertFalse(outcome.isCommitted());

@@ -24,9 +24,9 @@ class ServerMomentumTest {
   void repeatedSteps_accumulateVelocity() {
     ServerMomentum momentum = new ServerMomentum(fedAvg, 0.5);
     float[] base = {0f};
-    float[] first = momentum.aggregateSecureFit(1, base, new float[] {1f}, 2, two, List.of()).parameters();
+    float[] first = momentum.aggregateSecureFit(1, base, new float[] {1f}, 2, 0.5, two, List.of()).parameters();
     assertArrayEquals(new float[] {1f}, first, "first step: velocity = step");
-    float[] second = momentum.aggregateSecureFit(2, first, new float[] {1f}, 2, two, List.of()).parameters();
+    float[] second = momentum.aggregateSecureFit(2, first, new float[] {1f}, 2, 0.5, two, List.of()).parameters();
     assertArrayEquals(new float[] {2.5f}, second, "second step: 0.5 * 1 + 1 = 1.5 further");
   }
 
@@ -34,15 +34,15 @@ class ServerMomentumTest {
   void zeroMomentum_isExactlyTheWrappedStrategy() {
     ServerMomentum momentum = new ServerMomentum(fedAvg, 0);
     float[] base = {1f, 2f};
-    FitOutcome plain = fedAvg.aggregateSecureFit(1, base, new float[] {0.25f, -1f}, 2, two, List.of());
-    FitOutcome wrapped = momentum.aggregateSecureFit(1, base, new float[] {0.25f, -1f}, 2, two, List.of());
+    FitOutcome plain = fedAvg.aggregateSecureFit(1, base, new float[] {0.25f, -1f}, 2, 0.5, two, List.of());
+    FitOutcome wrapped = momentum.aggregateSecureFit(1, base, new float[] {0.25f, -1f}, 2, 0.5, two, List.of());
     assertArrayEquals(plain.parameters(), wrapped.parameters());
   }
 
   @Test
   void aRoundTheWrappedStrategyDeclines_isDeclined() {
     ServerMomentum momentum = new ServerMomentum(fedAvg, 0.5);
-    FitOutcome outcome = momentum.aggregateSecureFit(1, new float[] {0f}, new float[] {1f}, 1,
+    FitOutcome outcome = momentum.aggregateSecureFit(1, new float[] {0f}, new float[] {1f}, 1, 0.5,
         List.of(new FitResult("a", 0, Map.of())), List.of());
     assertFalse(outcome.isCommitted());
   }

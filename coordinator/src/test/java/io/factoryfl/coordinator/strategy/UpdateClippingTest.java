@@ -45,12 +45,12 @@ class UpdateClippingTest {
   @Test
   void secureRound_boundsTheUnmaskedMeanDeltaWhateverTheSitesEncoded() {
     Strategy clipped = Rounds.strategy(Rounds.spec(2, 3, "{\"clip_norm\": 2}"), 2);
-    FitOutcome outcome = clipped.aggregateSecureFit(1, BASE, new float[] {3000, -4000}, 20,
+    FitOutcome outcome = clipped.aggregateSecureFit(1, BASE, new float[] {3000, -4000}, 20, 0.5,
         List.of(new FitResult("a", 0, Map.of()), new FitResult("b", 0, Map.of())), List.of());
     assertTrue(outcome.isCommitted());
     assertTrue(Rounds.distance(outcome.parameters(), BASE) <= 2 + 1e-5,
         "moved " + Rounds.distance(outcome.parameters(), BASE));
-    FitOutcome honest = clipped.aggregateSecureFit(1, BASE, new float[] {0.5f, 0.5f}, 20,
+    FitOutcome honest = clipped.aggregateSecureFit(1, BASE, new float[] {0.5f, 0.5f}, 20, 0.5,
         List.of(new FitResult("a", 0, Map.of()), new FitResult("b", 0, Map.of())), List.of());
     assertArrayEquals(new float[] {1.5f, 2.5f}, honest.parameters(), 0f, "within the norm: unchanged");
   }

@@ -13,7 +13,9 @@ import java.util.random.RandomGenerator;
  * SR(clip(delta_i, -c, c) / c * w / W * L)}, where SR rounds stochastically (up with probability
  * equal to the fractional part, so it is unbiased). Each participant thus pre-scales by its example
  * count; {@code |q_i| <= L}. One more coordinate carries {@code w} itself, so the coordinator learns
- * only the total count. Negative values are two's complement modulo 2^32.
+ * only the total count. Negative values are two's complement modulo 2^32. In a training round the
+ * encoded values are the update delta followed by the site's mapped training loss ({@link
+ * MaskedLayout}).
  *
  * <h2>Headroom</h2>
  * {@link SecAggParameters#requireCohort} guarantees {@code bits + ceil(log2(n + 1)) <= 32}, so the

@@ -84,7 +84,8 @@ public final class SecAggCoordinator {
    * A coordinator that derives the neighbour graph from the advertised keys when key advertisement
    * closes ({@link GraphSeed}), exactly as every participant does: the deployment's choice.
    *
-   * @param dimension length of every masked input (d + 1, the count included)
+   * @param dimension length of every masked input, the count included ({@link MaskedLayout#words}: d + 2 in a
+   *     training round)
    * @param parallelism threads for the dropout recovery
    */
   public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, int dimension, int parallelism) {
@@ -95,7 +96,8 @@ public final class SecAggCoordinator {
    * A coordinator with a given graph: for tests and benchmarks (participants in a deployment derive
    * their own and would not match).
    *
-   * @param dimension length of every masked input (d + 1, the count included)
+   * @param dimension length of every masked input, the count included ({@link MaskedLayout#words}: d + 2 in a
+   *     training round)
    * @param parallelism threads for the dropout recovery
    */
   public SecAggCoordinator(SessionInfo session, SecAggParameters parameters, NeighbourGraph graph, int dimension,

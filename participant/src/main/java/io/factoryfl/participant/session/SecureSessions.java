@@ -3,6 +3,7 @@ package io.factoryfl.participant.session;
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
+import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.secagg.SecAggParameters;
@@ -165,14 +166,16 @@ final class SecureSessions {
 
   /**
    * Encodes this site's update for the session: clipped, example-weighted fixed point, rounded with
-   * this site's own randomness. A site with more examples than the job's max_examples_per_site is
-   * weighted as that cap.
+   * this site's own randomness, laid out by {@link MaskedLayout} (delta, training loss, count), so
+   * the loss never travels in the clear. A site with more examples than the job's
+   * max_examples_per_site is weighted as that cap.
    */
-  synchronized int[] encode(String tag, float[] delta, long numExamples) {
+  synchronized int[] encode(String tag, float[] delta, double trainLoss, long numExamples) {
     Session session = require(tag);
     return guarded(tag, () -> {
+      float[] values = new MaskedLayout(delta.length).values(delta, trainLoss, session.parameters.clip());
       try (RoundingRandom rounding = new RoundingRandom(random)) {
-        return FixedPoint.encode(delta, Math.min(numExamples, session.maxExamples),
+        return FixedPoint.encode(values, Math.min(numExamples, session.maxExamples),
             session.parameters, session.cohortSize, session.maxExamples, rounding);
       }
     });

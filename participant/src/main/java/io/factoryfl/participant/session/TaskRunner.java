@@ -164,8 +164,8 @@ final class TaskRunner {
       TrainingOutcome outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
           new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
               train.getSeed()));
-      header.putMetrics("train_loss", outcome.trainLoss());
       if (secureTag == null) {
+        header.putMetrics("train_loss", outcome.trainLoss());
         words = ParameterCodec.toWords(outcome.parameters());
         header.setNumExamples(outcome.numExamples());
       } else {
@@ -174,7 +174,8 @@ final class TaskRunner {
           delta[i] -= model.parameters()[i];
         }
         L2Clip.clipInPlace(delta, L2Clip.fromTask(train.getUpdateClipNorm()));
-        int[] encoded = secure().encode(secureTag, delta, outcome.numExamples());
+        // The loss travels masked inside the vector (MaskedLayout), never as a header metric.
+        int[] encoded = secure().encode(secureTag, delta, outcome.trainLoss(), outcome.numExamples());
         words = secure().mask(secureTag, task.getSecaggMaskedInput().getSharesList(), encoded);
         header.setMasked(true).setNumExamples(0);
       }

@@ -125,11 +125,11 @@ class SecureSessionsBindingTest {
         .forEach(share -> inbox.computeIfAbsent(share.getTo(), to -> new ArrayList<>()).add(share)));
     SecureSessions site = sites.get("plant-a");
     site.requireAdvertised(masked(TRAIN, inbox.get("plant-a")));
-    int[] encoded = site.encode(TAG, new float[] {0.1f, -0.2f, 0.3f}, 40);
+    int[] encoded = site.encode(TAG, new float[] {0.1f, -0.2f, 0.3f}, 0.5, 40);
 
     int[] words = site.mask(TAG, inbox.get("plant-a"), encoded);
 
-    assertEquals(4, words.length);
+    assertEquals(5, words.length);
     SecAggException onDisk = assertThrows(SecAggException.class,
         () -> log("plant-a").requireNone("plant-a", "job-1", 2, "base-9"));
     assertTrue(onDisk.getMessage().contains(ContributionRule.REFUSAL), onDisk.getMessage());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.factoryfl.core.secagg.EncryptedShare;
+import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.NeighbourGraph;
 import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggParameters;
@@ -134,7 +135,8 @@ class ModelInconsistencyAttackTest {
     SecAggParameters parameters = SecAggStages.parameters(COHORT.size());
     SecAggCoordinator secagg = new SecAggCoordinator(new SessionInfo(JOB, 1, base, COHORT,
         TrainingBinding.of(slowed, DeviatingFleet.BINDING, SecAggStages.MAX_EXAMPLES)), parameters,
-        NeighbourGraph.harary(COHORT.size(), parameters.neighbours(), 1), dimension + 1);
+        NeighbourGraph.harary(COHORT.size(), parameters.neighbours(), 1),
+        new MaskedLayout(dimension).words());
     for (SecAggPublicKeys k : others) {
       secagg.acceptKeys(new SignedKeys(k.getParticipant(), k.getEncryptionPublicKey().toByteArray(),
           k.getMaskingPublicKey().toByteArray(), k.getSignature().toByteArray()), SecAggStages.identityOf(k));
@@ -169,7 +171,8 @@ class ModelInconsistencyAttackTest {
     SecAggParameters parameters = SecAggStages.parameters(COHORT.size());
     SecAggCoordinator secagg = new SecAggCoordinator(new SessionInfo(JOB, 1, base, COHORT,
         TrainingBinding.of(normal, DeviatingFleet.BINDING, SecAggStages.MAX_EXAMPLES)), parameters,
-        NeighbourGraph.harary(COHORT.size(), parameters.neighbours(), 1), dimension + 1);
+        NeighbourGraph.harary(COHORT.size(), parameters.neighbours(), 1),
+        new MaskedLayout(dimension).words());
     Map<String, Object> keys = stages.stage(JOB, 1, tag, "keys", COHORT, site -> Task.newBuilder()
         .setSecaggAdvertise(SecAggStages.setup(tag, COHORT, base, SecAggStages.MAX_EXAMPLES).setTrain(normal)));
     List<SecAggPublicKeys> all = new ArrayList<>();

@@ -29,6 +29,8 @@ final class OutgoingTap implements ClientInterceptor {
   private volatile UnaryOperator<TaskResult> results = UnaryOperator.identity();
   /** (task id, masked words) to the words to send instead. */
   private volatile BiFunction<String, int[], int[]> maskedWords = (task, words) -> words;
+  /** The header of a masked upload to the header to send instead (length and hash are then set). */
+  private volatile UnaryOperator<UpdateHeader> maskedHeader = UnaryOperator.identity();
 
   void rewriteResults(UnaryOperator<TaskResult> rewrite) {
     this.results = rewrite;
@@ -38,9 +40,14 @@ final class OutgoingTap implements ClientInterceptor {
     this.maskedWords = rewrite;
   }
 
+  void rewriteMaskedHeader(UnaryOperator<UpdateHeader> rewrite) {
+    this.maskedHeader = rewrite;
+  }
+
   void honest() {
     results = UnaryOperator.identity();
     maskedWords = (task, words) -> words;
+    maskedHeader = UnaryOperator.identity();
   }
 
   @Override
@@ -87,7 +94,7 @@ final class OutgoingTap implements ClientInterceptor {
         bytes.flip();
         bytes.asIntBuffer().get(words);
         int[] sent = maskedWords.apply(header.getTaskId(), words);
-        delegate().sendMessage((Q) UpdateChunk.newBuilder().setHeader(header.toBuilder()
+        delegate().sendMessage((Q) UpdateChunk.newBuilder().setHeader(maskedHeader.apply(header).toBuilder()
             .setNumParameters(sent.length).setSha256(ParameterCodec.hashWords(sent))).build());
         int perChunk = ParameterCodec.MAX_CHUNK_BYTES / Integer.BYTES;
         for (int from = 0; from < sent.length; from += perChunk) {

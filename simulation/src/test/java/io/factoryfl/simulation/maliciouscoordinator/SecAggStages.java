@@ -2,6 +2,7 @@ package io.factoryfl.simulation.maliciouscoordinator;
 
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.secagg.EncryptedShare;
+import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.NeighbourGraph;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggCoordinator;
@@ -99,7 +100,8 @@ final class SecAggStages {
     SecAggParameters parameters = parameters(cohort.size());
     NeighbourGraph graph = NeighbourGraph.harary(cohort.size(), parameters.neighbours(), 1);
     SecAggCoordinator secagg = new SecAggCoordinator(new SessionInfo(job, round, modelHash, cohort,
-        TrainingBinding.of(train, DeviatingFleet.BINDING, MAX_EXAMPLES)), parameters, graph, dimension + 1);
+        TrainingBinding.of(train, DeviatingFleet.BINDING, MAX_EXAMPLES)), parameters, graph,
+        new MaskedLayout(dimension).words());
 
     Map<String, Object> keyReplies = stage(job, round, tag, "keys", cohort,
         site -> Task.newBuilder().setSecaggAdvertise(setup(tag, cohort, modelHash, MAX_EXAMPLES).setTrain(train)));
