@@ -2,6 +2,7 @@ package io.factoryfl.simulation.bench;
 
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
+import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggException;
@@ -70,7 +71,7 @@ final class SecAggBenchRound {
     Stopwatch timer = new Stopwatch(n);
     try {
       SecAggCoordinator coordinator = timer.coordinator(() ->
-          new SecAggCoordinator(session, parameters, config.dim() + 1, config.parallelism()));
+          new SecAggCoordinator(session, parameters, new MaskedLayout(config.dim()).words(), config.parallelism()));
       for (int i = 0; i < n; i++) {
         SignedKeys keys = timer.client(i, participants[i]::advertiseKeys);
         PublicKey identity = publicKeys.get(cohort.get(i));
@@ -100,8 +101,10 @@ final class SecAggBenchRound {
         for (int j = 0; j < update.length; j++) {
           update[j] = (float) (inputRandom.nextDouble() * 2 - 1) * (float) CLIP;
         }
+        // The live layout: the delta, the site's training loss, then (in encode) the count.
+        float[] input = new MaskedLayout(config.dim()).values(update, inputRandom.nextDouble(), CLIP);
         int[] masked = timer.client(u, () -> participants[u].maskInput(inbox,
-            FixedPoint.encode(update, count, parameters, n, MAX_EXAMPLES, inputRandom)));
+            FixedPoint.encode(input, count, parameters, n, MAX_EXAMPLES, inputRandom)));
         timer.coordinator(() -> coordinator.acceptMaskedInput(cohort.get(u), masked));
         timer.plain(() -> plain.add(update, count));
       }
@@ -156,7 +159,7 @@ final class SecAggBenchRound {
     }
     float[] mean = decoded.mean();
     double worst = 0;
-    for (int j = 0; j < mean.length; j++) {
+    for (int j = 0; j < expected.length; j++) {
       double error = Math.abs(mean[j] - expected[j]);
       if (!(error <= bound)) {
         throw new IllegalStateException("the secure weighted mean differs from the plain one at coordinate " + j
