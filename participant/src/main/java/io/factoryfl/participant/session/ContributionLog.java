@@ -37,7 +37,8 @@ import java.util.logging.Logger;
  * that does not parse makes every later secure round fail closed, with a refusal, until plant IT
  * repairs the file. The file is not a receipt log: it is named {@code *.secagg-contributions.log}
  * so that {@code audit verify --receipts} (which reads every {@code *.jsonl}) skips it.
- * Thread-safe within one process; one process per file.
+ * Thread-safe; appends re-read the file under an exclusive file lock, so two processes on one
+ * file cannot both record a masked input for one key.
  */
 final class ContributionLog {
   private static final Logger LOG = Logger.getLogger(ContributionLog.class.getName());
@@ -131,10 +132,9 @@ final class ContributionLog {
    */
   synchronized void record(String site, String job, int round, String baseModel, String session,
       String binding) {
-    requireNone(site, job, round, baseModel);
     Entry entry = new Entry(site, job, round, baseModel, session, binding, clock.instant().toString());
     try {
-      append(entry.toJson());
+      appendUnderLock(entry, job, round, baseModel);
     } catch (IOException e) {
       LOG.log(Level.SEVERE, "could not write the secure-aggregation contribution record " + file, e);
       throw new SecAggException("this site could not record its masked input for job " + job + " round "
@@ -194,9 +194,15 @@ final class ContributionLog {
           throw unreadable("line " + (i + 1) + " does not parse (" + e.getMessage() + ")");
         }
       }
-      if (!lines[lines.length - 1].isEmpty()) {
-        LOG.warning("secure-aggregation contribution record " + file + ": ignoring a torn last line left by a"
-            + " crash; its masked input was never sent");
+      String last = lines[lines.length - 1];
+      if (!last.isBlank()) {
+        try {
+          // A complete record that only lacks its final newline (a hand edit) still counts.
+          loaded.add(Entry.parse(last));
+        } catch (IOException e) {
+          LOG.warning("secure-aggregation contribution record " + file + ": ignoring a torn last line left by"
+              + " a crash; its masked input was never sent");
+        }
       }
       return loaded;
     } catch (IOException e) {
@@ -212,14 +218,25 @@ final class ContributionLog {
         + " participant's log");
   }
 
-  private void append(String json) throws IOException {
+  /**
+   * Appends under an exclusive lock on the file, after reading it again under that lock: another
+   * participant process on the same file (an overlapping restart, a second instance) cannot slip
+   * a record in between this site's check and its append.
+   */
+  private void appendUnderLock(Entry entry, String job, int round, String baseModel) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
     boolean created = !Files.exists(file);
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+        StandardOpenOption.WRITE); java.nio.channels.FileLock lock = channel.lock()) {
+      entries = load();
+      Optional<Entry> earlier = conflict(entry.site(), job, round, baseModel);
+      if (earlier.isPresent()) {
+        throw refusal(earlier.get(), job, round, baseModel);
+      }
+      String json = entry.toJson();
       long end = channel.size();
       ByteBuffer one = ByteBuffer.allocate(1);
       while (end > 0) {
@@ -230,8 +247,14 @@ final class ContributionLog {
         }
         end--;
       }
+      String prefix = "";
+      if (end < channel.size() && parsesAsEntry(channel, end)) {
+        // A complete record without its final newline (a hand edit): keep it, end its line.
+        end = channel.size();
+        prefix = "\n";
+      }
       channel.truncate(end);
-      ByteBuffer line = ByteBuffer.wrap((json + "\n").getBytes(StandardCharsets.UTF_8));
+      ByteBuffer line = ByteBuffer.wrap((prefix + json + "\n").getBytes(StandardCharsets.UTF_8));
       long position = end;
       while (line.hasRemaining()) {
         position += channel.write(line, position);
@@ -240,6 +263,23 @@ final class ContributionLog {
     }
     if (created && parent != null) {
       forceDirectory(parent);
+    }
+  }
+
+  private static boolean parsesAsEntry(FileChannel channel, long from) throws IOException {
+    long length = channel.size() - from;
+    if (length > 64 * 1024) {
+      return false;
+    }
+    ByteBuffer fragment = ByteBuffer.allocate((int) length);
+    while (fragment.hasRemaining() && channel.read(fragment, from + fragment.position()) > 0) {
+      // read it all
+    }
+    try {
+      Entry.parse(new String(fragment.array(), StandardCharsets.UTF_8).strip());
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

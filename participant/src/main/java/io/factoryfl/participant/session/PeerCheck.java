@@ -9,6 +9,7 @@ import io.factoryfl.core.security.SigningIdentity;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
@@ -44,12 +45,32 @@ final class PeerCheck {
   private final Duration maxAge;
   private SignedRevocationList newest;
   private String lastRefusedList;
+  /** Where the newest accepted list is kept across restarts, or null (tests). */
+  private Path listFile;
 
   PeerCheck(X509Certificate ca, PeerPins pins, Clock clock, Duration maxAge) {
     this.ca = Objects.requireNonNull(ca, "ca");
     this.pins = Objects.requireNonNull(pins, "pins");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.maxAge = Objects.requireNonNull(maxAge, "maxAge");
+  }
+
+  /**
+   * Keeps the newest accepted list in {@code file} and starts from the one kept there, so a
+   * restart does not let a coordinator roll the site back to an older list it relays later.
+   */
+  synchronized PeerCheck keepingNewestIn(Path file) {
+    this.listFile = file;
+    if (Files.exists(file)) {
+      try {
+        newest = SignedRevocationList.verify(Files.readAllBytes(file), ca);
+      } catch (IOException | IllegalArgumentException e) {
+        // A damaged copy only loses the rollback floor; the next relayed list sets it again.
+        java.util.logging.Logger.getLogger(PeerCheck.class.getName()).warning(
+            "the kept revocation list " + file + " is unusable (" + e.getMessage() + "); waiting for a new one");
+      }
+    }
+    return this;
   }
 
   /**
@@ -60,8 +81,11 @@ final class PeerCheck {
    */
   static PeerCheck forSite(X509Certificate ca, Path receiptLog, Clock clock) {
     try {
+      String name = receiptLog.getFileName().toString();
+      String stem = name.lastIndexOf('.') > 0 ? name.substring(0, name.lastIndexOf('.')) : name;
       return new PeerCheck(ca, PeerPins.open(PeerPins.besideReceipts(receiptLog), clock), clock,
-          SignedRevocationList.DEFAULT_MAX_AGE);
+          SignedRevocationList.DEFAULT_MAX_AGE)
+          .keepingNewestIn(receiptLog.resolveSibling(stem + ".revocation-list.json"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -80,12 +104,31 @@ final class PeerCheck {
     }
     try {
       SignedRevocationList list = SignedRevocationList.verify(encoded, ca);
+      if (list.issuedAt().isAfter(clock.instant().plus(SignedRevocationList.MAX_SKEW))) {
+        // Adopting it would block every later (correctly dated) list until the clocks catch up.
+        lastRefusedList = "the relayed revocation list was issued at " + list.issuedAt()
+            + ", in the future by more than " + SignedRevocationList.MAX_SKEW.toMinutes() + " min";
+        return;
+      }
       if (newest == null || list.issuedAt().isAfter(newest.issuedAt())) {
         newest = list;
+        keep(encoded);
       }
       lastRefusedList = null;
     } catch (IllegalArgumentException e) {
       lastRefusedList = e.getMessage();
+    }
+  }
+
+  private void keep(byte[] encoded) {
+    if (listFile == null) {
+      return;
+    }
+    try {
+      io.factoryfl.core.io.AtomicFiles.write(listFile, encoded, null);
+    } catch (IOException | RuntimeException e) {
+      java.util.logging.Logger.getLogger(PeerCheck.class.getName()).warning(
+          "could not keep the revocation list in " + listFile + ": " + e.getMessage());
     }
   }
 

@@ -104,4 +104,32 @@ class ContributionLogTest {
     assertEquals(dir.resolve("factory-1.secagg-contributions.log"),
         ContributionLog.besideReceipts(dir.resolve("factory-1.jsonl")));
   }
+
+  @Test
+  void aCompleteLastRecordWithoutItsNewline_stillCounts_andIsKeptByTheNextAppend() throws Exception {
+    Path file = dir.resolve("receipts.secagg-contributions.log");
+    log().record("plant-a", "job-1", 3, "base-x", "job-1/r3/a1", "b1");
+    // plant IT's editor dropped the final newline
+    Files.writeString(file, Files.readString(file, StandardCharsets.UTF_8).strip(), StandardCharsets.UTF_8);
+
+    ContributionLog reopened = log();
+    assertThrows(SecAggException.class, () -> reopened.requireNone("plant-a", "job-1", 3, "base-y"));
+    reopened.record("plant-a", "job-2", 1, "base-z", "job-2/r1/a1", "b2");
+    assertThrows(SecAggException.class, () -> log().requireNone("plant-a", "job-1", 3, "base-y"),
+        "the earlier record survived the append");
+  }
+
+  @Test
+  void twoProcessesOnOneFile_cannotBothRecordForOneKey() {
+    ContributionLog first = log();
+    ContributionLog second = log();
+    first.requireNone("plant-a", "job-1", 3, "base-x");
+    second.requireNone("plant-a", "job-1", 3, "base-x");
+
+    second.record("plant-a", "job-1", 3, "base-x", "job-1/r3/a2", "b1");
+
+    assertThrows(SecAggException.class,
+        () -> first.record("plant-a", "job-1", 3, "base-x", "job-1/r3/a1", "b1"),
+        "the append re-reads the file under its lock and sees the other process's record");
+  }
 }

@@ -116,4 +116,31 @@ class PeerCheckTest {
 
     assertTrue(refusal().getMessage().contains("is revoked"), refusal().getMessage());
   }
+
+  @Test
+  void aListDatedInTheFuture_isNotAdopted_soCorrectlyDatedListsStillApply() throws Exception {
+    CertificateAuthority ahead = CertificateAuthority.load(dir.resolve("ca"),
+        Clock.fixed(Instant.now().plus(Duration.ofHours(2)), ZoneOffset.UTC), random);
+    check.relayed(SignedRevocationList.sign(ahead, RevocationList.empty()).encoded());
+
+    check.relayed(revokedPlantB().encoded());
+
+    assertTrue(refusal().getMessage().contains("is revoked"), refusal().getMessage());
+  }
+
+  @Test
+  void afterARestart_anOlderListStillDoesNotRollBackARevocation() throws Exception {
+    java.nio.file.Path kept = dir.resolve("site.revocation-list.json");
+    check.keepingNewestIn(kept);
+    check.relayed(revokedPlantB().encoded());
+    CertificateAuthority earlier = CertificateAuthority.load(dir.resolve("ca"),
+        Clock.fixed(Instant.now().minus(Duration.ofHours(1)), ZoneOffset.UTC), random);
+    byte[] old = SignedRevocationList.sign(earlier, RevocationList.empty()).encoded();
+
+    check = new PeerCheck(ca.certificate(), PeerPins.open(dir.resolve("pins.json"), clock), clock,
+        Duration.ofHours(24)).keepingNewestIn(kept);
+    check.relayed(old);
+
+    assertTrue(refusal().getMessage().contains("is revoked"), refusal().getMessage());
+  }
 }
