@@ -284,9 +284,14 @@ final class SecureSessions {
   private <T> T guarded(String tag, java.util.function.Supplier<T> step) {
     try {
       return step.get();
+    } catch (SecAggException e) {
+      abort(tag);
+      throw e;
     } catch (RuntimeException e) {
       abort(tag);
-      throw e instanceof SecAggException ? e : new SecAggException(e.getMessage());
+      // Anything else is not a protocol message: its text may carry local detail, so it goes to
+      // the refusal path as it is, where only its kind is reported (Refusals, site_error).
+      throw e;
     }
   }
 
