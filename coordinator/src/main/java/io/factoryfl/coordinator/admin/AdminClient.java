@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.admin;
 
+import io.factoryfl.core.text.Printable;
 import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterAssembler;
 import io.factoryfl.core.security.TlsMaterial;

@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.admin;
 
+import io.factoryfl.core.text.Printable;
 import io.factoryfl.proto.v1.RoundEvent;
 import java.util.Locale;
 

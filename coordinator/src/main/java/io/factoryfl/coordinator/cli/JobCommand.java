@@ -2,7 +2,7 @@ package io.factoryfl.coordinator.cli;
 
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
-import io.factoryfl.coordinator.admin.Printable;
+import io.factoryfl.core.text.Printable;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;

@@ -53,6 +53,6 @@ final class TlsFlags {
       }
     }
     return "coordinator answered " + status.getCode() + ": "
-        + io.factoryfl.coordinator.admin.Printable.escape(status.getDescription());
+        + io.factoryfl.core.text.Printable.escape(status.getDescription());
   }
 }

@@ -1,6 +1,6 @@
 package io.factoryfl.coordinator.report;
 
-import io.factoryfl.coordinator.admin.Printable;
+import io.factoryfl.core.text.Printable;
 import io.factoryfl.coordinator.strategy.EvaluateResult;
 import io.factoryfl.core.aggregate.WeightedSumAccumulator;
 import io.factoryfl.core.data.FeatureStats;

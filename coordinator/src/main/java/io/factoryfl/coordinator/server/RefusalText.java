@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.server;
 
+import io.factoryfl.core.text.Printable;
 import io.factoryfl.proto.v1.RefusalCode;
 import io.factoryfl.proto.v1.TaskRefusal;
 import java.util.Locale;
@@ -23,12 +24,6 @@ final class RefusalText {
   }
 
   private static String clean(String text) {
-    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_CHARS));
-    text.codePoints().limit(MAX_CHARS * 2L).forEach(c -> {
-      boolean control = Character.isISOControl(c) || Character.getType(c) == Character.FORMAT;
-      out.appendCodePoint(control ? ' ' : c);
-    });
-    String line = out.toString().strip().replaceAll("\\s+", " ");
-    return line.length() <= MAX_CHARS ? line : line.substring(0, MAX_CHARS - 3) + "...";
+    return Printable.oneLine(text, MAX_CHARS);
   }
 }

@@ -1,6 +1,7 @@
 package io.factoryfl.core.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.factoryfl.core.text.Printable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -27,7 +28,7 @@ final class SpecNode {
       String name = names.next();
       if (!knownFields.contains(name)) {
         throw new InvalidJobSpecException(
-            field(visible(name)), "unknown field; allowed fields here are " + sorted(knownFields));
+            field(Printable.escape(name)), "unknown field; allowed fields here are " + sorted(knownFields));
       }
     }
   }
@@ -167,7 +168,7 @@ final class SpecNode {
   static String printable(String field, String value) {
     for (int i = 0; i < value.length(); ) {
       int c = value.codePointAt(i);
-      if (isUnprintable(c)) {
+      if (Printable.isUnprintable(c)) {
         throw new InvalidJobSpecException(field, String.format(java.util.Locale.ROOT,
             "contains the control character U+%04X at position %d; names, columns and categories"
                 + " may not contain control characters or bidirectional overrides", c, i));
@@ -177,29 +178,11 @@ final class SpecNode {
     return value;
   }
 
-  static boolean isUnprintable(int c) {
-    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f
-        || c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-  }
-
-  /** The text with each unprintable character written as a backslash-u escape, for messages. */
-  static String visible(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    text.codePoints().forEach(c -> {
-      if (isUnprintable(c)) {
-        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", c));
-      } else {
-        out.appendCodePoint(c);
-      }
-    });
-    return out.toString();
-  }
-
   static String describe(JsonNode value) {
     if (value == null || value.isMissingNode()) {
       return "nothing";
     }
-    String text = visible(value.toString());
+    String text = Printable.escape(value.toString());
     return text.length() > 80 ? text.substring(0, 77) + "..." : text;
   }
 

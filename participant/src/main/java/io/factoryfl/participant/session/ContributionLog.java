@@ -102,10 +102,7 @@ final class ContributionLog {
 
   /** Where a site keeps it: beside its receipt log, {@code <receipt log name>.secagg-contributions.log}. */
   static Path besideReceipts(Path receiptLog) {
-    String name = receiptLog.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    String stem = dot > 0 ? name.substring(0, dot) : name;
-    return receiptLog.resolveSibling(stem + ".secagg-contributions.log");
+    return Site.besideReceiptLog(receiptLog, ".secagg-contributions.log");
   }
 
   Path file() {

@@ -81,11 +81,9 @@ final class PeerCheck {
    */
   static PeerCheck forSite(X509Certificate ca, Path receiptLog, Clock clock) {
     try {
-      String name = receiptLog.getFileName().toString();
-      String stem = name.lastIndexOf('.') > 0 ? name.substring(0, name.lastIndexOf('.')) : name;
       return new PeerCheck(ca, PeerPins.open(PeerPins.besideReceipts(receiptLog), clock), clock,
           SignedRevocationList.DEFAULT_MAX_AGE)
-          .keepingNewestIn(receiptLog.resolveSibling(stem + ".revocation-list.json"));
+          .keepingNewestIn(Site.besideReceiptLog(receiptLog, ".revocation-list.json"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

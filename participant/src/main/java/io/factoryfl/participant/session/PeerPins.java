@@ -69,9 +69,7 @@ final class PeerPins {
 
   /** The pins file of a site whose receipt log is {@code receiptLog}: {@code NAME.peer-pins.json}. */
   static Path besideReceipts(Path receiptLog) {
-    String name = receiptLog.getFileName().toString();
-    int dot = name.lastIndexOf('.');
-    return receiptLog.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + SUFFIX);
+    return Site.besideReceiptLog(receiptLog, SUFFIX);
   }
 
   /**

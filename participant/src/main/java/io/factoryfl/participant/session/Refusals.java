@@ -1,6 +1,7 @@
 package io.factoryfl.participant.session;
 
 import io.factoryfl.core.secagg.SecAggException;
+import io.factoryfl.core.text.Printable;
 import io.factoryfl.participant.data.SiteDataException;
 import io.factoryfl.proto.v1.RefusalCode;
 import io.factoryfl.proto.v1.Task;
@@ -49,24 +50,6 @@ final class Refusals {
 
   /** Collapses whitespace and control characters and caps the length. */
   static String oneLine(String text) {
-    StringBuilder out = new StringBuilder(Math.min(text.length(), MAX_MESSAGE_CHARS));
-    boolean space = false;
-    for (int i = 0; i < text.length() && out.length() < MAX_MESSAGE_CHARS; i++) {
-      char c = text.charAt(i);
-      if (Character.isWhitespace(c) || Character.isISOControl(c)) {
-        space = out.length() > 0;
-        continue;
-      }
-      if (space) {
-        out.append(' ');
-        space = false;
-      }
-      out.append(c);
-    }
-    if (out.length() >= MAX_MESSAGE_CHARS) {
-      out.setLength(MAX_MESSAGE_CHARS - 3);
-      out.append("...");
-    }
-    return out.toString();
+    return Printable.oneLine(text, MAX_MESSAGE_CHARS);
   }
 }

@@ -23,4 +23,14 @@ public record Site(String name, DatasetCatalogue catalogue, SigningIdentity sign
   public Path contributionLog() {
     return ContributionLog.besideReceipts(receiptLog);
   }
+
+  /**
+   * A file the site keeps beside its receipt log: the receipt log's name without its extension,
+   * then {@code suffix} (for example {@code receipts.jsonl} -> {@code receipts.peer-pins.json}).
+   */
+  static Path besideReceiptLog(Path receiptLog, String suffix) {
+    String name = receiptLog.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return receiptLog.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + suffix);
+  }
 }

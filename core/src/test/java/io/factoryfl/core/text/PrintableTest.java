@@ -1,10 +1,8 @@
-package io.factoryfl.coordinator.admin;
+package io.factoryfl.core.text;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
-import io.factoryfl.proto.v1.RoundEvent;
-import io.factoryfl.proto.v1.TaskRefused;
 import org.junit.jupiter.api.Test;
 
 /** Nothing a participant sends can drive an engineer's terminal. */
@@ -27,11 +25,11 @@ class PrintableTest {
   }
 
   @Test
-  void eventLine_escapesARefusalReasonFromAParticipant() {
-    RoundEvent event = RoundEvent.newBuilder().setRound(2).setRefused(TaskRefused.newBuilder()
-        .setParticipant("site-a").setReason("\u001b]0;pwned\u0007bad cell")).build();
-
-    assertEquals("round 2: site-a refused the task: \\u001b]0;pwned\\u0007bad cell",
-        EventFormat.line(event));
+  void oneLine_removesControlsBidiAndZeroWidthCharacters_andCapsTheLength() {
+    assertEquals("a [2J b c", Printable.oneLine("a\u001b[2J\n b\u202e\u200b\tc", 50));
+    String capped = Printable.oneLine("x".repeat(100), 20);
+    assertEquals(20, capped.length());
+    assertEquals("x".repeat(17) + "...", capped);
+    assertEquals("short", Printable.oneLine("  short \n", 20));
   }
 }

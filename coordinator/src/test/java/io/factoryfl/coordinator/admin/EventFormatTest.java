@@ -1,0 +1,19 @@
+package io.factoryfl.coordinator.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.factoryfl.proto.v1.RoundEvent;
+import io.factoryfl.proto.v1.TaskRefused;
+import org.junit.jupiter.api.Test;
+
+/** Nothing a participant sends can drive an engineer's terminal through {@code job watch}. */
+class EventFormatTest {
+  @Test
+  void eventLine_escapesARefusalReasonFromAParticipant() {
+    RoundEvent event = RoundEvent.newBuilder().setRound(2).setRefused(TaskRefused.newBuilder()
+        .setParticipant("site-a").setReason("\u001b]0;pwned\u0007bad cell")).build();
+
+    assertEquals("round 2: site-a refused the task: \\u001b]0;pwned\\u0007bad cell",
+        EventFormat.line(event));
+  }
+}
