@@ -11,20 +11,14 @@ import java.util.List;
  * strategy's (the job spec refuses these rules with secure aggregation, which hides the individual
  * updates they need).
  */
-final class RobustAggregate implements Strategy {
-  private final Strategy inner;
+final class RobustAggregate extends ForwardingStrategy {
   private final JobSpec spec;
   private final RobustRule rule;
 
   RobustAggregate(Strategy inner, JobSpec spec, RobustRule rule) {
-    this.inner = inner;
+    super(inner);
     this.spec = spec;
     this.rule = rule;
-  }
-
-  @Override
-  public List<FitInstruction> configureFit(int round, List<ParticipantInfo> available) {
-    return inner.configureFit(round, available);
   }
 
   @Override
@@ -48,22 +42,5 @@ final class RobustAggregate implements Strategy {
     }
     return FitOutcome.committed(next, FedAvg.trainLoss(spec, results),
         held.totalWeight(spec::cappedWeight));
-  }
-
-  @Override
-  public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      double trainLoss, List<FitResult> results, List<Failure> failures) {
-    return inner.aggregateSecureFit(round, base, meanDelta, totalExamples, trainLoss, results, failures);
-  }
-
-  @Override
-  public List<String> configureEvaluate(int round, List<ParticipantInfo> available) {
-    return inner.configureEvaluate(round, available);
-  }
-
-  @Override
-  public EvaluationSummary aggregateEvaluate(int round, List<EvaluateResult> results,
-      List<Failure> failures) {
-    return inner.aggregateEvaluate(round, results, failures);
   }
 }

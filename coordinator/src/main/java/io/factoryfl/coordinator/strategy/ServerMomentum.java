@@ -11,8 +11,7 @@ import java.util.List;
  * keeps the direction the rounds agree on. Extends by wrapping, as Flower's strategies do: every
  * other decision is the wrapped strategy's.
  */
-public final class ServerMomentum implements Strategy {
-  private final Strategy inner;
+public final class ServerMomentum extends ForwardingStrategy {
   private final double beta;
   private float[] velocity;
 
@@ -20,21 +19,11 @@ public final class ServerMomentum implements Strategy {
    * @param beta momentum in [0, 1); 0 behaves exactly like {@code inner}
    */
   public ServerMomentum(Strategy inner, double beta) {
+    super(inner);
     if (!(beta >= 0 && beta < 1)) {
       throw new IllegalArgumentException("server momentum must be in [0, 1), got " + beta);
     }
-    this.inner = inner;
     this.beta = beta;
-  }
-
-  @Override
-  public List<FitInstruction> configureFit(int round, List<ParticipantInfo> available) {
-    return inner.configureFit(round, available);
-  }
-
-  @Override
-  public Aggregation beginFit(int round, float[] base) {
-    return inner.beginFit(round, base);
   }
 
   @Override
@@ -64,16 +53,5 @@ public final class ServerMomentum implements Strategy {
       next[i] = base[i] + velocity[i];
     }
     return FitOutcome.committed(next, proposed.trainLoss(), proposed.totalExamples());
-  }
-
-  @Override
-  public List<String> configureEvaluate(int round, List<ParticipantInfo> available) {
-    return inner.configureEvaluate(round, available);
-  }
-
-  @Override
-  public EvaluationSummary aggregateEvaluate(int round, List<EvaluateResult> results,
-      List<Failure> failures) {
-    return inner.aggregateEvaluate(round, results, failures);
   }
 }

@@ -22,24 +22,18 @@ import java.util.List;
  * are untouched (up to quantisation), and whatever a site sends, the round moves the model by at
  * most C.
  */
-public final class UpdateClipping implements Strategy {
-  private final Strategy inner;
+public final class UpdateClipping extends ForwardingStrategy {
   private final double clipNorm;
 
   /**
    * @param clipNorm the L2 bound C on each update's delta, positive and finite
    */
   public UpdateClipping(Strategy inner, double clipNorm) {
+    super(inner);
     if (!(clipNorm > 0 && Double.isFinite(clipNorm))) {
       throw new IllegalArgumentException("clip norm must be positive and finite, got " + clipNorm);
     }
-    this.inner = inner;
     this.clipNorm = clipNorm;
-  }
-
-  @Override
-  public List<FitInstruction> configureFit(int round, List<ParticipantInfo> available) {
-    return inner.configureFit(round, available);
   }
 
   @Override
@@ -86,16 +80,5 @@ public final class UpdateClipping implements Strategy {
       return FitOutcome.notCommitted("the unmasked mean delta cannot be bounded: " + e.getMessage());
     }
     return inner.aggregateSecureFit(round, base, bounded, totalExamples, trainLoss, results, failures);
-  }
-
-  @Override
-  public List<String> configureEvaluate(int round, List<ParticipantInfo> available) {
-    return inner.configureEvaluate(round, available);
-  }
-
-  @Override
-  public EvaluationSummary aggregateEvaluate(int round, List<EvaluateResult> results,
-      List<Failure> failures) {
-    return inner.aggregateEvaluate(round, results, failures);
   }
 }
