@@ -1,6 +1,5 @@
 package io.factoryfl.coordinator.strategy;
 
-import io.factoryfl.coordinator.registry.ParticipantInfo;
 import io.factoryfl.core.job.JobSpec;
 import java.util.List;
 

@@ -1,6 +1,5 @@
 package io.factoryfl.coordinator.strategy;
 
-import io.factoryfl.coordinator.registry.ParticipantInfo;
 import java.util.List;
 
 /**
