@@ -11,6 +11,7 @@ import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.DatasetEntry;
 import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.participant.policy.PolicyCheck;
 import io.factoryfl.participant.session.ChannelTls;
 import io.factoryfl.participant.session.ParticipantAgent;
@@ -92,11 +93,11 @@ class FakeCoordinatorTest {
       csv.append(i).append(',').append(i % 3).append(',').append(i % 2).append('\n');
     }
     Files.writeString(train, csv);
-    TlsMaterial site = TlsMaterial.of(ca.issue("plant-a", Role.PARTICIPANT, Duration.ofDays(1), List.of()));
-    channel = ChannelTls.open("localhost:" + server.getPort(), site);
+    var issued = ca.issue("plant-a", Role.PARTICIPANT, Duration.ofDays(1), List.of());
+    channel = ChannelTls.open("localhost:" + server.getPort(), TlsMaterial.of(issued));
     agent = new ParticipantAgent(new Site("plant-a",
         new DatasetCatalogue(Map.of("press", new DatasetEntry("press", train, null, Map.of()))),
-        null, ca.certificate(), PolicyCheck.defaults(Clock.systemUTC()), dir.resolve("receipts.jsonl")),
+        io.factoryfl.core.security.SigningIdentity.of(issued), ca.certificate(), PolicyCheck.defaults(Clock.systemUTC()), dir.resolve("receipts.jsonl")),
         channel, Duration.ofMillis(500), new SplittableRandom(1));
     Thread thread = new Thread(agent, "participant-plant-a");
     thread.setDaemon(true);
@@ -154,18 +155,33 @@ class FakeCoordinatorTest {
 
   @Test
   void statisticsOverTheLabel_areRefusedAsAnInvalidTask() throws Exception {
-    TaskResult result = send(task("stats").setDataset(DatasetBinding.newBuilder().setName("press")
+    TaskResult result = send(statisticsSession("stats").setDataset(DatasetBinding.newBuilder().setName("press")
         .addNumericFeatures("x1").addNumericFeatures("y").setLabelColumn("y")
-        .addLabelClasses("0").addLabelClasses("1")).setFeatureStats(FeatureStatsTask.getDefaultInstance()));
+        .addLabelClasses("0").addLabelClasses("1")));
 
     assertRefused(RefusalCode.TASK_INVALID, "dataset.label is also one of the task's features", result);
     assertSiteStillServes();
   }
 
+  /**
+   * An honest task the documented default policy accepts without a model: joining round 0's
+   * secure feature-statistics session (plain statistics are refused where secure aggregation is
+   * required, which is the default).
+   */
   private void assertSiteStillServes() throws InterruptedException {
-    TaskResult stats = send(task("honest-stats").setFeatureStats(FeatureStatsTask.getDefaultInstance()));
-    assertTrue(stats.hasFeatureStats(), "the site answers an honest task afterwards: " + stats);
-    assertEquals(20, stats.getFeatureStats().getCount());
+    TaskResult joined = send(statisticsSession("honest-" + honest.incrementAndGet()));
+    assertTrue(joined.hasSecaggKeys(), "the site answers an honest task afterwards: " + joined);
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger honest = new java.util.concurrent.atomic.AtomicInteger();
+
+  /** Stage 1 of round 0's statistics session, in a cohort of five the default policy accepts. */
+  private static Task.Builder statisticsSession(String id) {
+    return task(id).setRound(0).setSecaggAdvertise(SecAggAdvertiseKeys.newBuilder()
+        .setSessionTag("job-x/r0/" + id).addCohort("plant-a").addCohort("plant-b").addCohort("plant-c")
+        .addCohort("plant-d").addCohort("plant-e").setNeighbours(4).setThreshold(3).setClip(4).setBits(16)
+        .setModelHash(StatisticsLayout.subject("job-x")).setMaxExamples(1000)
+        .setStatistics(FeatureStatsTask.getDefaultInstance()));
   }
 
   private static void assertRefused(RefusalCode code, String rule, TaskResult result) {

@@ -16,6 +16,8 @@ import io.factoryfl.coordinator.task.PendingTask;
 import io.factoryfl.coordinator.task.RoundGate;
 import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.core.secagg.FixedPoint;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.metrics.ScoreHistogram;
@@ -257,6 +259,9 @@ public final class JobRun implements Runnable {
 
   private Attempt<Normalization> collectFeatureStats(int attempt) throws InterruptedException {
     List<String> ids = idsOf(capped(federation.registry().available(spec.datasetName())));
+    if (spec.secureAggregation().enabled()) {
+      return secureFeatureStats(ids, attempt);
+    }
     List<TaskOutcome> outcomes = dispatcher.run(ids, 0, attempt, "stats",
         dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setFeatureStats(FeatureStatsTask.getDefaultInstance()));
@@ -283,10 +288,51 @@ public final class JobRun implements Runnable {
       return Attempt.failed("feature statistics from " + contributors + " sites, participants.min is "
           + spec.minParticipants());
     }
-    if (spec.schema().numericColumns().isEmpty()) {
-      return Attempt.ok(new Normalization(new double[0], new double[0]));
+    return Attempt.ok(normalizationOf(total));
+  }
+
+  /**
+   * Round 0 under secure aggregation: the sites' statistics go through one secure session
+   * ({@link SecureInput.Statistics}), so the coordinator learns only their sum, never one site's
+   * rows, sums or sums of squares. No per-site training row count is known then, so evaluations
+   * are bounded by max_examples_per_site alone.
+   */
+  private Attempt<Normalization> secureFeatureStats(List<String> ids, int attempt) throws InterruptedException {
+    List<String> cohort = new ArrayList<>(ids);
+    cohort.removeAll(excludedThisRound);
+    trainRows.clear();
+    if (cohort.size() < spec.minParticipants()) {
+      return Attempt.failed(cohort.size() + " participants available for the feature statistics,"
+          + " participants.min is " + spec.minParticipants());
     }
-    return Attempt.ok(total.toNormalization());
+    long maxExamples = spec.secureAggregation().maxExamples();
+    try {
+      StatisticsLayout.requireCohort(cohort.size(), maxExamples);
+    } catch (IllegalArgumentException e) {
+      return Attempt.failed(e.getMessage());
+    }
+    SecureInput.Statistics input = SecureInput.statistics(jobId, dispatcher.binding(), maxExamples);
+    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, 0, attempt);
+    SecureRound.Result secure = session.run(cohort, input);
+    excludeUnlessRevealed(session);
+    if (secure.failure() != null) {
+      return Attempt.failed("feature statistics: " + secure.failure());
+    }
+    try {
+      FeatureStats total = ReportedValues.securedFeatureStats(input.decode(secure, maxExamples),
+          spec.schema().numericColumns());
+      return Attempt.ok(normalizationOf(total));
+    } catch (IllegalArgumentException | InvalidReportException e) {
+      return Attempt.failed("the unmasked sum of the feature statistics is not a valid aggregate: "
+          + e.getMessage());
+    }
+  }
+
+  private Normalization normalizationOf(FeatureStats total) {
+    if (spec.schema().numericColumns().isEmpty()) {
+      return new Normalization(new double[0], new double[0]);
+    }
+    return total.toNormalization();
   }
 
   private Attempt<Void> trainRound(int round, int attempt) throws InterruptedException {
@@ -301,24 +347,7 @@ public final class JobRun implements Runnable {
     ModelVersion base = current;
     log.roundOpened(round, attempt, cohort.stream().map(FitInstruction::participantId).toList());
     if (spec.secureAggregation().enabled()) {
-      SecureRound secureRound = new SecureRound(jobId, spec, dispatcher, log, base, round, attempt);
-      SecureRound.Result secure = secureRound.run(cohort, this::trainTask);
-      if (!secureRound.sumRevealed()) {
-        // Once a sum is out, a retry over a smaller cohort would reveal the excluded sites' inputs
-        // as the difference of two sums: exclusions only shape retries of unrevealed attempts.
-        excludedThisRound.addAll(secureRound.excluded().keySet());
-      }
-      if (secure.failure() != null) {
-        return Attempt.failed(secure.failure());
-      }
-      FitOutcome fit = strategy.aggregateSecureFit(round, base.parameters(), secure.meanDelta(),
-          secure.totalExamples(), secure.trainLoss(), secure.results(), secure.failures());
-      if (!fit.isCommitted()) {
-        return Attempt.failed(fit.rejection());
-      }
-      return commit(round, attempt, cohort.size(), started, fit.parameters(), secure.contributions(),
-          secure.aggregateHash(), fit.totalExamples(), fit.trainLoss(), secure.neighbours(),
-          secure.threshold());
+      return secureTrainRound(round, attempt, cohort, base, started);
     }
     Aggregation aggregation = strategy.beginFit(round, base.parameters());
     RoundGate gate = new RoundGate(
@@ -345,6 +374,52 @@ public final class JobRun implements Runnable {
     }
     return commit(round, attempt, cohort.size(), started, fit.parameters(), contributions,
         ParameterCodec.hash(fit.parameters()), fit.totalExamples(), fit.trainLoss(), null, null);
+  }
+
+  /** A training round under secure aggregation: one session over the cohort, its mean committed. */
+  private Attempt<Void> secureTrainRound(int round, int attempt, List<FitInstruction> cohort, ModelVersion base,
+      long started) throws InterruptedException {
+    Map<String, TrainTask> trains = new LinkedHashMap<>();
+    cohort.forEach(instruction -> trains.put(instruction.participantId(), trainTask(instruction, base)));
+    SecureInput.Training input;
+    try {
+      input = SecureInput.training(base.hash(), base.dimension(), trains, dispatcher.binding(),
+          spec.secureAggregation().maxExamples());
+    } catch (IllegalArgumentException e) {
+      return Attempt.failed(e.getMessage());
+    }
+    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, round, attempt);
+    SecureRound.Result secure = session.run(List.copyOf(trains.keySet()), input);
+    excludeUnlessRevealed(session);
+    if (secure.failure() != null) {
+      return Attempt.failed(secure.failure());
+    }
+    FixedPoint.Decoded decoded;
+    try {
+      decoded = input.decode(secure, spec.secureAggregation().maxExamples());
+    } catch (IllegalArgumentException e) {
+      return Attempt.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
+    }
+    FitOutcome fit = strategy.aggregateSecureFit(round, base.parameters(), input.layout().meanDelta(decoded),
+        decoded.totalExamples(), input.layout().meanLoss(decoded, secure.parameters().clip()), secure.results(),
+        secure.failures());
+    if (!fit.isCommitted()) {
+      return Attempt.failed(fit.rejection());
+    }
+    return commit(round, attempt, cohort.size(), started, fit.parameters(), secure.contributions(),
+        secure.aggregateHash(), fit.totalExamples(), fit.trainLoss(), secure.parameters().neighbours(),
+        secure.parameters().threshold());
+  }
+
+  /**
+   * Leaves the members a session excluded for misbehaviour out of the step's retries, unless the
+   * session revealed a sum: then a retry over a smaller cohort would reveal the excluded sites'
+   * inputs as the difference of two sums.
+   */
+  private void excludeUnlessRevealed(SecureRound session) {
+    if (!session.sumRevealed()) {
+      excludedThisRound.addAll(session.excluded().keySet());
+    }
   }
 
   private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {

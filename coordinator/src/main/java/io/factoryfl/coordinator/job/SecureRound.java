@@ -1,9 +1,7 @@
 package io.factoryfl.coordinator.job;
 
 import com.google.protobuf.ByteString;
-import io.factoryfl.coordinator.store.ModelVersion;
 import io.factoryfl.coordinator.strategy.Failure;
-import io.factoryfl.coordinator.strategy.FitInstruction;
 import io.factoryfl.coordinator.strategy.FitResult;
 import io.factoryfl.coordinator.task.RoundGate;
 import io.factoryfl.coordinator.task.TaskOutcome;
@@ -12,15 +10,12 @@ import io.factoryfl.core.job.SecureAggregationSpec;
 import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.secagg.DiscardedShare;
 import io.factoryfl.core.secagg.EncryptedShare;
-import io.factoryfl.core.secagg.FixedPoint;
-import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.RevealedShare;
 import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SessionInfo;
 import io.factoryfl.core.secagg.SignedKeys;
-import io.factoryfl.core.secagg.TrainingBinding;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggConsistencyCheck;
 import io.factoryfl.proto.v1.SecAggMaskedInput;
@@ -31,20 +26,19 @@ import io.factoryfl.proto.v1.SecAggShareKeys;
 import io.factoryfl.proto.v1.SecAggSignature;
 import io.factoryfl.proto.v1.SecAggUnmask;
 import io.factoryfl.proto.v1.Task;
-import io.factoryfl.proto.v1.TrainTask;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 
 /**
- * One training round under secure aggregation (SecAgg+): five stages, each a task every
- * remaining cohort member pulls, with the coordinator only relaying. The coordinator ends up with
- * the sum of the masked inputs, unmasked, and never with one site's update.
+ * One secure-aggregation session (SecAgg+), for a training round or for round 0's feature
+ * statistics ({@link SecureInput}): five stages, each a task every remaining cohort member pulls,
+ * with the coordinator only relaying. The coordinator ends up with the sum of the masked inputs,
+ * unmasked, and never with one site's input.
  *
  * <pre>
- * advertise keys -> share keys -> masked input (train, encode, mask, upload)
+ * advertise keys -> share keys -> masked input (train or compute statistics, encode, mask, upload)
  *   -> consistency check (survivors sign the survivor list) -> unmask (reveal shares)
  * </pre>
  *
@@ -58,25 +52,25 @@ import java.util.function.BiFunction;
  * own, malformed shares, a bad survivor signature, malformed revealed shares) is excluded from the
  * rest of the session and named in a dropout record with the reason ({@link #excluded}), so its
  * neighbours never see the message and do not abort. A revealed share inconsistent with the others
- * of its secret is discarded and recorded. The unmasked sum must be one that the survivors' honest
- * encodings can produce ({@code FixedPoint.decode}); otherwise the round fails, since the sum does
- * not say who sent the out-of-range values.
+ * of its secret is discarded and recorded. The caller decodes the sum with its {@link SecureInput},
+ * which refuses a sum the survivors' honest encodings cannot produce; the round then fails, since
+ * the sum does not say who sent the out-of-range values.
  */
 final class SecureRound {
   /**
-   * How the round ended: the unmasked weighted mean delta and mean training loss with what the
-   * strategy and the round log need, or why it failed.
+   * How the session ended: the unmasked sum of the survivors' inputs with what the strategy and
+   * the round log need, or why it failed. The sum is raw: its {@link SecureInput} decodes it.
    *
-   * @param trainLoss the contributors' example-weighted mean training loss, decoded from the sum
-   *     ({@link MaskedLayout}); no site's own loss is known
-   * @param results the contributors whose masked input was unmasked (no metrics: a masked update
+   * @param sum the unmasked sum (mod 2^32), null if the session failed
+   * @param contributors how many masked inputs went into the sum
+   * @param results the contributors whose masked input was unmasked (no metrics: a masked input
    *     carries none)
    */
-  record Result(float[] meanDelta, long totalExamples, double trainLoss, List<FitResult> results,
-      List<Failure> failures, Map<String, String> contributions, String aggregateHash, Integer neighbours,
-      Integer threshold, String failure) {
+  record Result(int[] sum, int contributors, int cohortSize, SecAggParameters parameters,
+      List<FitResult> results, List<Failure> failures, Map<String, String> contributions, String aggregateHash,
+      String failure) {
     static Result failed(String reason) {
-      return new Result(null, 0, Double.NaN, List.of(), List.of(), Map.of(), null, null, null, reason);
+      return new Result(null, 0, 0, null, List.of(), List.of(), Map.of(), null, reason);
     }
   }
 
@@ -84,7 +78,6 @@ final class SecureRound {
   private final JobSpec spec;
   private final Dispatcher dispatcher;
   private final RoundLog log;
-  private final ModelVersion base;
   private final int round;
   private final int attempt;
   private final String tag;
@@ -92,21 +85,20 @@ final class SecureRound {
   private final Map<String, String> excluded = new LinkedHashMap<>();
   private boolean sumRevealed;
 
-  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, RoundLog log, ModelVersion base,
-      int round, int attempt) {
+  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, RoundLog log, int round, int attempt) {
     this.jobId = jobId;
     this.spec = spec;
     this.dispatcher = dispatcher;
     this.log = log;
-    this.base = base;
     this.round = round;
     this.attempt = attempt;
     this.tag = jobId + "/r" + round + "/a" + attempt;
   }
 
-  Result run(List<FitInstruction> cohort, BiFunction<FitInstruction, ModelVersion, TrainTask> trainTask)
-      throws InterruptedException {
-    List<String> ids = cohort.stream().map(FitInstruction::participantId).toList();
+  /**
+   * Runs the five stages over {@code ids}, each site computing {@code input}.
+   */
+  Result run(List<String> ids, SecureInput input) throws InterruptedException {
     SecureAggregationSpec settings = spec.secureAggregation();
     SecAggParameters parameters;
     try {
@@ -116,32 +108,24 @@ final class SecureRound {
       return Result.failed("secure aggregation cannot run with a cohort of " + ids.size() + ": "
           + e.getMessage());
     }
-    // Each site's train task is bound into the session at stage 1: all must train alike.
-    Map<String, TrainTask> trains = new LinkedHashMap<>();
-    cohort.forEach(instruction -> trains.put(instruction.participantId(), trainTask.apply(instruction, base)));
-    TrainingBinding binding = TrainingBinding.of(trains.get(ids.get(0)), dispatcher.binding(), settings.maxExamples());
-    for (Map.Entry<String, TrainTask> train : trains.entrySet()) {
-      if (!TrainingBinding.of(train.getValue(), dispatcher.binding(), settings.maxExamples()).equals(binding)) {
-        return Result.failed("secure aggregation needs every site of a round to train with the same settings"
-            + " (all but the shuffle seed are bound into the session), but the strategy gave '" + train.getKey()
-            + "' other settings than '" + ids.get(0) + "'");
-      }
-    }
     // The graph is derived, here as at every site, from the keys the cohort advertises (GraphSeed):
     // nothing the coordinator picks decides it.
-    MaskedLayout layout = new MaskedLayout(base.dimension());
     SecAggCoordinator secagg = new SecAggCoordinator(
-        new SessionInfo(jobId, round, base.hash(), ids, binding), parameters, layout.words());
+        new SessionInfo(jobId, round, input.subject(), ids, input.binding()), parameters, input.words());
     int needed = Math.max(parameters.threshold(), spec.minParticipants());
 
     // Stage 1: advertise keys.
     SecAggAdvertiseKeys setup = SecAggAdvertiseKeys.newBuilder().setSessionTag(tag).addAllCohort(ids)
         .setNeighbours(parameters.neighbours())
         .setThreshold(parameters.threshold()).setClip(parameters.clip()).setBits(parameters.bits())
-        .setModelHash(base.hash()).setMaxExamples(settings.maxExamples()).build();
+        .setModelHash(input.subject()).setMaxExamples(settings.maxExamples()).build();
     Map<String, SecAggPublicKeys> advertised = new LinkedHashMap<>();
     List<TaskOutcome> keyOutcomes = stage(ids, "secagg-keys",
-        id -> Task.newBuilder().setSecaggAdvertise(setup.toBuilder().setTrain(trains.get(id))));
+        id -> {
+          SecAggAdvertiseKeys.Builder own = setup.toBuilder();
+          input.describe(id, own);
+          return Task.newBuilder().setSecaggAdvertise(own);
+        });
     for (TaskOutcome outcome : keyOutcomes) {
       if (!(outcome instanceof TaskOutcome.SecAggReply reply)) {
         continue;
@@ -201,14 +185,18 @@ final class SecureRound {
     List<String> masked = new ArrayList<>();
     Map<String, String> contributions = new LinkedHashMap<>();
     for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
-        dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> Task.newBuilder().setSecaggMaskedInput(
-            SecAggMaskedInput.newBuilder().setSessionTag(tag)
-                .addAllShares(relayed.get(id))
-                .setTrain(trains.get(id))))) {
+        dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> {
+          SecAggMaskedInput.Builder task = SecAggMaskedInput.newBuilder().setSessionTag(tag)
+              .addAllShares(relayed.get(id));
+          input.ask(id, task);
+          return Task.newBuilder().setSecaggMaskedInput(task);
+        })) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
         masked.add(fitted.participantId());
         contributions.put(fitted.participantId(), fitted.contributionHash());
-        log.contribution(round, attempt, fitted.participantId(), fitted.contributionHash());
+        if (input.contributes()) {
+          log.contribution(round, attempt, fitted.participantId(), fitted.contributionHash());
+        }
         results.add(new FitResult(fitted.participantId(), 0, fitted.metrics()));
       } else {
         failures.add(dispatcher.report(round, attempt, "secagg-masked", outcome));
@@ -278,15 +266,8 @@ final class SecureRound {
     }
     sumRevealed = true;
     stageRecord("unmask", signatures.keySet(), signatures.keySet());
-    FixedPoint.Decoded decoded;
-    try {
-      decoded = FixedPoint.decode(sum, parameters, ids.size(), survivors.size(), settings.maxExamples());
-    } catch (IllegalArgumentException e) {
-      return Result.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
-    }
-    return new Result(layout.meanDelta(decoded), decoded.totalExamples(),
-        layout.meanLoss(decoded, parameters.clip()), results, failures, contributions,
-        ParameterCodec.hashWords(sum), parameters.neighbours(), parameters.threshold(), null);
+    return new Result(sum, survivors.size(), ids.size(), parameters, results, failures, contributions,
+        ParameterCodec.hashWords(sum), null);
   }
 
   /**

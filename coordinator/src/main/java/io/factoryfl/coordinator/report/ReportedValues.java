@@ -67,6 +67,27 @@ public final class ReportedValues {
       throw new InvalidReportException("feature statistics count was " + stats.count()
           + "; it must be between 1 and " + MAX_COUNT + " rows");
     }
+    checkSums(stats, columns);
+    return stats.capped(maxRows);
+  }
+
+  /**
+   * Checks the statistics of a cohort's union as a secure sum revealed them (the sum's own range
+   * checks, count and limbs, are done by the decoding): finite, non-negative sums of squares, no
+   * squared mean above the mean square, no mean square above {@link #MAX_MEAN_SQUARE}. A sum that
+   * fails names no site: the caller fails the attempt.
+   */
+  public static FeatureStats securedFeatureStats(FeatureStats total, List<String> columns)
+      throws InvalidReportException {
+    if (total.numFeatures() != columns.size()) {
+      throw new InvalidReportException("the summed feature statistics have " + total.numFeatures()
+          + " columns, expected " + columns.size() + " (the job's numeric features)");
+    }
+    checkSums(total, columns);
+    return total;
+  }
+
+  private static void checkSums(FeatureStats stats, List<String> columns) throws InvalidReportException {
     double[] sum = stats.sum();
     double[] squares = stats.sumOfSquares();
     for (int i = 0; i < sum.length; i++) {
@@ -92,7 +113,6 @@ public final class ReportedValues {
             + " its mean square");
       }
     }
-    return stats.capped(maxRows);
   }
 
   /**

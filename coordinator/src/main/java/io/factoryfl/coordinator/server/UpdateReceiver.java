@@ -13,6 +13,7 @@ import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.params.ContentHash;
 import io.factoryfl.core.params.ParameterAssembler;
 import io.factoryfl.core.secagg.MaskedLayout;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.proto.v1.SubmitUpdateResponse;
 import io.factoryfl.proto.v1.TrainTask;
 import io.factoryfl.proto.v1.UpdateChunk;
@@ -115,6 +116,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     task = claimed;
     ownsTaskSlot = true;
     header = h;
+    boolean statistics = task.task().hasSecaggMaskedInput() && task.task().getSecaggMaskedInput().hasStatistics();
     TrainTask train;
     if (task.task().hasTrain()) {
       train = task.task().getTrain();
@@ -134,18 +136,10 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
           + h.getRound() + ", but task '" + h.getTaskId() + "' belongs to job '"
           + task.task().getJobId() + "' round " + task.task().getRound());
     }
-    String base = train.getModelHash();
-    if (!h.getBaseModelHash().equals(base)) {
-      throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
-          + "', but the round trains from model '" + base + "'");
-    }
-    ModelVersion model = store.get(base).orElseThrow(() -> reject(Status.INTERNAL,
-        "the round's base model " + base + " is missing from the store"));
-    long expected = masked ? new MaskedLayout(model.dimension()).words() : model.dimension();
-    if (h.getNumParameters() != expected) {
-      throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters()
-          + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters"
-          + (masked ? " (plus 2 for the masked training loss and example count)" : ""));
+    if (statistics) {
+      expectStatistics(h);
+    } else {
+      expectUpdate(h, train.getModelHash());
     }
     if (masked && h.getNumExamples() != 0) {
       throw reject(Status.INVALID_ARGUMENT, "num_examples was " + h.getNumExamples()
@@ -178,6 +172,36 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     assembler = new ParameterAssembler(h.getNumParameters());
     // A task that settles elsewhere (deadline, drop) takes its half-sent buffer with it.
     task.outcome().whenComplete((outcome, error) -> abandon());
+  }
+
+  /** A masked training input: the round's base model, d + 2 words ({@link MaskedLayout}). */
+  private void expectUpdate(UpdateHeader h, String base) {
+    if (!h.getBaseModelHash().equals(base)) {
+      throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
+          + "', but the round trains from model '" + base + "'");
+    }
+    ModelVersion model = store.get(base).orElseThrow(() -> reject(Status.INTERNAL,
+        "the round's base model " + base + " is missing from the store"));
+    long expected = masked ? new MaskedLayout(model.dimension()).words() : model.dimension();
+    if (h.getNumParameters() != expected) {
+      throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters()
+          + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters"
+          + (masked ? " (plus 2 for the masked training loss and example count)" : ""));
+    }
+  }
+
+  /** A masked round-0 statistics input: the job's statistics subject, laid out by {@link StatisticsLayout}. */
+  private void expectStatistics(UpdateHeader h) {
+    String subject = StatisticsLayout.subject(task.task().getJobId());
+    if (!h.getBaseModelHash().equals(subject)) {
+      throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
+          + "', but a feature-statistics input of job '" + task.task().getJobId() + "' names '" + subject + "'");
+    }
+    long expected = new StatisticsLayout(task.task().getDataset().getNumericFeaturesCount()).words();
+    if (h.getNumParameters() != expected) {
+      throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters() + "; the feature"
+          + " statistics of job '" + h.getJobId() + "' have " + expected + " words");
+    }
   }
 
   /** The task settled while the stream was still open (and not by this receiver). */

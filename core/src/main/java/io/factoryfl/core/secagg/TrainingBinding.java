@@ -37,6 +37,7 @@ import java.util.Objects;
  */
 public final class TrainingBinding {
   static final String LABEL = "FactoryFL SecAgg+ v1 training binding";
+  static final String STATISTICS_LABEL = "FactoryFL SecAgg+ v1 statistics binding";
 
   private final String modelHash;
   private final byte[] digest;
@@ -67,6 +68,36 @@ public final class TrainingBinding {
     update(sha, normalization.getStdList());
     update(sha, train.getUpdateClipNorm());
     update(sha, maxExamples);
+    dataset(sha, dataset);
+    return new TrainingBinding(train.getModelHash(), sha.digest());
+  }
+
+  /**
+   * The binding of job {@code jobId}'s round-0 statistics session, where each site's input is its
+   * feature statistics ({@link StatisticsLayout}) instead of a model delta: the layout (limbs,
+   * limb bits, fraction bits), the cap W and the dataset binding. Its {@link #modelHash} is the
+   * session's subject, {@link StatisticsLayout#subject}.
+   *
+   * <pre>
+   * SHA-256(label "FactoryFL SecAgg+ v1 statistics binding", subject, limbs, limb bits, fraction
+   *         bits, max_examples, dataset binding as above)
+   * </pre>
+   */
+  public static TrainingBinding statistics(String jobId, DatasetBinding dataset, long maxExamples) {
+    Objects.requireNonNull(dataset, "dataset");
+    String subject = StatisticsLayout.subject(jobId);
+    MessageDigest sha = Transcript.sha256();
+    Transcript.update(sha, STATISTICS_LABEL);
+    Transcript.update(sha, subject);
+    Transcript.update(sha, StatisticsLayout.LIMBS);
+    Transcript.update(sha, StatisticsLayout.LIMB_BITS);
+    Transcript.update(sha, StatisticsLayout.FRACTION_BITS);
+    update(sha, maxExamples);
+    dataset(sha, dataset);
+    return new TrainingBinding(subject, sha.digest());
+  }
+
+  private static void dataset(MessageDigest sha, DatasetBinding dataset) {
     Transcript.update(sha, dataset.getName());
     strings(sha, dataset.getNumericFeaturesList());
     Transcript.update(sha, dataset.getCategoricalFeaturesCount());
@@ -76,7 +107,6 @@ public final class TrainingBinding {
     }
     Transcript.update(sha, dataset.getLabelColumn());
     strings(sha, dataset.getLabelClassesList());
-    return new TrainingBinding(train.getModelHash(), sha.digest());
   }
 
   /**
@@ -88,7 +118,7 @@ public final class TrainingBinding {
     return of(TrainTask.newBuilder().setModelHash(modelHash).build(), DatasetBinding.getDefaultInstance(), 0);
   }
 
-  /** The hash of the model the sites train from. */
+  /** The hash of the model the sites train from; in a statistics session, its subject. */
   public String modelHash() {
     return modelHash;
   }

@@ -66,6 +66,13 @@ final class SitePolicyCheck implements PolicyCheck {
       case SECAGG_MASKED_INPUT -> {
         return insideWindows(site);
       }
+      case FEATURE_STATS -> {
+        if (site.secureAggregationRequired()) {
+          return PolicyDecision.refuse("this site requires secure aggregation; the job asks for its"
+              + " feature statistics in the clear (secure_aggregation.required)");
+        }
+        return PolicyDecision.allow();
+      }
       default -> {
         return PolicyDecision.allow();
       }

@@ -24,7 +24,10 @@ final class TaskSizes {
       case TRAIN -> training(task.getTrain(), limits);
       case SECAGG_MASKED_INPUT -> {
         PolicyDecision peers = cohort("shares", task.getSecaggMaskedInput().getSharesCount(), limits);
-        yield peers.allowed() ? training(task.getSecaggMaskedInput().getTrain(), limits) : peers;
+        if (!peers.allowed() || task.getSecaggMaskedInput().hasStatistics()) {
+          yield peers;
+        }
+        yield training(task.getSecaggMaskedInput().getTrain(), limits);
       }
       case EVALUATE -> {
         int bins = task.getEvaluate().getHistogramBins();

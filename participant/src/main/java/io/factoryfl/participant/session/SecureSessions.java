@@ -1,6 +1,7 @@
 package io.factoryfl.participant.session;
 
 import com.google.protobuf.ByteString;
+import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.secagg.EncryptedShare;
 import io.factoryfl.core.secagg.FixedPoint;
 import io.factoryfl.core.secagg.MaskedLayout;
@@ -10,6 +11,7 @@ import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SecAggParticipant;
 import io.factoryfl.core.secagg.SessionInfo;
 import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.core.secagg.TrainingBinding;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
@@ -44,7 +46,9 @@ import java.util.Map;
  * site refuses a train task that differs from it in anything but the seed. It sends at most one
  * masked input per base model and per (job, round) ({@link ContributionLog}), recorded on disk
  * before the input leaves, and rounds stochastically with its own randomness ({@link
- * RoundingRandom}), never with a seed the coordinator knows.
+ * RoundingRandom}), never with a seed the coordinator knows. In round 0 of a secure job the
+ * session sums feature statistics instead ({@link StatisticsLayout}); it binds the dataset and
+ * is keyed, for the one-contribution rule, by the job's statistics subject.
  */
 final class SecureSessions {
   private final SigningIdentity identity;
@@ -182,6 +186,26 @@ final class SecureSessions {
   }
 
   /**
+   * Encodes this site's feature statistics for a round-0 statistics session ({@link
+   * StatisticsLayout}): weighed as at most max_examples_per_site rows, as exact integer limbs, so
+   * that no count, sum or sum of squares travels in the clear.
+   *
+   * @param columns the job's numeric feature names, for messages
+   * @throws SecAggException if the session is a training session
+   * @throws ArithmeticException if a value is too large to encode (naming the column, not the value)
+   */
+  synchronized int[] encodeStatistics(String tag, FeatureStats stats, List<String> columns) {
+    Session session = require(tag);
+    return guarded(tag, () -> {
+      if (!StatisticsLayout.isSubject(session.binding.modelHash())) {
+        throw new SecAggException("session " + tag + " was set up for training, not for feature statistics");
+      }
+      return new StatisticsLayout(stats.numFeatures()).encode(stats.capped(session.maxExamples), columns,
+          session.cohortSize, session.maxExamples);
+    });
+  }
+
+  /**
    * Stage 3: masks this site's encoded update with the shares its neighbours sent, and records the
    * contribution durably; only then may the caller upload the words.
    */
@@ -234,9 +258,19 @@ final class SecureSessions {
     }
   }
 
-  /** The training binding of an advertise-keys task, checked before the site commits to it. */
+  /**
+   * The binding of an advertise-keys task, checked before the site commits to it: the training it
+   * binds, or in round 0 the feature statistics of this job ({@link TrainingBinding#statistics}).
+   */
   private static TrainingBinding binding(Task task) {
     SecAggAdvertiseKeys setup = task.getSecaggAdvertise();
+    if (setup.getMaxExamples() < 1) {
+      throw new SecAggException("the advertise-keys task caps a site's examples at " + setup.getMaxExamples()
+          + "; max_examples must be at least 1");
+    }
+    if (setup.hasStatistics()) {
+      return statisticsBinding(task);
+    }
     if (!setup.hasTrain()) {
       throw new SecAggException("the advertise-keys task carries no training binding (field 'train'); this"
           + " site joins only sessions that bind the training it will run, so the coordinator must be"
@@ -247,12 +281,41 @@ final class SecureSessions {
       throw new SecAggException("the advertise-keys task sets up a session about model " + setup.getModelHash()
           + " but binds training from model " + train.getModelHash());
     }
-    if (setup.getMaxExamples() < 1) {
-      throw new SecAggException("the advertise-keys task caps a site's examples at " + setup.getMaxExamples()
-          + "; max_examples must be at least 1");
+    if (StatisticsLayout.isSubject(setup.getModelHash())) {
+      throw new SecAggException("the advertise-keys task binds training to the statistics subject "
+          + setup.getModelHash() + "; a training session is about a model");
     }
     TaskChecks.training(train);
     return TrainingBinding.of(train, task.getDataset(), setup.getMaxExamples());
+  }
+
+  /**
+   * A statistics session is round 0 of its job, about {@link StatisticsLayout#subject} of that job
+   * (which this site derives, so a coordinator cannot key two jobs' statistics alike), and binds no
+   * training.
+   */
+  private static TrainingBinding statisticsBinding(Task task) {
+    SecAggAdvertiseKeys setup = task.getSecaggAdvertise();
+    if (setup.hasTrain()) {
+      throw new SecAggException("the advertise-keys task binds both training and feature statistics; a"
+          + " session sums one or the other");
+    }
+    if (task.getRound() != 0) {
+      throw new SecAggException("the advertise-keys task asks for feature statistics in round "
+          + task.getRound() + "; statistics are summed in round 0 only");
+    }
+    String subject = StatisticsLayout.subject(task.getJobId());
+    if (!setup.getModelHash().equals(subject)) {
+      throw new SecAggException("the advertise-keys task sets up a statistics session about '"
+          + setup.getModelHash() + "'; for job " + task.getJobId() + " it must be '" + subject + "'");
+    }
+    try {
+      StatisticsLayout.requireCohort(setup.getCohortCount(), setup.getMaxExamples());
+    } catch (IllegalArgumentException e) {
+      throw new SecAggException("secure-aggregation setup " + setup.getSessionTag() + " refused: "
+          + e.getMessage());
+    }
+    return TrainingBinding.statistics(task.getJobId(), task.getDataset(), setup.getMaxExamples());
   }
 
   /** Checks peers' certificates, revocation and pinned keys; set by the agent. */

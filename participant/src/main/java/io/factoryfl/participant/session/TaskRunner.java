@@ -5,8 +5,10 @@ import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.data.EncodedData;
+import io.factoryfl.participant.data.SiteDataException;
 import io.factoryfl.participant.data.TabularEncoder;
 import io.factoryfl.participant.policy.PolicyCheck;
 import io.factoryfl.participant.policy.PolicyDecision;
@@ -76,15 +78,21 @@ final class TaskRunner {
         }
         case SECAGG_MASKED_INPUT -> {
           secure().requireAdvertised(task);
-          train(task, task.getSecaggMaskedInput().getTrain(), sessionId, blocking, async,
-              task.getSecaggMaskedInput().getSessionTag());
+          if (task.getSecaggMaskedInput().hasStatistics()) {
+            secureStatistics(task, sessionId, blocking, async);
+          } else {
+            train(task, task.getSecaggMaskedInput().getTrain(), sessionId, blocking, async,
+                task.getSecaggMaskedInput().getSessionTag());
+          }
           return;
         }
         case SECAGG_ADVERTISE -> {
           // Check the model and the columns now, so a site never joins a cohort it would leave at
           // stage 3.
-          require(policy.checkModel(models.get(blocking, sessionId,
-              task.getSecaggAdvertise().getModelHash(), TRANSFER_TIMEOUT_SECONDS).definition().json()));
+          if (!task.getSecaggAdvertise().hasStatistics()) {
+            require(policy.checkModel(models.get(blocking, sessionId,
+                task.getSecaggAdvertise().getModelHash(), TRANSFER_TIMEOUT_SECONDS).definition().json()));
+          }
           require(policy.checkColumns(catalogue.localSchema(task.getDataset())));
           result.setSecaggKeys(secure().advertise(task));
         }
@@ -107,10 +115,14 @@ final class TaskRunner {
   }
 
   /** Counts, sums and sums of squares of the job's numeric features only: never of the label. */
+  private FeatureStats localStats(Task task) {
+    return TabularEncoder.stats(
+        catalogue.table(task.getDataset().getName(), DatasetCatalogue.Split.TRAIN), localSchema(task));
+  }
+
+  /** The statistics in the clear, for a plain job. */
   private io.factoryfl.proto.v1.FeatureStats featureStats(Task task) {
-    FeatureSchema schema = localSchema(task);
-    FeatureStats stats = TabularEncoder.stats(
-        catalogue.table(task.getDataset().getName(), DatasetCatalogue.Split.TRAIN), schema);
+    FeatureStats stats = localStats(task);
     io.factoryfl.proto.v1.FeatureStats.Builder proto =
         io.factoryfl.proto.v1.FeatureStats.newBuilder().setCount(stats.count());
     for (double sum : stats.sum()) {
@@ -187,6 +199,46 @@ final class TaskRunner {
           .build(), blocking);
       return;
     }
+    upload(task, header, words, async);
+  }
+
+  /**
+   * Round 0 of a secure job: this site's feature statistics, encoded as exact integer limbs and
+   * masked, uploaded like a masked update; the coordinator learns only the cohort's sum.
+   */
+  private void secureStatistics(Task task, String sessionId, FleetGrpc.FleetBlockingStub blocking,
+      FleetGrpc.FleetStub async) throws InterruptedException {
+    String tag = task.getSecaggMaskedInput().getSessionTag();
+    UpdateHeader.Builder header = UpdateHeader.newBuilder().setSessionId(sessionId)
+        .setTaskId(task.getTaskId()).setJobId(task.getJobId()).setRound(task.getRound())
+        .setBaseModelHash(StatisticsLayout.subject(task.getJobId())).setMasked(true).setNumExamples(0);
+    int[] words;
+    try {
+      FeatureStats stats = localStats(task);
+      if (stats.count() < 1) {
+        throw new SiteDataException(SiteDataException.Kind.INVALID, "the training split of dataset '"
+            + task.getDataset().getName() + "' has no rows", "the training split has no rows");
+      }
+      int[] encoded;
+      try {
+        encoded = secure().encodeStatistics(tag, stats, task.getDataset().getNumericFeaturesList());
+      } catch (ArithmeticException e) {
+        throw new SiteDataException(SiteDataException.Kind.INVALID, e.getMessage(), e.getMessage());
+      }
+      words = secure().mask(tag, task.getSecaggMaskedInput().getSharesList(), encoded);
+    } catch (StatusRuntimeException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      report(TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
+          .setJobId(task.getJobId()).setRound(task.getRound()).setRefusal(Refusals.of(task, e))
+          .build(), blocking);
+      return;
+    }
+    upload(task, header, words, async);
+  }
+
+  private void upload(Task task, UpdateHeader.Builder header, int[] words, FleetGrpc.FleetStub async)
+      throws InterruptedException {
     header.setNumParameters(words.length).setSha256(ParameterCodec.hashWords(words));
     try {
       UpdateUploader.upload(async, header.build(), words, TRANSFER_TIMEOUT_SECONDS)

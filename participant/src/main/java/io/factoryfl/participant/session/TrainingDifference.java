@@ -10,7 +10,8 @@ import java.util.Objects;
 
 /**
  * How a secure round's stage-3 task differs from the advertise-keys task that bound the session:
- * the names of the fields that differ, the per-site shuffle seed excepted. Compared field by field
+ * the names of the fields that differ, the per-site shuffle seed excepted (or {@code statistics}
+ * when one asks for feature statistics and the other for training). Compared field by field
  * from the descriptors, so a field added to {@code TrainTask} or {@code DatasetBinding} later is
  * compared too.
  */
@@ -25,6 +26,9 @@ final class TrainingDifference {
     }
     if (advertised.getRound() != masked.getRound()) {
       out.add("round");
+    }
+    if (advertised.getSecaggAdvertise().hasStatistics() != masked.getSecaggMaskedInput().hasStatistics()) {
+      out.add("statistics");
     }
     TrainTask bound = advertised.getSecaggAdvertise().getTrain().toBuilder().clearSeed().build();
     TrainTask asked = masked.getSecaggMaskedInput().getTrain().toBuilder().clearSeed().build();

@@ -50,14 +50,23 @@ class PolicyCheckTest {
     PolicyCheck policy = example(SATURDAY_NOON_BERLIN);
 
     assertRefused("site policy: dataset 'press-line' is not exposed to federated jobs at this site"
-        + " (datasets)", policy.check(Tasks.featureStats("press-line")));
-    assertAllowed(policy.check(Tasks.featureStats("ai4i")));
+        + " (datasets)", policy.check(Tasks.evaluate("press-line", 1)));
+    assertAllowed(policy.check(Tasks.evaluate("ai4i", 1)));
     assertFalse(policy.exposes("press-line"));
   }
 
   @Test
+  void check_plainFeatureStatistics_onlyWhereSecureAggregationIsNotRequired() {
+    assertRefused("site policy: this site requires secure aggregation; the job asks for its feature"
+        + " statistics in the clear (secure_aggregation.required)",
+        check("{}", TUESDAY_AFTERNOON_BERLIN).check(Tasks.featureStats("ai4i")));
+    assertAllowed(check("{\"secure_aggregation\": {\"required\": false}}", TUESDAY_AFTERNOON_BERLIN)
+        .check(Tasks.featureStats("ai4i")));
+  }
+
+  @Test
   void check_withoutDatasetsField_allowsEveryCatalogueDataset() {
-    assertAllowed(check("{}", SATURDAY_NOON_BERLIN).check(Tasks.featureStats("press-line")));
+    assertAllowed(check("{}", SATURDAY_NOON_BERLIN).check(Tasks.evaluate("press-line", 1)));
   }
 
   @Test
@@ -152,7 +161,6 @@ class PolicyCheckTest {
     PolicyCheck policy = example(TUESDAY_AFTERNOON_BERLIN);
 
     assertAllowed(policy.check(Tasks.evaluate("ai4i", 3)));
-    assertAllowed(policy.check(Tasks.featureStats("ai4i")));
     assertAllowed(policy.check(Tasks.base("ai4i", 3).setSecaggUnmask(
         io.factoryfl.proto.v1.SecAggUnmask.newBuilder().setSessionTag("tag")).build()));
   }

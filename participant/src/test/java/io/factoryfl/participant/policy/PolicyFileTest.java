@@ -68,15 +68,15 @@ class PolicyFileTest {
     write("{\"datasets\": [\"ai4i\"]}");
     PolicyFile policyFile = PolicyFile.load(file);
     PolicyCheck policy = PolicyCheck.enforcing(policyFile, SATURDAY);
-    assertTrue(policy.check(Tasks.featureStats("ai4i")).allowed());
+    assertTrue(policy.check(Tasks.evaluate("ai4i", 1)).allowed());
 
     write("{\"datasets\": [\"press-line\"]}");
 
-    PolicyDecision decision = policy.check(Tasks.featureStats("ai4i"));
+    PolicyDecision decision = policy.check(Tasks.evaluate("ai4i", 1));
     assertFalse(decision.allowed());
     assertEquals("site policy: dataset 'ai4i' is not exposed to federated jobs at this site (datasets)",
         decision.reason());
-    assertTrue(policy.check(Tasks.featureStats("press-line")).allowed());
+    assertTrue(policy.check(Tasks.evaluate("press-line", 1)).allowed());
   }
 
   @Test
@@ -100,8 +100,8 @@ class PolicyFileTest {
     write("{\"datasets\": [\"ai4i\"], \"max_cpu_threads\": 0}");
 
     assertEquals(2, policy.maxCpuThreads());
-    assertTrue(policy.check(Tasks.featureStats("ai4i")).allowed());
-    assertFalse(policy.check(Tasks.featureStats("press-line")).allowed());
+    assertTrue(policy.check(Tasks.evaluate("ai4i", 1)).allowed());
+    assertFalse(policy.check(Tasks.evaluate("press-line", 1)).allowed());
     assertEquals(1, warnings.size(), "one warning per broken edit, not one per decision");
     assertEquals("site policy edit rejected, keeping the previous policy: " + file
         + ": max_cpu_threads was 0; expected a whole number from 1 to 4096",
@@ -163,7 +163,7 @@ class PolicyFileTest {
     PolicyCheck policy = PolicyCheck.enforcing(PolicyFile.load(file),
         Clock.fixed(Instant.parse("2025-03-04T13:05:00Z"), ZoneOffset.UTC));
 
-    for (PolicyDecision decision : List.of(policy.check(Tasks.featureStats("x")),
+    for (PolicyDecision decision : List.of(policy.check(Tasks.evaluate("x", 1)),
         policy.check(Tasks.train("ai4i", 1)), policy.check(Tasks.maskedInput("ai4i", 1)),
         policy.check(Tasks.advertise("ai4i", 1, 1)), policy.check(Tasks.evaluate("ai4i", 500)),
         policy.checkModel("{}"))) {

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.secagg.ContributionRule;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.FeatureStatsTask;
 import io.factoryfl.proto.v1.Normalization;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggMaskedInput;
@@ -137,6 +140,83 @@ class SecureSessionsBindingTest {
         advertise(TRAIN).getSecaggAdvertise().toBuilder().setSessionTag("job-1/r2/a2")).build();
     SecAggException refused = assertThrows(SecAggException.class, () -> site.advertise(retry));
     assertTrue(refused.getMessage().contains("trained from model base-1"), refused.getMessage());
+  }
+
+  @Test
+  void aStatisticsSession_isSetUpOnlyForRoundZeroOfItsOwnJob_andBindsNoTraining() {
+    SecureSessions site = sites.get("plant-a");
+    Task statistics = statisticsAdvertise("job-1", StatisticsLayout.subject("job-1"));
+
+    SecAggException laterRound = assertThrows(SecAggException.class,
+        () -> site.advertise(statistics.toBuilder().setRound(2).build()));
+    assertTrue(laterRound.getMessage().contains("round 0 only"), laterRound.getMessage());
+    SecAggException otherJob = assertThrows(SecAggException.class,
+        () -> site.advertise(statisticsAdvertise("job-1", StatisticsLayout.subject("job-0"))));
+    assertTrue(otherJob.getMessage().contains("it must be 'feature-statistics/job-1'"), otherJob.getMessage());
+    SecAggException both = assertThrows(SecAggException.class, () -> site.advertise(statistics.toBuilder()
+        .setSecaggAdvertise(statistics.getSecaggAdvertise().toBuilder().setTrain(TRAIN)).build()));
+    assertTrue(both.getMessage().contains("both training and feature statistics"), both.getMessage());
+    SecAggException trainingAsSubject = assertThrows(SecAggException.class, () -> site.advertise(
+        advertise(TRAIN.toBuilder().setModelHash(StatisticsLayout.subject("job-1")).build()).toBuilder()
+            .setSecaggAdvertise(advertise(TRAIN).getSecaggAdvertise().toBuilder()
+                .setModelHash(StatisticsLayout.subject("job-1"))
+                .setTrain(TRAIN.toBuilder().setModelHash(StatisticsLayout.subject("job-1")))).build()));
+    assertTrue(trainingAsSubject.getMessage().contains("statistics subject"), trainingAsSubject.getMessage());
+    assertDoesNotThrow(() -> site.advertise(statistics));
+  }
+
+  @Test
+  void aStatisticsSession_refusesAStage3TrainingTask_andTrainingSessionsRefuseStatistics() {
+    SecureSessions site = sites.get("plant-a");
+    site.advertise(statisticsAdvertise("job-1", StatisticsLayout.subject("job-1")));
+    Task train = masked(TRAIN, List.of()).toBuilder().setRound(0).setSecaggMaskedInput(
+        SecAggMaskedInput.newBuilder().setSessionTag("job-1/r0/a1").setTrain(TRAIN)).build();
+    SecAggException e = assertThrows(SecAggException.class, () -> site.requireAdvertised(train));
+    assertTrue(e.getMessage().contains("statistics"), e.getMessage());
+
+    site.advertise(advertise(TRAIN));
+    FeatureStats stats = new FeatureStats(4, new double[] {2}, new double[] {3});
+    SecAggException wrongKind = assertThrows(SecAggException.class,
+        () -> site.encodeStatistics(TAG, stats, List.of("torque")));
+    assertTrue(wrongKind.getMessage().contains("set up for training"), wrongKind.getMessage());
+  }
+
+  @Test
+  void statisticsGoIntoOneSumPerJob_onRecordBeforeTheyAreHandedOut() {
+    String tag = "job-1/r0/a1";
+    List<SecAggPublicKeys> keys = new ArrayList<>();
+    sites.values().forEach(site -> keys.add(site.advertise(statisticsAdvertise("job-1",
+        StatisticsLayout.subject("job-1")))));
+    Task shareKeys = Task.newBuilder().setJobId("job-1").setRound(0).setSecaggShareKeys(
+        SecAggShareKeys.newBuilder().setSessionTag(tag).addAllKeys(keys)).build();
+    Map<String, List<SecAggShare>> inbox = new LinkedHashMap<>();
+    sites.values().forEach(site -> site.shareKeys(shareKeys).getSharesList()
+        .forEach(share -> inbox.computeIfAbsent(share.getTo(), to -> new ArrayList<>()).add(share)));
+    SecureSessions site = sites.get("plant-a");
+    Task stage3 = Task.newBuilder().setJobId("job-1").setRound(0).setDataset(DATASET)
+        .setSecaggMaskedInput(SecAggMaskedInput.newBuilder().setSessionTag(tag).addAllShares(inbox.get("plant-a"))
+            .setStatistics(FeatureStatsTask.getDefaultInstance())).build();
+    site.requireAdvertised(stage3);
+    // 5000 rows are weighed as the job's cap of 1000
+    int[] encoded = site.encodeStatistics(tag, new FeatureStats(5000, new double[] {2500}, new double[] {9000}),
+        List.of("torque"));
+    assertEquals(1000, encoded[encoded.length - 1]);
+
+    int[] words = site.mask(tag, inbox.get("plant-a"), encoded);
+
+    assertEquals(new StatisticsLayout(1).words(), words.length);
+    SecAggException again = assertThrows(SecAggException.class,
+        () -> site.advertise(statisticsAdvertise("job-1", StatisticsLayout.subject("job-1")).toBuilder()
+            .setSecaggAdvertise(statisticsAdvertise("job-1", StatisticsLayout.subject("job-1")).getSecaggAdvertise()
+                .toBuilder().setSessionTag("job-1/r0/a2")).build()));
+    assertTrue(again.getMessage().contains(ContributionRule.REFUSAL), again.getMessage());
+  }
+
+  private static Task statisticsAdvertise(String job, String subject) {
+    return Task.newBuilder().setJobId(job).setRound(0).setDataset(DATASET)
+        .setSecaggAdvertise(SecAggAdvertiseKeys.newBuilder().setSessionTag(job + "/r0/a1").addAllCohort(COHORT)
+            .setNeighbours(4).setThreshold(3).setClip(4).setBits(16).setModelHash(subject)
+            .setMaxExamples(1000).setStatistics(FeatureStatsTask.getDefaultInstance())).build();
   }
 
   private static Task advertise(TrainTask train) {

@@ -241,11 +241,14 @@ class ForgedPeerKeysAttackTest {
       }
       identities.put(IMPERSONATED, SigningIdentity.of(minted).publicKey());
       List<String> cohort = setup.getCohortList();
-      // The forger plays the protocol exactly as a real site would: same training binding, and the
+      // The forger plays the protocol exactly as a real site would: same binding (the job's first
+      // session is round 0's feature statistics), and the
       // neighbour graph derived from the keys (as every site derives it).
       forged = new SecAggParticipant(IMPERSONATED,
-          new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort,
-              io.factoryfl.core.secagg.TrainingBinding.of(setup.getTrain(), task.getDataset(),
+          new SessionInfo(task.getJobId(), task.getRound(), setup.getModelHash(), cohort, setup.hasStatistics()
+              ? io.factoryfl.core.secagg.TrainingBinding.statistics(task.getJobId(), task.getDataset(),
+                  setup.getMaxExamples())
+              : io.factoryfl.core.secagg.TrainingBinding.of(setup.getTrain(), task.getDataset(),
                   setup.getMaxExamples())),
           SecAggParameters.of(cohort.size(), setup.getNeighbours(), setup.getThreshold(),
               setup.getClip(), setup.getBits()),

@@ -2,6 +2,7 @@ package io.factoryfl.simulation.maliciouscoordinator;
 
 import com.google.protobuf.ByteString;
 import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.proto.v1.FleetGrpc;
 import io.factoryfl.proto.v1.TaskResult;
 import io.factoryfl.proto.v1.UpdateChunk;
@@ -21,7 +22,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Sits on a real site's channel and rewrites what it sends: its ReportResult messages, and its
- * masked uploads (SubmitUpdate with {@code masked = true}), which it buffers whole, decodes into
+ * masked training uploads (SubmitUpdate with {@code masked = true}; round 0's masked statistics pass
+ * unchanged), which it buffers whole, decodes into
  * words, rewrites and sends again with a matching length and content hash, so the coordinator sees
  * a well-formed upload. The site's own code runs unchanged; only the wire differs.
  */
@@ -78,7 +80,8 @@ final class OutgoingTap implements ClientInterceptor {
       @SuppressWarnings("unchecked")
       public void halfClose() {
         UpdateHeader header = buffered.get(0).getHeader();
-        if (!header.getMasked()) {
+        // Round 0's statistics inputs pass unchanged: the rewrites play a site bending its update.
+        if (!header.getMasked() || StatisticsLayout.isSubject(header.getBaseModelHash())) {
           buffered.forEach(chunk -> delegate().sendMessage((Q) chunk));
           super.halfClose();
           return;

@@ -9,7 +9,9 @@ import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SessionInfo;
 import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.core.secagg.TrainingBinding;
+import io.factoryfl.proto.v1.FeatureStatsTask;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggConsistencyCheck;
 import io.factoryfl.proto.v1.SecAggMaskedInput;
@@ -27,7 +29,9 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The five SecAgg+ stages as the {@link DeviatingFleet} runs them, with core's real {@link
@@ -97,14 +101,33 @@ final class SecAggStages {
    */
   Outcome run(String job, int round, String tag, List<String> cohort, String modelHash, TrainTask train,
       int dimension) throws InterruptedException {
+    return run(job, round, tag, cohort, modelHash, TrainingBinding.of(train, DeviatingFleet.BINDING, MAX_EXAMPLES),
+        new MaskedLayout(dimension).words(), setup -> setup.setTrain(train),
+        (site, masked) -> masked.setTrain(train.toBuilder().setSeed(site.hashCode())));
+  }
+
+  /**
+   * The round-0 statistics session as an honest coordinator runs it for {@code job} over {@code
+   * cohort}: every site sums its feature statistics ({@link StatisticsLayout}) into the masked sum.
+   */
+  Outcome runStatistics(String job, String tag, List<String> cohort) throws InterruptedException {
+    return run(job, 0, tag, cohort, StatisticsLayout.subject(job),
+        TrainingBinding.statistics(job, DeviatingFleet.BINDING, MAX_EXAMPLES),
+        new StatisticsLayout(DeviatingFleet.BINDING.getNumericFeaturesCount()).words(),
+        setup -> setup.setStatistics(FeatureStatsTask.getDefaultInstance()),
+        (site, masked) -> masked.setStatistics(FeatureStatsTask.getDefaultInstance()));
+  }
+
+  private Outcome run(String job, int round, String tag, List<String> cohort, String subject,
+      TrainingBinding binding, int words, UnaryOperator<SecAggAdvertiseKeys.Builder> describe,
+      BiFunction<String, SecAggMaskedInput.Builder, SecAggMaskedInput.Builder> ask) throws InterruptedException {
     SecAggParameters parameters = parameters(cohort.size());
     NeighbourGraph graph = NeighbourGraph.harary(cohort.size(), parameters.neighbours(), 1);
-    SecAggCoordinator secagg = new SecAggCoordinator(new SessionInfo(job, round, modelHash, cohort,
-        TrainingBinding.of(train, DeviatingFleet.BINDING, MAX_EXAMPLES)), parameters, graph,
-        new MaskedLayout(dimension).words());
+    SecAggCoordinator secagg = new SecAggCoordinator(new SessionInfo(job, round, subject, cohort, binding),
+        parameters, graph, words);
 
     Map<String, Object> keyReplies = stage(job, round, tag, "keys", cohort,
-        site -> Task.newBuilder().setSecaggAdvertise(setup(tag, cohort, modelHash, MAX_EXAMPLES).setTrain(train)));
+        site -> Task.newBuilder().setSecaggAdvertise(describe.apply(setup(tag, cohort, subject, MAX_EXAMPLES))));
     List<SecAggPublicKeys> advertised = new ArrayList<>();
     keyReplies.forEach((site, reply) -> {
       if (!refused(reply)) {
@@ -133,8 +156,8 @@ final class SecAggStages {
     });
 
     Map<String, Object> maskedReplies = stage(job, round, tag, "masked", sharers, site -> Task.newBuilder()
-        .setSecaggMaskedInput(SecAggMaskedInput.newBuilder().setSessionTag(tag).addAllShares(sharesFor(secagg, site))
-            .setTrain(train.toBuilder().setSeed(site.hashCode()))));
+        .setSecaggMaskedInput(ask.apply(site,
+            SecAggMaskedInput.newBuilder().setSessionTag(tag).addAllShares(sharesFor(secagg, site)))));
     maskedReplies.forEach((site, reply) -> {
       if (reply instanceof DeviatingFleet.Upload upload) {
         secagg.acceptMaskedInput(site, upload.words());
