@@ -69,7 +69,7 @@ final class Baselines {
       parts.add(TabularEncoder.encode(factory.eval(), schema, normalization));
     }
     EncodedData union = concat(parts);
-    double[] scores = LocalEvaluator.predictPositive(model, parameters, union);
+    double[] scores = LocalEvaluator.positiveLogOdds(model, parameters, union);
     boolean[] positive = new boolean[union.size()];
     int positiveClass = schema.numClasses() - 1;
     for (int i = 0; i < positive.length; i++) {

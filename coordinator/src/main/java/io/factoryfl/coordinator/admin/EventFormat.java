@@ -24,11 +24,9 @@ public final class EventFormat {
           e.getCommitted().getModelHash().substring(0, 12), e.getCommitted().getParticipantsCount(),
           e.getCommitted().getTotalExamples(), e.getCommitted().getTrainLoss(),
           e.getCommitted().getSeconds());
-      case EVALUATED -> prefix + String.format(Locale.ROOT,
-          "evaluated on %d sites (%d examples): loss %.4f, accuracy %.4f, ROC-AUC %.4f, PR-AUC %.4f",
+      case EVALUATED -> prefix + String.format(Locale.ROOT, "evaluated on %d sites (%d examples): %s",
           e.getEvaluated().getParticipants(), e.getEvaluated().getNumExamples(),
-          e.getEvaluated().getLoss(), e.getEvaluated().getAccuracy(), e.getEvaluated().getRocAuc(),
-          e.getEvaluated().getPrAuc());
+          headline(e.getEvaluated()));
       case RETRIED -> prefix + "attempt " + e.getRetried().getAttempt() + " failed, retrying: "
           + e.getRetried().getReason();
       case DROPPED -> prefix + "dropped " + e.getDropped().getParticipant() + ": "
@@ -41,5 +39,21 @@ public final class EventFormat {
           .replace("JOB_STATE_", "") + ": " + e.getEnded().getMessage();
       case EVENT_NOT_SET -> prefix + "(empty event)";
     };
+  }
+
+  /** The headline metrics a task has, in a fixed order; per-class ones are in the round log. */
+  private static final java.util.List<String> HEADLINE = java.util.List.of("loss", "accuracy", "roc_auc",
+      "pr_auc", "balanced_accuracy", "macro_f1", "macro_roc_auc", "rmse", "mae", "r2");
+
+  private static String headline(io.factoryfl.proto.v1.EvaluationDone evaluated) {
+    java.util.Map<String, Double> metrics = evaluated.getMetricsMap();
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    for (String name : HEADLINE) {
+      Double value = metrics.get(name);
+      if (value != null) {
+        parts.add(name + " " + String.format(Locale.ROOT, "%.4f", value));
+      }
+    }
+    return String.join(", ", parts);
   }
 }

@@ -18,6 +18,11 @@ import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.secagg.FixedPoint;
 import io.factoryfl.core.secagg.StatisticsLayout;
+import io.factoryfl.core.task.ClassificationTask;
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.LabelScale;
+import io.factoryfl.core.task.TaskFamily;
+import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.metrics.ScoreHistogram;
@@ -84,6 +89,10 @@ public final class JobRun implements Runnable {
   private volatile boolean cancelRequested;
   private volatile Thread runner;
   private Normalization normalization;
+  /** A regression label's federated standardisation; identity for a classifier. */
+  private LabelScale labelScale = LabelScale.IDENTITY;
+  /** What the job learns: scores the sites' evaluations and sizes their histograms. */
+  private final TaskFamily task;
   /** Rows of each site's training split as reported in round 0: bounds its evaluations. */
   private final Map<String, Long> trainRows = new java.util.HashMap<>();
   /**
@@ -110,6 +119,7 @@ public final class JobRun implements Runnable {
     this.log.jobSubmitted(spec.name(), specHash, submittedBy);
     this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec), log);
     this.configurationJson = spec.modelConfigurationJson();
+    this.task = spec.task().family(spec.schema(), federation.histogramBins());
   }
 
   /** The job's round log file (canonical JSON lines; its signed head sits next to it). */
@@ -265,7 +275,7 @@ public final class JobRun implements Runnable {
     List<TaskOutcome> outcomes = dispatcher.run(ids, 0, attempt, "stats",
         dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setFeatureStats(FeatureStatsTask.getDefaultInstance()));
-    List<String> columns = spec.schema().numericColumns();
+    List<String> columns = StatisticsLayout.columnsOf(dispatcher.binding());
     FeatureStats total = FeatureStats.empty(columns.size());
     int contributors = 0;
     trainRows.clear();
@@ -320,7 +330,7 @@ public final class JobRun implements Runnable {
     }
     try {
       FeatureStats total = ReportedValues.securedFeatureStats(input.decode(secure, maxExamples),
-          spec.schema().numericColumns());
+          StatisticsLayout.columnsOf(dispatcher.binding()));
       return Attempt.ok(normalizationOf(total));
     } catch (IllegalArgumentException | InvalidReportException e) {
       return Attempt.failed("the unmasked sum of the feature statistics is not a valid aggregate: "
@@ -328,12 +338,24 @@ public final class JobRun implements Runnable {
     }
   }
 
+  /**
+   * The features' standardisation from the federation's statistics; for a regression task the
+   * last column is the clipped label, whose mean and standard deviation become {@link #labelScale}.
+   */
   private Normalization normalizationOf(FeatureStats total) {
-    if (spec.schema().numericColumns().isEmpty()) {
+    int features = spec.schema().numericColumns().size();
+    if (task.kind() == TaskKind.REGRESSION) {
+      Normalization all = total.toNormalization();
+      labelScale = new LabelScale(all.mean()[features], all.std()[features]);
+    }
+    if (features == 0) {
       return new Normalization(new double[0], new double[0]);
     }
-    return total.toNormalization();
+    Normalization all = total.toNormalization();
+    return new Normalization(java.util.Arrays.copyOf(all.mean(), features),
+        java.util.Arrays.copyOf(all.std(), features));
   }
+
 
   private Attempt<Void> trainRound(int round, int attempt) throws InterruptedException {
     long started = federation.clock().millis();
@@ -463,7 +485,7 @@ public final class JobRun implements Runnable {
     for (TaskOutcome outcome : dispatcher.run(ids, round, 1, "eval",
         dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setEvaluate(EvaluateTask.newBuilder().setModelHash(model.hash())
-            .setNormalization(normalizationProto()).setHistogramBins(federation.histogramBins())))) {
+            .setNormalization(normalizationProto()).setHistogramBins(histogramBins())))) {
       if (outcome instanceof TaskOutcome.Evaluated evaluated) {
         try {
           EvaluateResult result = checkedEvaluation(evaluated);
@@ -479,23 +501,30 @@ public final class JobRun implements Runnable {
     }
     EvaluationSummary summary = strategy.aggregateEvaluate(round, results, failures);
     log.evaluation(round, summary);
-    events.publish(round, RoundEvent.newBuilder().setEvaluated(EvaluationDone.newBuilder()
+    EvaluationDone.Builder done = EvaluationDone.newBuilder()
         .setParticipants(summary.participants()).setNumExamples(summary.numExamples())
         .setLoss(summary.loss()).setAccuracy(summary.accuracy()).setRocAuc(summary.rocAuc())
-        .setPrAuc(summary.prAuc())));
+        .setPrAuc(summary.prAuc()).putAllMetrics(summary.metrics().values());
+    for (long[] row : summary.metrics().confusion()) {
+      for (long count : row) {
+        done.addConfusion(count);
+      }
+    }
+    events.publish(round, RoundEvent.newBuilder().setEvaluated(done));
   }
 
-  /** A site's evaluation, once every reported count, histogram and loss passed the rules. */
+  /** Score histogram bins per class of a classifier's evaluation (ignored by a regressor). */
+  private int histogramBins() {
+    return task instanceof ClassificationTask classification ? classification.bins() : federation.histogramBins();
+  }
+
+  /** A site's evaluation, once every reported count, sum and loss passed the task's rules. */
   private EvaluateResult checkedEvaluation(TaskOutcome.Evaluated evaluated) throws InvalidReportException {
     EvaluationResult r = evaluated.result();
-    int bins = federation.histogramBins();
-    if (r.getPositiveHistogramCount() != bins || r.getNegativeHistogramCount() != bins) {
-      throw new InvalidReportException("evaluation histograms have " + r.getPositiveHistogramCount()
-          + " and " + r.getNegativeHistogramCount() + " bins; they must have " + bins);
-    }
     return ReportedValues.evaluation(evaluated.participantId(), r.getNumExamples(), r.getLossSum(),
-        r.getCorrect(), toArray(r.getPositiveHistogramList()), toArray(r.getNegativeHistogramList()),
-        bins, spec.maxExamplesPerSite(), trainRows.getOrDefault(evaluated.participantId(), -1L));
+        r.getCountsList().stream().mapToLong(Long::longValue).toArray(),
+        r.getSumsList().stream().mapToDouble(Double::doubleValue).toArray(), task, spec.maxExamplesPerSite(),
+        trainRows.getOrDefault(evaluated.participantId(), -1L));
   }
 
   private io.factoryfl.proto.v1.Normalization normalizationProto() {
@@ -505,6 +534,9 @@ public final class JobRun implements Runnable {
     }
     for (double std : normalization.std()) {
       proto.addStd(std);
+    }
+    if (task.kind() == TaskKind.REGRESSION) {
+      proto.setLabelMean(labelScale.mean()).setLabelStd(labelScale.std());
     }
     return proto.build();
   }
@@ -525,7 +557,17 @@ public final class JobRun implements Runnable {
     FeatureSchema schema = spec.schema();
     DatasetBinding.Builder binding = DatasetBinding.newBuilder().setName(spec.datasetName())
         .addAllNumericFeatures(schema.numericColumns()).setLabelColumn(schema.labelColumn())
-        .addAllLabelClasses(schema.labelClasses());
+        .addAllLabelClasses(schema.labelClasses()).setTask(spec.task().kind().key());
+    LabelClip clip = spec.task().clip();
+    if (clip.min() != null) {
+      binding.setHasLabelClipMin(true).setLabelClipMin(clip.min());
+    }
+    if (clip.max() != null) {
+      binding.setHasLabelClipMax(true).setLabelClipMax(clip.max());
+    }
+    if (spec.task().kind() == TaskKind.REGRESSION) {
+      binding.setRegressionLoss(spec.task().regressionLoss());
+    }
     for (FeatureSchema.CategoricalColumn column : schema.categoricalColumns()) {
       binding.addCategoricalFeatures(CategoricalFeature.newBuilder().setColumn(column.column())
           .addAllCategories(column.categories()));

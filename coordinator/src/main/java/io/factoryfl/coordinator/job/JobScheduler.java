@@ -54,7 +54,7 @@ public final class JobScheduler implements AutoCloseable {
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
-    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, federation.histogramBins()), spec);
+    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, spec.task().family(spec.schema(), federation.histogramBins())), spec);
     if (spec.serverMomentum() > 0) {
       strategy = new ServerMomentum(strategy, spec.serverMomentum());
     }

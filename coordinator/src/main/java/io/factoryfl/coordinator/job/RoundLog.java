@@ -128,12 +128,21 @@ final class RoundLog implements AutoCloseable {
     }
   }
 
+  /**
+   * The round's federated evaluation: every finite metric of the task at the top level (as {@code
+   * roc_auc}, {@code rmse} or {@code recall[CLASS]}), and a classifier's confusion matrix.
+   */
   void evaluation(int round, EvaluationSummary summary) {
-    Map<String, Object> fields = fields("round", round, "participants", summary.participants());
-    putFinite(fields, "roc_auc", summary.rocAuc());
-    putFinite(fields, "pr_auc", summary.prAuc());
-    putFinite(fields, "loss", summary.loss());
-    putFinite(fields, "accuracy", summary.accuracy());
+    Map<String, Object> fields = fields("round", round, "participants", summary.participants(),
+        "num_examples", summary.numExamples());
+    summary.metrics().values().forEach((name, value) -> putFinite(fields, name, value));
+    if (summary.metrics().confusion().length > 0) {
+      List<List<Long>> confusion = new java.util.ArrayList<>();
+      for (long[] row : summary.metrics().confusion()) {
+        confusion.add(java.util.Arrays.stream(row).boxed().toList());
+      }
+      fields.put("confusion", confusion);
+    }
     append("evaluation", fields);
   }
 

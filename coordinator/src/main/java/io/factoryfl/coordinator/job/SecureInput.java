@@ -62,7 +62,7 @@ sealed interface SecureInput {
   /** Round 0 of job {@code jobId}: each site's feature statistics over the job's numeric features. */
   static Statistics statistics(String jobId, DatasetBinding dataset, long maxExamples) {
     return new Statistics(TrainingBinding.statistics(jobId, dataset, maxExamples),
-        new StatisticsLayout(dataset.getNumericFeaturesCount()));
+        new StatisticsLayout(StatisticsLayout.columnsOf(dataset).size()));
   }
 
   /** Model deltas, laid out by {@link MaskedLayout}. */

@@ -4,7 +4,8 @@ import io.factoryfl.core.text.Printable;
 import io.factoryfl.coordinator.strategy.EvaluateResult;
 import io.factoryfl.core.aggregate.WeightedSumAccumulator;
 import io.factoryfl.core.data.FeatureStats;
-import io.factoryfl.core.metrics.ScoreHistogram;
+import io.factoryfl.core.task.EvaluationSums;
+import io.factoryfl.core.task.TaskFamily;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -138,18 +139,15 @@ public final class ReportedValues {
   /**
    * Checks one site's evaluation of a global model and returns it as a strategy input.
    *
-   * @param bins the number of histogram bins the task asked for
+   * @param task the job's task family, whose layout and consistency rules the sums must meet
    * @param maxExamples the job's max_examples_per_site
    * @param trainRows the rows of the site's training split as it reported them in round 0, or
-   *     -1 if it did not (a site that joined later): a hold-out split is not larger
+   *     -1 if it did not (a site that joined later, or any site of a secure job): a hold-out split
+   *     is not larger
    */
   public static EvaluateResult evaluation(String participant, long numExamples, double lossSum,
-      long correct, long[] positives, long[] negatives, int bins, long maxExamples, long trainRows)
+      long[] counts, double[] sums, TaskFamily task, long maxExamples, long trainRows)
       throws InvalidReportException {
-    if (positives.length != bins || negatives.length != bins) {
-      throw new InvalidReportException("evaluation histograms have " + positives.length + " and "
-          + negatives.length + " bins; they must have " + bins);
-    }
     if (numExamples < 1) {
       throw new InvalidReportException("evaluation num_examples was " + numExamples
           + "; an evaluation must cover at least 1 example");
@@ -164,29 +162,18 @@ public final class ReportedValues {
           + "; the site reported " + trainRows + " training rows in round 0, and its evaluation"
           + " split may not be larger than that");
     }
-    long total = 0;
-    for (int b = 0; b < bins; b++) {
-      if (positives[b] < 0 || negatives[b] < 0) {
-        throw new InvalidReportException("evaluation histogram bin " + b + " has positives="
-            + positives[b] + " negatives=" + negatives[b] + "; counts must be >= 0");
-      }
-      total = addCount(addCount(total, positives[b], "evaluation histogram"), negatives[b],
-          "evaluation histogram");
-    }
-    if (total != numExamples) {
-      throw new InvalidReportException("evaluation histograms count " + total
-          + " examples but num_examples was " + numExamples + "; they must agree");
-    }
-    if (correct < 0 || correct > numExamples) {
-      throw new InvalidReportException("evaluation correct was " + correct
-          + "; it must be between 0 and num_examples (" + numExamples + ")");
-    }
     if (!Double.isFinite(lossSum) || lossSum < 0 || lossSum / numExamples > MAX_EVAL_LOSS) {
       throw new InvalidReportException("evaluation loss_sum was " + lossSum + " over " + numExamples
           + " examples; it must be finite, >= 0 and at most " + MAX_EVAL_LOSS + " per example");
     }
-    return new EvaluateResult(participant, numExamples, lossSum, correct,
-        ScoreHistogram.of(positives, negatives));
+    EvaluationSums evaluation;
+    try {
+      evaluation = new EvaluationSums(numExamples, lossSum, counts, sums);
+      task.check(evaluation);
+    } catch (IllegalArgumentException | ArithmeticException e) {
+      throw new InvalidReportException("evaluation: " + e.getMessage());
+    }
+    return new EvaluateResult(participant, evaluation);
   }
 
   /**

@@ -197,7 +197,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
           + "', but a feature-statistics input of job '" + task.task().getJobId() + "' names '" + subject + "'");
     }
-    long expected = new StatisticsLayout(task.task().getDataset().getNumericFeaturesCount()).words();
+    long expected = new StatisticsLayout(StatisticsLayout.columnsOf(task.task().getDataset()).size()).words();
     if (h.getNumParameters() != expected) {
       throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters() + "; the feature"
           + " statistics of job '" + h.getJobId() + "' have " + expected + " words");

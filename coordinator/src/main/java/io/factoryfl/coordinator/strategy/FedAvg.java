@@ -3,7 +3,9 @@ package io.factoryfl.coordinator.strategy;
 import io.factoryfl.coordinator.registry.ParticipantInfo;
 import io.factoryfl.core.aggregate.WeightedSumAccumulator;
 import io.factoryfl.core.job.JobSpec;
-import io.factoryfl.core.metrics.ScoreHistogram;
+import io.factoryfl.core.task.EvaluationSums;
+import io.factoryfl.core.task.LabelScale;
+import io.factoryfl.core.task.TaskFamily;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -14,11 +16,17 @@ import java.util.SplittableRandom;
  */
 public final class FedAvg implements Strategy {
   private final JobSpec spec;
-  private final int histogramBins;
+  private final TaskFamily task;
 
+  /** @param histogramBins score histogram bins of the job's task family ({@code TaskSpec.family}) */
   public FedAvg(JobSpec spec, int histogramBins) {
+    this(spec, spec.task().family(spec.schema(), histogramBins));
+  }
+
+  /** @param task the job's task family, which scores the merged evaluations */
+  public FedAvg(JobSpec spec, TaskFamily task) {
     this.spec = spec;
-    this.histogramBins = histogramBins;
+    this.task = task;
   }
 
   @Override
@@ -117,21 +125,11 @@ public final class FedAvg implements Strategy {
   @Override
   public EvaluationSummary aggregateEvaluate(
       int round, List<EvaluateResult> results, List<Failure> failures) {
-    ScoreHistogram pooled = new ScoreHistogram(histogramBins);
-    long examples = 0;
-    long correct = 0;
-    double loss = 0;
+    EvaluationSums merged = task.newScoring(LabelScale.IDENTITY).sums();
     for (EvaluateResult result : results) {
-      pooled = pooled.merge(result.histogram());
-      examples += result.numExamples();
-      correct += result.correct();
-      loss += result.lossSum();
+      merged = merged.merge(result.sums());
     }
-    if (examples == 0) {
-      return new EvaluationSummary(results.size(), 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
-    }
-    return new EvaluationSummary(results.size(), examples, loss / examples,
-        (double) correct / examples, pooled.rocAuc(), pooled.prAuc());
+    return new EvaluationSummary(results.size(), task.metrics(merged));
   }
 
   /** A seeded partial Fisher-Yates shuffle of the (sorted) available list. */

@@ -1,5 +1,8 @@
 package io.factoryfl.coordinator.report;
 
+import io.factoryfl.core.task.ClassificationTask;
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.RegressionTask;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -124,49 +127,68 @@ class ReportedValuesTest {
   /** 2 positives in bins 3 and 1, 2 negatives in bins 2 and 0: ROC-AUC 0.75. */
   private static final long[] POS = {0, 1, 0, 1};
   private static final long[] NEG = {1, 0, 1, 0};
+  /** True class by predicted class: 3 of 4 right, consistent with POS and NEG. */
+  private static final long[] CONFUSION = {1, 1, 0, 2};
+  private static final ClassificationTask TASK = new ClassificationTask(List.of("0", "1"), BINS, List.of());
 
-  private static EvaluateResult evaluation(long n, double loss, long correct, long[] pos, long[] neg,
+  private static long[] counts(long[] confusion, long[] pos, long[] neg) {
+    long[] counts = new long[confusion.length + pos.length + neg.length];
+    System.arraycopy(confusion, 0, counts, 0, confusion.length);
+    System.arraycopy(pos, 0, counts, confusion.length, pos.length);
+    System.arraycopy(neg, 0, counts, confusion.length + pos.length, neg.length);
+    return counts;
+  }
+
+  private static EvaluateResult evaluation(long n, double loss, long[] confusion, long[] pos, long[] neg,
       long trainRows) throws InvalidReportException {
-    return ReportedValues.evaluation("site", n, loss, correct, pos, neg, BINS, 1000, trainRows);
+    return ReportedValues.evaluation("site", n, loss, counts(confusion, pos, neg), new double[0], TASK, 1000,
+        trainRows);
   }
 
   @Test
   void evaluation_consistentReportPasses() throws Exception {
-    EvaluateResult result = evaluation(4, 2.0, 3, POS, NEG, 10);
+    EvaluateResult result = evaluation(4, 2.0, CONFUSION, POS, NEG, 10);
 
     assertEquals(4, result.numExamples());
-    assertEquals(0.75, result.histogram().rocAuc(), 1e-12);
+    assertEquals(0.75, TASK.metrics(result.sums()).get("roc_auc"), 1e-12);
+    assertEquals(0.75, TASK.metrics(result.sums()).get("accuracy"), 1e-12);
   }
 
   @Test
-  void evaluation_wrongBinCountIsRefused() {
-    assertRefused(() -> evaluation(4, 2.0, 3, new long[] {2}, new long[] {2}, 10),
-        "histograms have 1 and 1 bins; they must have 4");
+  void evaluation_wrongLayoutIsRefused() {
+    assertRefused(() -> evaluation(4, 2.0, CONFUSION, new long[] {2}, new long[] {2}, 10),
+        "with 4 histogram bins has 12 counts and no sums; this one has 6 counts");
   }
 
   @Test
   void evaluation_negativeBinIsRefused() {
-    assertRefused(() -> evaluation(4, 2.0, 3, new long[] {0, 3, 0, 2}, new long[] {-1, 0, 0, 0}, 10),
-        "bin 0 has positives=0 negatives=-1; counts must be >= 0");
+    assertRefused(() -> evaluation(4, 2.0, CONFUSION, new long[] {0, 3, 0, 2}, new long[] {-1, 0, 0, 0}, 10),
+        "count 8 is -1; counts must be >= 0");
   }
 
   @Test
-  void evaluation_binsNotSummingToNumExamplesAreRefused() {
-    assertRefused(() -> evaluation(5, 2.0, 3, POS, NEG, 10),
-        "histograms count 4 examples but num_examples was 5");
+  void evaluation_countsNotSummingToNumExamplesAreRefused() {
+    assertRefused(() -> evaluation(5, 2.0, CONFUSION, POS, NEG, 10),
+        "the confusion matrix counts 4 examples but num_examples was 5");
+  }
+
+  @Test
+  void evaluation_histogramDisagreeingWithTheConfusionMatrixIsRefused() {
+    assertRefused(() -> evaluation(4, 2.0, new long[] {1, 0, 1, 2}, POS, NEG, 10),
+        "the score histogram of class '1' counts 2 of its examples among 4, but the confusion matrix has 3");
   }
 
   @Test
   void evaluation_binSumOverflowIsRefused() {
     long[] huge = {Long.MAX_VALUE, Long.MAX_VALUE, 0, 0};
 
-    assertRefused(() -> ReportedValues.evaluation("site", 4, 1, 1, huge, NEG, BINS, Long.MAX_VALUE, -1),
-        "overflows a 64-bit count");
+    assertRefused(() -> ReportedValues.evaluation("site", 4, 1, counts(CONFUSION, huge, NEG), new double[0], TASK,
+        Long.MAX_VALUE, -1), "overflow");
   }
 
   @Test
   void evaluation_zeroExamplesIsRefused() {
-    assertRefused(() -> evaluation(0, 0, 0, new long[4], new long[4], 10), "at least 1 example");
+    assertRefused(() -> evaluation(0, 0, new long[4], new long[4], new long[4], 10), "at least 1 example");
   }
 
   @Test
@@ -174,44 +196,43 @@ class ReportedValuesTest {
     long[] pos = {0, 0, 0, 500_000};
     long[] neg = {500_000, 0, 0, 0};
 
-    assertRefused(() -> evaluation(1_000_000, 1, 1_000_000, pos, neg, -1),
+    assertRefused(() -> evaluation(1_000_000, 1, new long[] {500_000, 0, 0, 500_000}, pos, neg, -1),
         "num_examples was 1000000; a site's evaluation may cover at most 1000 examples");
   }
 
   @Test
   void evaluation_moreThanTheSitesTrainingRowsIsRefused() {
-    assertRefused(() -> evaluation(4, 2.0, 3, POS, NEG, 3),
+    assertRefused(() -> evaluation(4, 2.0, CONFUSION, POS, NEG, 3),
         "the site reported 3 training rows in round 0");
   }
 
   @Test
   void evaluation_siteWithoutRoundZeroStatsIsBoundByTheCapOnly() throws Exception {
-    assertEquals(4, evaluation(4, 2.0, 3, POS, NEG, -1).numExamples());
+    assertEquals(4, evaluation(4, 2.0, CONFUSION, POS, NEG, -1).numExamples());
   }
 
   @Test
-  void evaluation_moreCorrectThanExamplesIsRefused() {
-    assertRefused(() -> evaluation(4, 2.0, 5, POS, NEG, 10), "correct was 5");
-  }
-
-  @Test
-  void evaluation_negativeCorrectIsRefused() {
-    assertRefused(() -> evaluation(4, 2.0, -1, POS, NEG, 10), "correct was -1");
+  void evaluation_aRegressionReportIsCheckedByItsOwnRules() throws Exception {
+    RegressionTask regression = new RegressionTask(new LabelClip(null, 125.0), "mse");
+    assertEquals(2, ReportedValues.evaluation("site", 2, 1, new long[0], new double[] {3, 5, 200, 20_000},
+        regression, 1000, -1).numExamples());
+    assertRefused(() -> ReportedValues.evaluation("site", 2, 1, new long[0], new double[] {3, 5, 400, 80_000},
+        regression, 1000, -1), "outside what labels clipped to [null, 125.0] can add up to");
   }
 
   @Test
   void evaluation_nanLossIsRefused() {
-    assertRefused(() -> evaluation(4, Double.NaN, 3, POS, NEG, 10), "loss_sum was NaN");
+    assertRefused(() -> evaluation(4, Double.NaN, CONFUSION, POS, NEG, 10), "loss_sum was NaN");
   }
 
   @Test
   void evaluation_negativeLossIsRefused() {
-    assertRefused(() -> evaluation(4, -1, 3, POS, NEG, 10), "loss_sum was -1.0");
+    assertRefused(() -> evaluation(4, -1, CONFUSION, POS, NEG, 10), "loss_sum was -1.0");
   }
 
   @Test
   void evaluation_hugeLossPerExampleIsRefused() {
-    assertRefused(() -> evaluation(4, 1e9, 3, POS, NEG, 10), "at most 10000.0 per example");
+    assertRefused(() -> evaluation(4, 1e9, CONFUSION, POS, NEG, 10), "at most 10000.0 per example");
   }
 
   // --- training updates ----------------------------------------------------------------------

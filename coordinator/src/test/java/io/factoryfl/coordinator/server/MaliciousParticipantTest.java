@@ -129,9 +129,7 @@ class MaliciousParticipantTest {
     long[] negatives = new long[BINS];
     positives[BINS - 1] = 500_000;
     negatives[0] = 500_000;
-    answerAllEvaluations(EvaluationResult.newBuilder().setNumExamples(1_000_000).setLossSum(0)
-        .setCorrect(1_000_000).addAllPositiveHistogram(boxed(positives))
-        .addAllNegativeHistogram(boxed(negatives)).build());
+    answerAllEvaluations(binary(1_000_000, 0, new long[] {500_000, 0, 0, 500_000}, positives, negatives));
 
     assertEquals(JobState.JOB_STATE_SUCCEEDED, endState(job));
     JsonNode evaluation = record(job, "evaluation");
@@ -151,11 +149,10 @@ class MaliciousParticipantTest {
     long[] negatives = new long[BINS];
     positives[10] = 3;
     negatives[20] = -1;
-    answerAllEvaluations(EvaluationResult.newBuilder().setNumExamples(2).setLossSum(1).setCorrect(1)
-        .addAllPositiveHistogram(boxed(positives)).addAllNegativeHistogram(boxed(negatives)).build());
+    answerAllEvaluations(binary(2, 1, new long[] {0, 0, 0, 2}, positives, negatives));
 
     assertEquals(JobState.JOB_STATE_SUCCEEDED, endState(job));
-    assertDropped(job, "eval", "evaluation histogram bin 20 has positives=0 negatives=-1");
+    assertDropped(job, "eval", "is -1; counts must be >= 0");
     assertEquals(2, record(job, "evaluation").get("participants").asInt());
   }
 
@@ -535,14 +532,19 @@ class MaliciousParticipantTest {
     positives[2000] = 1;
     negatives[5000] = 1;
     negatives[1000] = 1;
-    EvaluationResult honest = EvaluationResult.newBuilder().setNumExamples(4).setLossSum(2).setCorrect(3)
-        .addAllPositiveHistogram(boxed(positives)).addAllNegativeHistogram(boxed(negatives)).build();
+    EvaluationResult honest = binary(4, 2, new long[] {2, 0, 1, 1}, positives, negatives);
     for (Site site : List.of(mallory, siteA, siteB)) {
       Task task = site.poll();
       assertTrue(task.hasEvaluate(), site.name + " expected an evaluation task, got " + task);
       site.report(TaskResult.newBuilder().setEvaluation(
           site == mallory && mallorys != null ? mallorys : honest));
     }
+  }
+
+  /** A binary evaluation: the confusion matrix (true by predicted) then the two histograms. */
+  private static EvaluationResult binary(long n, double loss, long[] confusion, long[] positives, long[] negatives) {
+    return EvaluationResult.newBuilder().setNumExamples(n).setLossSum(loss).addAllCounts(boxed(confusion))
+        .addAllCounts(boxed(positives)).addAllCounts(boxed(negatives)).build();
   }
 
   private JobState endState(String job) throws Exception {

@@ -16,8 +16,9 @@ import java.util.Set;
  *
  * @param numericColumns columns parsed as numbers and standardised
  * @param categoricalColumns columns one-hot encoded over a fixed list of categories
- * @param labelColumn the column holding the class label
- * @param labelClasses the label values, in output-neuron order (at least two)
+ * @param labelColumn the column holding the label
+ * @param labelClasses the label values, in output-neuron order (at least two); empty for a
+ *     regression label, which is a number
  */
 public record FeatureSchema(
     List<String> numericColumns,
@@ -77,9 +78,10 @@ public record FeatureSchema(
       throw new IllegalArgumentException(
           "labelColumn '" + labelColumn + "' is also listed as a feature column");
     }
-    if (labelClasses.size() < 2) {
+    if (labelClasses.size() == 1) {
       throw new IllegalArgumentException(
-          "labelClasses must hold at least 2 classes, was " + labelClasses);
+          "labelClasses must hold at least 2 classes (or none, for a regression label), was "
+              + labelClasses);
     }
     Set<String> classes = new HashSet<>();
     for (String labelClass : labelClasses) {
@@ -105,7 +107,7 @@ public record FeatureSchema(
     return inputs;
   }
 
-  /** Number of label classes, i.e. output neurons. */
+  /** Number of label classes, i.e. output neurons of a classifier; 0 for a regression label. */
   public int numClasses() {
     return labelClasses.size();
   }

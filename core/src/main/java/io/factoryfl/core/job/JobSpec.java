@@ -30,6 +30,7 @@ import java.time.Duration;
  *     so no site can buy a larger say in the model by claiming a huge example count
  * @param robustAggregation the defence against poisoned updates ({@code robust_aggregation}):
  *     L2 clipping of update deltas and the combining rule (FedAvg, median, trimmed mean, multi-Krum)
+ * @param task what the job learns from its label: binary, multi-class or regression ({@code task})
  */
 public record JobSpec(
     String name,
@@ -51,9 +52,11 @@ public record JobSpec(
     SecureAggregationSpec secureAggregation,
     double serverMomentum,
     long maxExamplesPerSite,
-    RobustAggregationSpec robustAggregation) {
+    RobustAggregationSpec robustAggregation,
+    TaskSpec task) {
 
   public JobSpec {
+    java.util.Objects.requireNonNull(task, "task");
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
     }
@@ -66,6 +69,6 @@ public record JobSpec(
 
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {
-    return model.resolve(schema, learningRate, seed);
+    return model.resolve(schema, task.family(schema, 1), learningRate, seed);
   }
 }

@@ -13,6 +13,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
 import io.factoryfl.core.model.MlpTemplate;
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.RegressionTask;
+import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.core.params.ContentHash;
 import java.nio.charset.StandardCharsets;
@@ -70,16 +73,18 @@ public final class JobSpecParser {
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
           "start_timeout_seconds", "secure_aggregation", "server_momentum", "max_examples_per_site",
-          RobustAggregationParser.KEY);
+          RobustAggregationParser.KEY, "task");
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
   private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
   private static final Set<String> DATASET =
-      Set.of("name", "numeric_features", "categorical_features", "label", "label_classes");
+      Set.of("name", "numeric_features", "categorical_features", "label", "label_classes", "label_clip");
+  private static final Set<String> LABEL_CLIP = Set.of("min", "max");
   private static final Set<String> CATEGORICAL = Set.of("column", "categories");
   private static final Set<String> PARTICIPANTS = Set.of("min", "max", "fraction");
-  private static final Set<String> TRAINING = Set.of("local_epochs", "batch_size", "learning_rate");
+  private static final Set<String> TRAINING =
+      Set.of("local_epochs", "batch_size", "learning_rate", "class_weights", "loss");
 
   private JobSpecParser() {}
 
@@ -89,7 +94,8 @@ public final class JobSpecParser {
 
     String name = top.requiredString("name");
     SpecNode dataset = top.object("dataset", DATASET);
-    FeatureSchema schema = schema(dataset);
+    TaskKind kind = taskKind(top, dataset);
+    FeatureSchema schema = schema(dataset, kind);
     String datasetName = dataset.requiredString("name");
 
     int rounds = top.integer("rounds", 10, 1, MAX_ROUNDS);
@@ -112,6 +118,7 @@ public final class JobSpecParser {
     int epochs = training.integer("local_epochs", 1, 1, 1000);
     int batch = training.integer("batch_size", 32, 1, 1 << 20);
     double learningRate = training.number("learning_rate", 0.001, 0.0, 10.0);
+    TaskSpec task = task(kind, schema, dataset, training);
 
     int deadlineSeconds = top.integer("round_deadline_seconds", 300, 1, 7 * 24 * 3600);
     int evaluateEvery = top.integer("evaluate_every", 1, 0, MAX_ROUNDS);
@@ -123,11 +130,104 @@ public final class JobSpecParser {
     SecureAggregationSpec secure = secureAggregation(top, min, max, maxExamples);
     RobustAggregationSpec robust = RobustAggregationParser.parse(top, min, secure);
     ModelSpec model = model(top.object("model", MODEL));
-    checkModelFitsSchema(model, schema, learningRate, seed);
+    checkModelFitsSchema(model, schema, task);
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples, robust);
+        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples, robust, task);
+  }
+
+  /**
+   * The spec's {@code task}, or the one its label classes imply (binary for two, multi-class for
+   * more; binary with classes "0" and "1" when none are given).
+   */
+  private static TaskKind taskKind(SpecNode top, SpecNode dataset) {
+    if (!top.has("task")) {
+      return dataset.has("label_classes") ? TaskKind.ofClasses(dataset.strings("label_classes", true).size())
+          : TaskKind.BINARY;
+    }
+    String key = top.requiredString("task");
+    return TaskKind.byKey(key).orElseThrow(() -> new InvalidJobSpecException(top.field("task"),
+        "was \"" + key + "\"; must be one of \"binary\", \"multiclass\" or \"regression\""));
+  }
+
+  /** The task's settings, each allowed only for the kind of task it belongs to. */
+  private static TaskSpec task(TaskKind kind, FeatureSchema schema, SpecNode dataset, SpecNode training) {
+    if (kind == TaskKind.REGRESSION) {
+      if (training.has("class_weights")) {
+        throw new InvalidJobSpecException(training.field("class_weights"),
+            "weights classes, but a regression task has none; remove it");
+      }
+      String loss = training.has("loss") ? training.requiredString("loss") : "mse";
+      if (!RegressionTask.LOSSES.contains(loss)) {
+        throw new InvalidJobSpecException(training.field("loss"),
+            "was \"" + loss + "\"; a regression loss is one of " + RegressionTask.LOSSES);
+      }
+      return new TaskSpec(kind, labelClip(dataset), List.of(), loss);
+    }
+    if (dataset.has("label_clip")) {
+      throw new InvalidJobSpecException(dataset.field("label_clip"),
+          "clips a regression label, but this is a " + kind.key() + " task; remove it or set \"task\":"
+              + " \"regression\"");
+    }
+    if (training.has("loss")) {
+      throw new InvalidJobSpecException(training.field("loss"), "is for regression; a " + kind.key()
+          + " task is trained with cross-entropy (weight classes with training.class_weights)");
+    }
+    return new TaskSpec(kind, LabelClip.NONE, classWeights(training, schema.labelClasses()), "mse");
+  }
+
+  private static LabelClip labelClip(SpecNode dataset) {
+    if (!dataset.has("label_clip")) {
+      return LabelClip.NONE;
+    }
+    SpecNode clip = dataset.object("label_clip", LABEL_CLIP);
+    Double min = clip.has("min") ? clip.finite("min") : null;
+    Double max = clip.has("max") ? clip.finite("max") : null;
+    if (min == null && max == null) {
+      throw new InvalidJobSpecException(dataset.field("label_clip"),
+          "must give \"min\", \"max\" or both, e.g. {\"max\": 125} to cap remaining useful life at 125");
+    }
+    if (min != null && max != null && !(min < max)) {
+      throw new InvalidJobSpecException(dataset.field("label_clip"),
+          "has min " + min + " and max " + max + "; min must be below max");
+    }
+    return new LabelClip(min, max);
+  }
+
+  /** {@code training.class_weights}: one positive weight per label class, by class name. */
+  private static List<Double> classWeights(SpecNode training, List<String> classes) {
+    if (!training.has("class_weights")) {
+      return List.of();
+    }
+    JsonNode weights = training.raw("class_weights");
+    String field = training.field("class_weights");
+    if (!weights.isObject()) {
+      throw new InvalidJobSpecException(field, "must be an object of class name to weight, such as {\"0\": 1,"
+          + " \"1\": 10}, got " + SpecNode.describe(weights));
+    }
+    List<Double> out = new ArrayList<>();
+    for (String name : classes) {
+      JsonNode weight = weights.get(name);
+      if (weight == null) {
+        throw new InvalidJobSpecException(field, "gives no weight for class \"" + name + "\"; list every class of"
+            + " dataset.label_classes " + classes);
+      }
+      if (!weight.isNumber() || !(weight.asDouble() > 0) || weight.asDouble() > 1e6) {
+        throw new InvalidJobSpecException(field + "." + name, "was " + SpecNode.describe(weight)
+            + "; a class weight is a number greater than 0 and at most 1e6");
+      }
+      out.add(weight.asDouble());
+    }
+    java.util.Iterator<String> names = weights.fieldNames();
+    while (names.hasNext()) {
+      String name = names.next();
+      if (!classes.contains(name)) {
+        throw new InvalidJobSpecException(field, "weights \"" + name + "\", which is not one of"
+            + " dataset.label_classes " + classes);
+      }
+    }
+    return out;
   }
 
   /**
@@ -251,10 +351,10 @@ public final class JobSpecParser {
       return ModelDefinition.fromJson(model.configurationJson()).numParameters();
     }
     return MlpTemplate.parameterCount(spec.schema().numInputs(), model.hiddenLayers(),
-        spec.schema().numClasses());
+        spec.task().family(spec.schema(), 1).outputs());
   }
 
-  private static FeatureSchema schema(SpecNode dataset) {
+  private static FeatureSchema schema(SpecNode dataset, TaskKind kind) {
     List<String> numeric = dataset.strings("numeric_features", false);
     List<CategoricalColumn> categorical = new ArrayList<>();
     if (dataset.has("categorical_features")) {
@@ -275,8 +375,25 @@ public final class JobSpecParser {
       }
     }
     String label = dataset.requiredString("label");
-    List<String> classes = dataset.has("label_classes")
-        ? dataset.strings("label_classes", true) : List.of("0", "1");
+    List<String> classes;
+    if (kind == TaskKind.REGRESSION) {
+      if (dataset.has("label_classes")) {
+        throw new InvalidJobSpecException(dataset.field("label_classes"),
+            "lists classes, but a regression label is a number; remove it (or choose a classification task)");
+      }
+      classes = List.of();
+    } else {
+      classes = dataset.has("label_classes") ? dataset.strings("label_classes", true) : List.of("0", "1");
+      if (TaskKind.ofClasses(classes.size()) != kind && classes.size() >= 2) {
+        throw new InvalidJobSpecException(dataset.field("label_classes"), "lists " + classes.size()
+            + " classes, but task is \"" + kind.key() + "\" (" + (kind == TaskKind.BINARY ? "exactly 2" : "3 or more")
+            + " classes)");
+      }
+      if (classes.size() < 2) {
+        throw new InvalidJobSpecException(dataset.field("label_classes"), "lists " + classes.size()
+            + " class; a classifier needs at least 2 (for a numeric label, set \"task\": \"regression\")");
+      }
+    }
     try {
       return new FeatureSchema(numeric, categorical, label, classes);
     } catch (IllegalArgumentException e) {
@@ -319,8 +436,7 @@ public final class JobSpecParser {
     return ModelSpec.mlp(widths);
   }
 
-  private static void checkModelFitsSchema(
-      ModelSpec model, FeatureSchema schema, double learningRate, long seed) {
+  private static void checkModelFitsSchema(ModelSpec model, FeatureSchema schema, TaskSpec task) {
     if (model.configurationJson() == null) {
       return;
     }
@@ -336,11 +452,12 @@ public final class JobSpecParser {
           "the first layer takes " + definition.numInputs() + " inputs but the dataset's features encode to "
               + schema.numInputs() + " (numeric features plus one-hot categories)");
     }
-    if (definition.numOutputs() != schema.numClasses()) {
+    int outputs = task.family(schema, 1).outputs();
+    if (definition.numOutputs() != outputs) {
       throw new InvalidJobSpecException(
           "model.configuration",
-          "the output layer has " + definition.numOutputs() + " units but dataset.label_classes lists "
-              + schema.numClasses() + " classes");
+          "the output layer has " + definition.numOutputs() + " units but the " + task.kind().key() + " task needs "
+              + outputs + (task.kind() == TaskKind.REGRESSION ? " (one value)" : " (one per label class)"));
     }
   }
 }

@@ -2,6 +2,7 @@ package io.factoryfl.core.job;
 
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.model.MlpTemplate;
+import io.factoryfl.core.task.TaskFamily;
 import java.util.List;
 
 /**
@@ -23,12 +24,11 @@ public record ModelSpec(String template, List<Integer> hiddenLayers, String conf
     return new ModelSpec(null, List.of(), json);
   }
 
-  /** The DL4J configuration JSON this spec stands for, sized for the schema. */
-  public String resolve(FeatureSchema schema, double learningRate, long seed) {
+  /** The DL4J configuration JSON this spec stands for, sized for the schema and the task. */
+  public String resolve(FeatureSchema schema, TaskFamily task, double learningRate, long seed) {
     if (configurationJson != null) {
       return configurationJson;
     }
-    return MlpTemplate.configurationJson(
-        schema.numInputs(), hiddenLayers, schema.numClasses(), learningRate, seed);
+    return MlpTemplate.configurationJson(schema.numInputs(), hiddenLayers, task, learningRate, seed);
   }
 }

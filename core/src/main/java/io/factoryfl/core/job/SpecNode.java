@@ -118,6 +118,15 @@ final class SpecNode {
     return has(name) ? integer(name, 0, min, max) : null;
   }
 
+  /** A required finite number (any sign). */
+  double finite(String name) {
+    JsonNode value = node.get(name);
+    if (value == null || !value.isNumber() || !Double.isFinite(value.asDouble())) {
+      throw new InvalidJobSpecException(field(name), "must be a finite number, got " + describe(value));
+    }
+    return value.asDouble();
+  }
+
   /** A number in the half-open range (exclusiveMin, max]. */
   double number(String name, double fallback, double exclusiveMin, double max) {
     if (!has(name)) {

@@ -1,5 +1,7 @@
 package io.factoryfl.core.model;
 
+import io.factoryfl.core.task.ClassificationTask;
+import io.factoryfl.core.task.TaskFamily;
 import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -11,7 +13,7 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
-/** Builds the DL4J configuration of a plain multi-layer perceptron classifier. */
+/** Builds the DL4J configuration of a plain multi-layer perceptron, for any task family. */
 public final class MlpTemplate {
 
   private MlpTemplate() {}
@@ -49,23 +51,36 @@ public final class MlpTemplate {
   }
 
   /**
-   * A DL4J {@code MultiLayerConfiguration}, as JSON, of an MLP: one ReLU {@code DenseLayer} per
-   * entry of {@code hiddenLayers}, then a softmax {@code OutputLayer} with multi-class cross-entropy
-   * loss; Xavier initialisation, Adam with {@code learningRate}, and {@code seed} for the initial
-   * weights.
+   * A DL4J {@code MultiLayerConfiguration}, as JSON, of an MLP classifier: one ReLU {@code
+   * DenseLayer} per entry of {@code hiddenLayers}, then a softmax {@code OutputLayer} with
+   * multi-class cross-entropy loss; Xavier initialisation, Adam with {@code learningRate}, and
+   * {@code seed} for the initial weights.
    *
    * @throws IllegalArgumentException if a size is &lt; 1, {@code numOutputs < 2}, or the learning
    *     rate is not finite and &gt; 0
    */
   public static String configurationJson(
       int numInputs, List<Integer> hiddenLayers, int numOutputs, double learningRate, long seed) {
-    Objects.requireNonNull(hiddenLayers, "hiddenLayers must not be null");
-    if (numInputs < 1) {
-      throw new IllegalArgumentException("numInputs must be >= 1, was " + numInputs);
-    }
     if (numOutputs < 2) {
       throw new IllegalArgumentException(
           "numOutputs must be >= 2 (softmax over classes), was " + numOutputs);
+    }
+    return configurationJson(numInputs, hiddenLayers,
+        new ClassificationTask(java.util.stream.IntStream.range(0, numOutputs).mapToObj(String::valueOf).toList(), 1,
+            List.of()), learningRate, seed);
+  }
+
+  /**
+   * As {@link #configurationJson(int, List, int, double, long)}, with the output layer of {@code
+   * task}: its width, activation and loss (softmax and cross-entropy for a classifier, one linear
+   * unit and squared or absolute error for a regressor).
+   */
+  public static String configurationJson(
+      int numInputs, List<Integer> hiddenLayers, TaskFamily task, double learningRate, long seed) {
+    Objects.requireNonNull(hiddenLayers, "hiddenLayers must not be null");
+    Objects.requireNonNull(task, "task must not be null");
+    if (numInputs < 1) {
+      throw new IllegalArgumentException("numInputs must be >= 1, was " + numInputs);
     }
     if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
       throw new IllegalArgumentException(
@@ -92,10 +107,10 @@ public final class MlpTemplate {
       fanIn = width;
     }
     layers.layer(
-        new OutputLayer.Builder(LossFunction.MCXENT)
+        new OutputLayer.Builder(task.loss())
             .nIn(fanIn)
-            .nOut(numOutputs)
-            .activation(Activation.SOFTMAX)
+            .nOut(task.outputs())
+            .activation(task.outputActivation())
             .build());
     MultiLayerConfiguration conf = layers.build();
     return conf.toJson();

@@ -72,6 +72,18 @@ public record StatisticsLayout(int numFeatures) {
     return SUBJECT + Objects.requireNonNull(jobId, "jobId");
   }
 
+  /**
+   * The columns whose statistics a site contributes for a task: the job's numeric features, then,
+   * for a regression task, the label (standardised from its federated statistics like a feature).
+   */
+  public static java.util.List<String> columnsOf(io.factoryfl.proto.v1.DatasetBinding dataset) {
+    java.util.List<String> columns = new java.util.ArrayList<>(dataset.getNumericFeaturesList());
+    if (dataset.getTask().equals(io.factoryfl.core.task.TaskKind.REGRESSION.key())) {
+      columns.add(dataset.getLabelColumn());
+    }
+    return java.util.List.copyOf(columns);
+  }
+
   /** Whether {@code subject} names a statistics session rather than a model. */
   public static boolean isSubject(String subject) {
     return subject != null && subject.startsWith(SUBJECT);

@@ -27,9 +27,10 @@ import java.util.Objects;
  * <pre>
  * SHA-256(label "FactoryFL SecAgg+ v1 training binding",
  *         model_hash, local_epochs, batch_size, learning_rate,
- *         #mean, mean..., #std, std..., update_clip_norm, max_examples,
+ *         #mean, mean..., #std, std..., label mean, label std, update_clip_norm, max_examples,
  *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
- *         label column, #label classes, label classes...)
+ *         label column, #label classes, label classes..., task, has clip min, clip min,
+ *         has clip max, clip max, regression loss)
  * </pre>
  *
  * A field added to {@code TrainTask} or {@code DatasetBinding} must be added here (the unit test
@@ -66,6 +67,8 @@ public final class TrainingBinding {
     Normalization normalization = train.getNormalization();
     update(sha, normalization.getMeanList());
     update(sha, normalization.getStdList());
+    update(sha, normalization.getLabelMean());
+    update(sha, normalization.getLabelStd());
     update(sha, train.getUpdateClipNorm());
     update(sha, maxExamples);
     dataset(sha, dataset);
@@ -107,6 +110,12 @@ public final class TrainingBinding {
     }
     Transcript.update(sha, dataset.getLabelColumn());
     strings(sha, dataset.getLabelClassesList());
+    Transcript.update(sha, dataset.getTask());
+    Transcript.update(sha, dataset.getHasLabelClipMin() ? 1 : 0);
+    update(sha, dataset.getLabelClipMin());
+    Transcript.update(sha, dataset.getHasLabelClipMax() ? 1 : 0);
+    update(sha, dataset.getLabelClipMax());
+    Transcript.update(sha, dataset.getRegressionLoss());
   }
 
   /**

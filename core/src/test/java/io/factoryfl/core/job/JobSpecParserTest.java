@@ -163,7 +163,7 @@ class JobSpecParserTest {
     assertEquals("round: unknown field; allowed fields here are [dataset, evaluate_every,"
         + " max_examples_per_site, max_round_attempts, model, name, participants,"
         + " robust_aggregation, round_deadline_seconds, rounds,"
-        + " secure_aggregation, seed, server_momentum, start_timeout_seconds, training]",
+        + " secure_aggregation, seed, server_momentum, start_timeout_seconds, task, training]",
         e.getMessage());
   }
 
@@ -192,7 +192,7 @@ class JobSpecParserTest {
     InvalidJobSpecException e = invalid(FULL.replace("\"batch_size\"", "\"batchsize\""));
 
     assertEquals("training.batchsize", e.field());
-    assertTrue(e.getMessage().contains("allowed fields here are [batch_size, learning_rate, local_epochs]"),
+    assertTrue(e.getMessage().contains("allowed fields here are [batch_size, class_weights, learning_rate, local_epochs, loss]"),
         e.getMessage());
   }
 
@@ -338,8 +338,8 @@ class JobSpecParserTest {
     InvalidJobSpecException e = invalid(withModel("{\"configuration\": " + configuration + "}"));
 
     assertEquals("model.configuration", e.field());
-    assertEquals("model.configuration: the output layer has 3 units but dataset.label_classes lists"
-        + " 2 classes", e.getMessage());
+    assertEquals("model.configuration: the output layer has 3 units but the binary task needs 2 (one per"
+        + " label class)", e.getMessage());
   }
 
   @Test

@@ -11,23 +11,56 @@ import org.junit.jupiter.api.Test;
 class ScoreHistogramTest {
 
   @Test
-  void add_putsScoresIntoEqualWidthBinsWithOneInTheLastBin() {
+  void add_putsLogOddsIntoEqualWidthBins_andBeyondTheRangeIntoTheEndBins() {
     ScoreHistogram histogram = new ScoreHistogram(4);
-    histogram.add(0.0, true);
-    histogram.add(0.25, true);
-    histogram.add(0.74, false);
-    histogram.add(1.0, false);
+    histogram.add(Double.NEGATIVE_INFINITY, true);
+    histogram.add(-16, true);
+    histogram.add(15.9, false);
+    histogram.add(1e9, false);
     assertArrayEquals(new long[] {1, 1, 0, 0}, histogram.positives());
     assertArrayEquals(new long[] {0, 0, 1, 1}, histogram.negatives());
   }
 
   @Test
-  void add_rejectsScoresOutsideUnitInterval() {
+  void add_rejectsNaN() {
     ScoreHistogram histogram = new ScoreHistogram(10);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> histogram.add(1.5, true));
-    assertTrue(e.getMessage().contains("1.5"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> histogram.add(Double.NaN, true));
+  }
+
+  @Test
+  void logOdds_keepConfidentFloatProbabilitiesApart() {
+    // 1 - p rounds to 0 in float near p = 1; the other class's own probability does not
+    assertEquals(Math.log(1e-9f) - Math.log(1f), ScoreHistogram.logOdds(new float[] {1f, 1e-9f}, 1), 1e-9);
+    assertEquals(-ScoreHistogram.logOdds(new float[] {1f, 1e-9f}, 1), ScoreHistogram.logOdds(new float[] {1f, 1e-9f}, 0),
+        1e-9);
+    assertEquals(0.0, ScoreHistogram.logOdds(new float[] {0.2f, 0.3f, 0.5f}, 2), 1e-6);
+  }
+
+  @Test
+  void confidentImbalancedPredictions_giveTheExactRocAucWithinItsReportedBound() {
+    // A rare-failure task: negatives at p between 1e-9 and 1e-3, positives spread; with bins in
+    // probability these negatives would all tie in the lowest bin.
+    SplittableRandom random = new SplittableRandom(9);
+    int n = 50_000;
+    double[] scores = new double[n];
+    boolean[] labels = new boolean[n];
+    ScoreHistogram histogram = new ScoreHistogram(10_000);
+    for (int i = 0; i < n; i++) {
+      labels[i] = random.nextDouble() < 0.03;
+      double logit = labels[i] ? random.nextGaussian() * 4 - 6 : random.nextDouble() * -14 - 7;
+      scores[i] = logit;
+      histogram.add(logit, labels[i]);
+    }
+    double exact = BinaryMetrics.rocAuc(scores, labels);
+    assertEquals(exact, histogram.rocAuc(), histogram.rocAucErrorBound());
+    assertTrue(histogram.rocAucErrorBound() < 1e-3, "bound " + histogram.rocAucErrorBound());
+    assertEquals(exact, histogram.rocAuc(), 1e-3);
+  }
+
+  @Test
+  void rocAucErrorBound_isHalfTheShareOfTiedPairs() {
+    ScoreHistogram histogram = ScoreHistogram.of(new long[] {0, 1, 1}, new long[] {1, 1, 0});
+    assertEquals(1.0 / (2 * 2 * 2), histogram.rocAucErrorBound(), 1e-12);
   }
 
   @Test
@@ -62,7 +95,7 @@ class ScoreHistogramTest {
       labels[i] = random.nextDouble() < 0.05;
       double logit = random.nextGaussian() + (labels[i] ? 2.0 : -1.5);
       scores[i] = 1 / (1 + Math.exp(-logit));
-      histogram.add(scores[i], labels[i]);
+      histogram.add(logit, labels[i]);
     }
     assertEquals(BinaryMetrics.rocAuc(scores, labels), histogram.rocAuc(), 1e-3);
     assertEquals(BinaryMetrics.prAuc(scores, labels), histogram.prAuc(), 1e-3);
@@ -75,7 +108,7 @@ class ScoreHistogramTest {
     ScoreHistogram siteA = new ScoreHistogram(20);
     ScoreHistogram siteB = new ScoreHistogram(20);
     for (int i = 0; i < 500; i++) {
-      double score = random.nextDouble();
+      double score = random.nextDouble() * 80 - 40;
       boolean positive = random.nextBoolean();
       all.add(score, positive);
       (i % 3 == 0 ? siteA : siteB).add(score, positive);

@@ -1,30 +1,46 @@
 package io.factoryfl.participant.data;
 
+import io.factoryfl.core.task.LabelScale;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Model-ready examples: one encoded feature vector and one class index per example.
+ * Model-ready examples: one encoded feature vector and one label per example. A classifier's label
+ * is a class index ({@code classes > 0}); a regressor's is the (clipped) label value in the data's
+ * units ({@code classes == 0}), standardised by {@code scale} only when it is handed to the model
+ * ({@link #labelMatrix}), so that scoring sees the label as the plant wrote it.
  *
- * <p>The arrays are deep-copied in, and {@link #features()} and {@link #labels()} return copies;
- * the trainer and evaluator use {@link #featureMatrix()} and {@link #labelMatrix(int)}, which build
- * ND4J arrays straight from the held data.
+ * <p>The arrays are deep-copied in, and {@link #features()} returns a copy; the trainer and
+ * evaluator use {@link #featureMatrix()} and {@link #labelMatrix(int)}, which build ND4J arrays
+ * straight from the held data.
  *
  * @param features {@code features[i]} is the feature vector of example {@code i}; all rows have the
  *     same width
- * @param labels {@code labels[i]} is the class index (&gt;= 0) of example {@code i}
+ * @param targets {@code targets[i]} is the label of example {@code i}: a class index, or a value
+ * @param classes the number of label classes, or 0 for a regression label
+ * @param scale a regression label's standardisation ({@link LabelScale#IDENTITY} for a classifier)
  */
-public record EncodedData(float[][] features, int[] labels) {
+public record EncodedData(float[][] features, double[] targets, int classes, LabelScale scale) {
+
+  /** Classification examples: {@code labels[i]} is the class index of example {@code i}. */
+  public EncodedData(float[][] features, int[] labels) {
+    this(features, java.util.Arrays.stream(Objects.requireNonNull(labels, "labels must not be null"))
+        .asDoubleStream().toArray(), java.util.Arrays.stream(labels).max().orElse(0) + 1, LabelScale.IDENTITY);
+  }
 
   public EncodedData {
     Objects.requireNonNull(features, "features must not be null");
-    Objects.requireNonNull(labels, "labels must not be null");
-    if (features.length != labels.length) {
+    Objects.requireNonNull(targets, "targets must not be null");
+    Objects.requireNonNull(scale, "scale must not be null");
+    if (features.length != targets.length) {
       throw new IllegalArgumentException(
           "features and labels must have the same number of examples, were "
-              + features.length + " and " + labels.length);
+              + features.length + " and " + targets.length);
+    }
+    if (classes < 0) {
+      throw new IllegalArgumentException("classes must be >= 0, was " + classes);
     }
     float[][] copy = new float[features.length][];
     for (int i = 0; i < features.length; i++) {
@@ -34,18 +50,26 @@ public record EncodedData(float[][] features, int[] labels) {
             "all feature rows must have the same width: row 0 has " + features[0].length
                 + ", row " + i + " has " + features[i].length);
       }
-      if (labels[i] < 0) {
-        throw new IllegalArgumentException("labels[" + i + "] must be >= 0, was " + labels[i]);
+      if (classes > 0 && (targets[i] < 0 || targets[i] != Math.rint(targets[i]))) {
+        throw new IllegalArgumentException("labels[" + i + "] must be a class index >= 0, was " + targets[i]);
+      }
+      if (!Double.isFinite(targets[i])) {
+        throw new IllegalArgumentException("labels[" + i + "] must be finite, was " + targets[i]);
       }
       copy[i] = features[i].clone();
     }
     features = copy;
-    labels = labels.clone();
+    targets = targets.clone();
   }
 
   /** Number of examples. */
   public int size() {
-    return labels.length;
+    return targets.length;
+  }
+
+  /** Whether the labels are class indices (not regression values). */
+  public boolean isClassification() {
+    return classes > 0;
   }
 
   /** Width of a feature vector (0 if there are no examples). */
@@ -64,8 +88,17 @@ public record EncodedData(float[][] features, int[] labels) {
   }
 
   @Override
+  public double[] targets() {
+    return targets.clone();
+  }
+
+  /** The class indices of a classifier's examples. */
   public int[] labels() {
-    return labels.clone();
+    int[] labels = new int[targets.length];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = (int) targets[i];
+    }
+    return labels;
   }
 
   /** A copy of the feature vector of example {@code i}; cheaper than {@code features()[i]}. */
@@ -73,20 +106,25 @@ public record EncodedData(float[][] features, int[] labels) {
     return features[i].clone();
   }
 
-  /** The class index of example {@code i}. */
+  /** The class index of example {@code i} (a classifier's). */
   public int label(int i) {
-    return labels[i];
+    return (int) targets[i];
+  }
+
+  /** The label of example {@code i}: a class index, or a regression value in the data's units. */
+  public double target(int i) {
+    return targets[i];
   }
 
   /** The examples at {@code indices}, in that order (indices may repeat). */
   public EncodedData subset(int[] indices) {
     float[][] rows = new float[indices.length][];
-    int[] selected = new int[indices.length];
+    double[] selected = new double[indices.length];
     for (int i = 0; i < indices.length; i++) {
       rows[i] = features[indices[i]];
-      selected[i] = labels[indices[i]];
+      selected[i] = targets[indices[i]];
     }
-    return new EncodedData(rows, selected);
+    return new EncodedData(rows, selected, classes, scale);
   }
 
   /** The features as a new {@code [size, numFeatures]} FLOAT matrix. */
@@ -100,28 +138,43 @@ public record EncodedData(float[][] features, int[] labels) {
   }
 
   /**
-   * The labels one-hot encoded as a new {@code [size, numClasses]} FLOAT matrix.
+   * The labels as the model learns them, a new FLOAT matrix: one-hot {@code [size, outputs]} for a
+   * classifier, the standardised value {@code [size, 1]} for a regressor.
    *
-   * @throws IllegalArgumentException if a label is {@code >= numClasses}
+   * @throws IllegalArgumentException if a class label is {@code >= outputs}, or a regression label
+   *     meets a model with other than one output
    */
-  public INDArray labelMatrix(int numClasses) {
-    float[] flat = new float[labels.length * numClasses];
-    for (int i = 0; i < labels.length; i++) {
-      if (labels[i] >= numClasses) {
-        throw new IllegalArgumentException(
-            "label of example " + i + " is class " + labels[i] + " but the model has only "
-                + numClasses + " classes");
+  public INDArray labelMatrix(int outputs) {
+    if (!isClassification()) {
+      if (outputs != 1) {
+        throw new IllegalArgumentException("a regression label needs a model with one output, this one has "
+            + outputs);
       }
-      flat[i * numClasses + labels[i]] = 1f;
+      float[] values = new float[targets.length];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) scale.standardise(targets[i]);
+      }
+      return Nd4j.create(values, new long[] {targets.length, 1}, DataType.FLOAT);
     }
-    return Nd4j.create(flat, new long[] {labels.length, numClasses}, DataType.FLOAT);
+    float[] flat = new float[targets.length * outputs];
+    for (int i = 0; i < targets.length; i++) {
+      int label = (int) targets[i];
+      if (label >= outputs) {
+        throw new IllegalArgumentException(
+            "label of example " + i + " is class " + label + " but the model has only "
+                + outputs + " classes");
+      }
+      flat[i * outputs + label] = 1f;
+    }
+    return Nd4j.create(flat, new long[] {targets.length, outputs}, DataType.FLOAT);
   }
 
   /** Number of examples of each class, for classes {@code 0 .. numClasses-1}. */
   public long[] classCounts(int numClasses) {
     long[] counts = new long[numClasses];
-    for (int label : labels) {
-      if (label < numClasses) {
+    for (double target : targets) {
+      int label = (int) target;
+      if (isClassification() && label < numClasses) {
         counts[label]++;
       }
     }
@@ -132,17 +185,19 @@ public record EncodedData(float[][] features, int[] labels) {
   @Override
   public boolean equals(Object o) {
     return o instanceof EncodedData other
+        && classes == other.classes && scale.equals(other.scale)
         && java.util.Arrays.deepEquals(features, other.features)
-        && java.util.Arrays.equals(labels, other.labels);
+        && java.util.Arrays.equals(targets, other.targets);
   }
 
   @Override
   public int hashCode() {
-    return 31 * java.util.Arrays.deepHashCode(features) + java.util.Arrays.hashCode(labels);
+    return 31 * java.util.Arrays.deepHashCode(features) + java.util.Arrays.hashCode(targets);
   }
 
   @Override
   public String toString() {
-    return "EncodedData[size=" + size() + ", numFeatures=" + numFeatures() + "]";
+    return "EncodedData[size=" + size() + ", numFeatures=" + numFeatures()
+        + (isClassification() ? ", classes=" + classes : ", regression") + "]";
   }
 }

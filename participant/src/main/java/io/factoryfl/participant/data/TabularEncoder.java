@@ -4,6 +4,8 @@ import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.LabelScale;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,17 +30,34 @@ public final class TabularEncoder {
    *     message names the file, line, column and value)
    */
   public static FeatureStats stats(CsvTable table, FeatureSchema schema) {
+    return stats(table, schema, LabelClip.NONE);
+  }
+
+  /**
+   * As {@link #stats(CsvTable, FeatureSchema)}; for a regression schema (no label classes) the
+   * clipped label follows the features as one more column, so the federation can standardise it
+   * as it does the features.
+   */
+  public static FeatureStats stats(CsvTable table, FeatureSchema schema, LabelClip clip) {
     Objects.requireNonNull(table, "table must not be null");
     Objects.requireNonNull(schema, "schema must not be null");
     List<String> numeric = schema.numericColumns();
     int[] columns = columnIndices(table, numeric, "numeric_features");
-    double[] sum = new double[numeric.size()];
-    double[] squares = new double[numeric.size()];
+    boolean regression = schema.labelClasses().isEmpty();
+    int labelColumn = regression ? column(table, schema.labelColumn(), "label") : -1;
+    int width = numeric.size() + (regression ? 1 : 0);
+    double[] sum = new double[width];
+    double[] squares = new double[width];
     for (int row = 0; row < table.rows(); row++) {
       for (int f = 0; f < columns.length; f++) {
         double value = number(table, row, columns[f], numeric.get(f), f);
         sum[f] += value;
         squares[f] += value * value;
+      }
+      if (regression) {
+        double label = clip.apply(label(table, row, labelColumn, schema.labelColumn()));
+        sum[width - 1] += label;
+        squares[width - 1] += label * label;
       }
     }
     return new FeatureStats(table.rows(), sum, squares);
@@ -55,6 +74,16 @@ public final class TabularEncoder {
    */
   public static EncodedData encode(
       CsvTable table, FeatureSchema schema, Normalization normalization) {
+    return encode(table, schema, normalization, LabelClip.NONE, LabelScale.IDENTITY);
+  }
+
+  /**
+   * As {@link #encode(CsvTable, FeatureSchema, Normalization)}; a regression schema (no label
+   * classes) reads the label as a number, clipped by {@code clip}, and the model learns it
+   * standardised by {@code scale}.
+   */
+  public static EncodedData encode(CsvTable table, FeatureSchema schema, Normalization normalization,
+      LabelClip clip, LabelScale scale) {
     Objects.requireNonNull(table, "table must not be null");
     Objects.requireNonNull(schema, "schema must not be null");
     Objects.requireNonNull(normalization, "normalization must not be null");
@@ -79,8 +108,9 @@ public final class TabularEncoder {
     double[] std = normalization.std();
 
     int width = schema.numInputs();
+    boolean regression = schema.labelClasses().isEmpty();
     float[][] features = new float[table.rows()][width];
-    int[] labels = new int[table.rows()];
+    double[] labels = new double[table.rows()];
     for (int row = 0; row < table.rows(); row++) {
       float[] encoded = features[row];
       for (int f = 0; f < numericColumns.length; f++) {
@@ -95,6 +125,10 @@ public final class TabularEncoder {
         }
         offset += categorical.get(c).categories().size();
       }
+      if (regression) {
+        labels[row] = clip.apply(label(table, row, labelColumn, schema.labelColumn()));
+        continue;
+      }
       String label = table.value(row, labelColumn).trim();
       Integer labelClass = labelIndex.get(label);
       if (labelClass == null) {
@@ -106,7 +140,8 @@ public final class TabularEncoder {
       }
       labels[row] = labelClass;
     }
-    return new EncodedData(features, labels);
+    return new EncodedData(features, labels, regression ? 0 : schema.labelClasses().size(),
+        regression ? scale : LabelScale.IDENTITY);
   }
 
   private static int[] columnIndices(CsvTable table, List<String> columns, String field) {
@@ -134,6 +169,24 @@ public final class TabularEncoder {
       index.put(values.get(i), i);
     }
     return index;
+  }
+
+  /** A regression label: a finite number, or the task is refused naming the field, not the value. */
+  private static double label(CsvTable table, int row, int column, String columnName) {
+    String text = table.value(row, column).trim();
+    double value;
+    try {
+      value = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      value = Double.NaN;
+    }
+    if (!Double.isFinite(value)) {
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset.label: a value at this site is not"
+          + " a finite number, and a regression label must be one",
+          table.source() + " line " + table.lineNumber(row) + " (row " + row + "): label column '"
+              + columnName + "' has value '" + text + "', expected a finite number");
+    }
+    return value;
   }
 
   private static double number(CsvTable table, int row, int column, String columnName, int feature) {

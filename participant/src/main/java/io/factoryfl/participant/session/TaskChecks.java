@@ -1,5 +1,9 @@
 package io.factoryfl.participant.session;
 
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.LabelScale;
+import io.factoryfl.core.task.TaskFamily;
+import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.proto.v1.CategoricalFeature;
@@ -46,9 +50,56 @@ final class TaskChecks {
       throw TaskRefusedException.invalidTask("dataset.label is also one of the task's features;"
           + " a site never computes statistics over or trains on its label as a feature");
     }
-    if (binding.getLabelClassesCount() < 2) {
+    task(binding, 1);
+  }
+
+  /**
+   * The task the binding describes ({@code task}, label classes, clipping, loss), checked as the
+   * coordinator's job spec parser checks it. An empty {@code task} is inferred from the classes, as
+   * from a coordinator that predates the field.
+   *
+   * @param bins a classifier's score histogram bins
+   */
+  static TaskFamily task(DatasetBinding binding, int bins) {
+    TaskKind kind = binding.getTask().isEmpty()
+        ? TaskKind.ofClasses(binding.getLabelClassesCount())
+        : TaskKind.byKey(binding.getTask()).orElseThrow(() -> TaskRefusedException.invalidTask(
+            "dataset.task is '" + binding.getTask() + "'; this site knows binary, multiclass and regression"));
+    if (kind == TaskKind.REGRESSION && binding.getLabelClassesCount() != 0) {
+      throw TaskRefusedException.invalidTask("dataset.label_classes lists " + binding.getLabelClassesCount()
+          + " classes for a regression task, whose label is a number");
+    }
+    if (kind != TaskKind.REGRESSION && binding.getLabelClassesCount() < 2) {
       throw TaskRefusedException.invalidTask("dataset.label_classes lists "
           + binding.getLabelClassesCount() + " classes; a classification task needs at least 2");
+    }
+    if (kind != TaskKind.REGRESSION && (binding.getHasLabelClipMin() || binding.getHasLabelClipMax())) {
+      throw TaskRefusedException.invalidTask("dataset.label_clip is set for a " + kind.key()
+          + " task; only a regression label is clipped");
+    }
+    try {
+      LabelClip clip = new LabelClip(binding.getHasLabelClipMin() ? binding.getLabelClipMin() : null,
+          binding.getHasLabelClipMax() ? binding.getLabelClipMax() : null);
+      String loss = binding.getRegressionLoss().isEmpty() ? "mse" : binding.getRegressionLoss();
+      return TaskFamily.of(kind, binding.getLabelClassesList(), bins, java.util.List.of(), clip, loss);
+    } catch (IllegalArgumentException e) {
+      throw TaskRefusedException.invalidTask("dataset: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The federation's standardisation of a regression label, finite with std > 0; a classifier's
+   * label is not scaled.
+   */
+  static LabelScale labelScale(io.factoryfl.proto.v1.Normalization proto, TaskFamily task) {
+    if (task.kind() != TaskKind.REGRESSION) {
+      return LabelScale.IDENTITY;
+    }
+    try {
+      return new LabelScale(proto.getLabelMean(), proto.getLabelStd());
+    } catch (IllegalArgumentException e) {
+      throw TaskRefusedException.invalidTask("the normalisation's label mean " + proto.getLabelMean()
+          + " and std " + proto.getLabelStd() + " must be finite with std > 0 for a regression task");
     }
   }
 

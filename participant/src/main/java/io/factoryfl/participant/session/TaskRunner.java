@@ -6,13 +6,17 @@ import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.params.ParameterCodec;
 import io.factoryfl.core.secagg.StatisticsLayout;
+import io.factoryfl.core.task.EvaluationSums;
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.LabelScale;
+import io.factoryfl.core.task.RegressionTask;
+import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.SiteDataException;
 import io.factoryfl.participant.data.TabularEncoder;
 import io.factoryfl.participant.policy.PolicyCheck;
 import io.factoryfl.participant.policy.PolicyDecision;
-import io.factoryfl.participant.train.EvaluationOutcome;
 import io.factoryfl.participant.train.LocalEvaluator;
 import io.factoryfl.participant.train.LocalTrainer;
 import io.factoryfl.participant.train.TrainingOutcome;
@@ -116,8 +120,10 @@ final class TaskRunner {
 
   /** Counts, sums and sums of squares of the job's numeric features only: never of the label. */
   private FeatureStats localStats(Task task) {
+    LabelClip clip = TaskChecks.task(task.getDataset(), 1) instanceof RegressionTask regression
+        ? regression.clip() : LabelClip.NONE;
     return TabularEncoder.stats(
-        catalogue.table(task.getDataset().getName(), DatasetCatalogue.Split.TRAIN), localSchema(task));
+        catalogue.table(task.getDataset().getName(), DatasetCatalogue.Split.TRAIN), localSchema(task), clip);
   }
 
   /** The statistics in the clear, for a plain job. */
@@ -172,7 +178,8 @@ final class TaskRunner {
       ModelCache.CachedModel model =
           models.get(blocking, sessionId, train.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
       require(policy.checkModel(model.definition().json()));
-      EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization());
+      EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization(),
+          TaskChecks.task(task.getDataset(), 1));
       TrainingOutcome outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
           new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
               train.getSeed()));
@@ -221,7 +228,7 @@ final class TaskRunner {
       }
       int[] encoded;
       try {
-        encoded = secure().encodeStatistics(tag, stats, task.getDataset().getNumericFeaturesList());
+        encoded = secure().encodeStatistics(tag, stats, StatisticsLayout.columnsOf(task.getDataset()));
       } catch (ArithmeticException e) {
         throw new SiteDataException(SiteDataException.Kind.INVALID, e.getMessage(), e.getMessage());
       }
@@ -258,28 +265,29 @@ final class TaskRunner {
 
   private EvaluationResult evaluate(Task task, String sessionId, FleetGrpc.FleetBlockingStub blocking) {
     EvaluateTask evaluate = task.getEvaluate();
+    TaskFamily family = TaskChecks.task(task.getDataset(), evaluate.getHistogramBins());
     ModelCache.CachedModel model =
         models.get(blocking, sessionId, evaluate.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
     require(policy.checkModel(model.definition().json()));
-    EncodedData data = encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization());
-    EvaluationOutcome outcome = LocalEvaluator.evaluate(model.definition(), model.parameters(), data,
-        evaluate.getHistogramBins());
+    EncodedData data = encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization(), family);
+    EvaluationSums sums = LocalEvaluator.evaluate(model.definition(), model.parameters(), data, family);
     EvaluationResult.Builder result = EvaluationResult.newBuilder()
-        .setNumExamples(outcome.numExamples()).setLossSum(outcome.lossSum())
-        .setCorrect(outcome.correct());
-    for (long count : outcome.histogram().positives()) {
-      result.addPositiveHistogram(count);
+        .setNumExamples(sums.numExamples()).setLossSum(sums.lossSum());
+    for (long count : sums.counts()) {
+      result.addCounts(count);
     }
-    for (long count : outcome.histogram().negatives()) {
-      result.addNegativeHistogram(count);
+    for (double sum : sums.sums()) {
+      result.addSums(sum);
     }
     return result.build();
   }
 
   private EncodedData encode(Task task, DatasetCatalogue.Split split,
-      io.factoryfl.proto.v1.Normalization normalization) {
+      io.factoryfl.proto.v1.Normalization normalization, TaskFamily family) {
     Normalization local = TaskChecks.normalization(normalization, task.getDataset());
+    LabelScale scale = TaskChecks.labelScale(normalization, family);
+    LabelClip clip = family instanceof RegressionTask regression ? regression.clip() : LabelClip.NONE;
     FeatureSchema schema = localSchema(task);
-    return TabularEncoder.encode(catalogue.table(task.getDataset().getName(), split), schema, local);
+    return TabularEncoder.encode(catalogue.table(task.getDataset().getName(), split), schema, local, clip, scale);
   }
 }

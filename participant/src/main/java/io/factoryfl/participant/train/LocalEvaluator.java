@@ -2,6 +2,8 @@ package io.factoryfl.participant.train;
 
 import io.factoryfl.core.metrics.ScoreHistogram;
 import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.core.task.EvaluationSums;
+import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.participant.data.EncodedData;
 import java.util.Objects;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -9,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Evaluates given parameters on a site's local data. Forward passes run over large chunks of
+ * Evaluates given parameters on a site's local data, as the job's task family scores them. Forward passes run over large chunks of
  * examples at once. Each call builds its own network, so concurrent calls do not interfere.
  */
 public final class LocalEvaluator {
@@ -17,49 +19,33 @@ public final class LocalEvaluator {
   /** Rows per forward pass: large enough to amortise per-call overhead, small enough for memory. */
   private static final int CHUNK_ROWS = 8192;
 
-  /** DL4J's MCXENT clips softmax outputs at this value; the reported loss does the same. */
-  private static final double PROBABILITY_FLOOR = 1e-10;
-
   private LocalEvaluator() {}
 
   /**
-   * The predicted probability of the last class (the positive class of a binary task) for every
-   * example, in example order.
+   * The predicted log-odds of the last class (the positive class of a binary task) for every
+   * example, in example order ({@link ScoreHistogram#logOdds}: ranks confident predictions apart
+   * where float probabilities would tie at 0 or 1).
    */
-  public static double[] predictPositive(
-      ModelDefinition model, float[] params, EncodedData data) {
+  public static double[] positiveLogOdds(ModelDefinition model, float[] params, EncodedData data) {
     double[] positive = new double[data.size()];
     forEachPrediction(model, params, data, (index, probabilities) ->
-        positive[index] = probabilities[probabilities.length - 1]);
+        positive[index] = ScoreHistogram.logOdds(probabilities, probabilities.length - 1));
     return positive;
   }
 
   /**
-   * Loss, accuracy counts and a score histogram of {@code params} on {@code data}. An example is
-   * positive for the histogram when its true class is the model's last class.
+   * Scores {@code params} on {@code data} as {@code task} scores ({@link TaskFamily.Scoring}):
+   * additive sums from which the task's metrics over any union of sites follow exactly.
    */
-  public static EvaluationOutcome evaluate(
-      ModelDefinition model, float[] params, EncodedData data, int histogramBins) {
-    ScoreHistogram histogram = new ScoreHistogram(histogramBins);
-    int positiveClass = model.numOutputs() - 1;
-    double[] lossSum = {0};
-    long[] correct = {0};
-    forEachPrediction(model, params, data, (index, probabilities) -> {
-      int label = data.label(index);
-      int predicted = 0;
-      for (int c = 1; c < probabilities.length; c++) {
-        if (probabilities[c] > probabilities[predicted]) {
-          predicted = c;
-        }
-      }
-      if (predicted == label) {
-        correct[0]++;
-      }
-      lossSum[0] -= Math.log(Math.max(PROBABILITY_FLOOR, probabilities[label]));
-      double score = Math.min(1.0, Math.max(0.0, probabilities[positiveClass]));
-      histogram.add(score, label == positiveClass);
-    });
-    return new EvaluationOutcome(data.size(), lossSum[0], correct[0], histogram);
+  public static EvaluationSums evaluate(ModelDefinition model, float[] params, EncodedData data, TaskFamily task) {
+    Objects.requireNonNull(task, "task must not be null");
+    if (task.outputs() != model.numOutputs()) {
+      throw new IllegalArgumentException("the model has " + model.numOutputs() + " outputs but the "
+          + task.kind().key() + " task needs " + task.outputs());
+    }
+    TaskFamily.Scoring scoring = task.newScoring(data.scale());
+    forEachPrediction(model, params, data, (index, outputs) -> scoring.add(outputs, data.target(index)));
+    return scoring.sums();
   }
 
   private interface PredictionConsumer {
@@ -80,7 +66,7 @@ public final class LocalEvaluator {
           "encoded data has " + data.numFeatures() + " features per example but the model expects "
               + model.numInputs() + " inputs; check that the dataset schema matches the model");
     }
-    for (int i = 0; i < data.size(); i++) {
+    for (int i = 0; data.isClassification() && i < data.size(); i++) {
       if (data.label(i) >= model.numOutputs()) {
         throw new IllegalArgumentException(
             "label of example " + i + " is class " + data.label(i) + " but the model has only "

@@ -1,5 +1,6 @@
 package io.factoryfl.participant.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.factoryfl.core.data.FeatureSchema;
@@ -8,6 +9,8 @@ import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.metrics.BinaryMetrics;
 import io.factoryfl.core.model.MlpTemplate;
 import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.core.task.ClassificationTask;
+import io.factoryfl.core.task.EvaluationMetrics;
 import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.TabularEncoder;
@@ -46,19 +49,21 @@ class Ai4iLearningTest {
 
     TrainingOutcome outcome = LocalTrainer.train(model, model.initialParameters(), trainData,
         new TrainingSettings(20, 64, 3e-3, 7));
-    double[] scores = LocalEvaluator.predictPositive(model, outcome.parameters(), testData);
+    double[] scores = LocalEvaluator.positiveLogOdds(model, outcome.parameters(), testData);
     boolean[] failed = new boolean[testData.size()];
     for (int i = 0; i < failed.length; i++) {
       failed[i] = testData.label(i) == 1;
     }
     double rocAuc = BinaryMetrics.rocAuc(scores, failed);
     double prAuc = BinaryMetrics.prAuc(scores, failed);
-    EvaluationOutcome evaluation =
-        LocalEvaluator.evaluate(model, outcome.parameters(), testData, 1000);
+    ClassificationTask task = new ClassificationTask(SCHEMA.labelClasses(), 10_000, List.of());
+    EvaluationMetrics evaluation =
+        task.metrics(LocalEvaluator.evaluate(model, outcome.parameters(), testData, task));
     System.out.printf("ai4i2020 held-out: ROC-AUC %.4f, PR-AUC %.4f, histogram ROC-AUC %.4f,"
             + " accuracy %.4f, test loss %.4f, last-epoch train loss %.4f%n",
-        rocAuc, prAuc, evaluation.histogram().rocAuc(), evaluation.accuracy(),
-        evaluation.meanLoss(), outcome.trainLoss());
+        rocAuc, prAuc, evaluation.get("roc_auc"), evaluation.get("accuracy"),
+        evaluation.get("loss"), outcome.trainLoss());
+    assertEquals(rocAuc, evaluation.get("roc_auc"), 1e-3, "the federated metric is the exact one within 0.001");
 
     assertTrue(rocAuc > 0.90, "held-out ROC-AUC " + rocAuc);
     // failures are 3.4% of rows: a model that learned nothing has PR-AUC near 0.034

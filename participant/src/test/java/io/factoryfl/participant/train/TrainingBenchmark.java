@@ -68,7 +68,8 @@ public final class TrainingBenchmark {
       pool.shutdownNow();
     }
     lines.add(measure("evaluate 2000 rows (one forward pass)", repetitions, () ->
-        LocalEvaluator.evaluate(model, start, testData, 1000)));
+        LocalEvaluator.evaluate(model, start, testData,
+            new io.factoryfl.core.task.ClassificationTask(java.util.List.of("0", "1"), 1000, java.util.List.of()))));
 
     Path out = Path.of("target", "benchmarks", "local-training.txt");
     Files.createDirectories(out.getParent());

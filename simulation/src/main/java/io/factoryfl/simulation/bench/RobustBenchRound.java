@@ -58,7 +58,7 @@ final class RobustBenchRound {
          "participants": {"min": %d, "max": %d}, "secure_aggregation": {"enabled": false}%s}""",
         participants, participants,
         rule.robustJson() == null ? "" : ", \"robust_aggregation\": " + rule.robustJson()));
-    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, 10), spec, dim);
+    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, spec.task().family(spec.schema(), 10)), spec, dim);
     float[] base = new float[dim];
     SplittableRandom baseRandom = new SplittableRandom(seed);
     for (int i = 0; i < dim; i++) {

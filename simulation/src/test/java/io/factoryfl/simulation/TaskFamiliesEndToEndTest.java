@@ -1,0 +1,147 @@
+package io.factoryfl.simulation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factoryfl.participant.data.CsvTable;
+import io.factoryfl.proto.v1.EvaluationDone;
+import io.factoryfl.proto.v1.JobState;
+import io.factoryfl.proto.v1.RoundEvent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Regression and multi-class jobs through the whole federation: real coordinator, real participant
+ * agents over loopback mutual TLS, DL4J training, secure aggregation (the documented default
+ * policy requires it, so round 0's statistics, label included, go through the secure sum). The
+ * round state machine, the strategies and secure aggregation are the same code for every task;
+ * only the task family differs.
+ */
+class TaskFamiliesEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path temp;
+
+  /** Three plants whose rows come from {@code row} (header first), each with its own shift. */
+  private static List<Factory> factories(String header, Function<SplittableRandom, String> row) {
+    List<Factory> factories = new ArrayList<>();
+    for (int f = 1; f <= 3; f++) {
+      SplittableRandom random = new SplittableRandom(100 + f);
+      StringBuilder train = new StringBuilder(header).append('\n');
+      StringBuilder eval = new StringBuilder(header).append('\n');
+      for (int i = 0; i < 600; i++) {
+        (i % 5 == 0 ? eval : train).append(row.apply(random)).append('\n');
+      }
+      factories.add(new Factory("factory-" + f, "synthetic plant " + f,
+          CsvTable.parse("train.csv", train.toString()), CsvTable.parse("eval.csv", eval.toString())));
+    }
+    return factories;
+  }
+
+  private static SimulationConfig config(Path out) {
+    return new SimulationConfig(3, 1, 7, out, null, 1, 32, 0.01, List.of(16), 60, List.of(), true, Map.of(), 0);
+  }
+
+  private static EvaluationDone run(Path out, List<Factory> factories, String spec) throws Exception {
+    try (LoopbackFederation federation = LoopbackFederation.start(factories, config(out))) {
+      federation.admin().awaitParticipants(3, Duration.ofSeconds(60));
+      String jobId = federation.admin().submit(spec).getJobId();
+      List<RoundEvent> events = new ArrayList<>();
+      RoundEvent end = federation.admin().watch(jobId, Duration.ofSeconds(150), events::add);
+      assertNotNull(end, "the job did not end: " + events);
+      assertEquals(JobState.JOB_STATE_SUCCEEDED, end.getEnded().getState(), end.getEnded().getMessage());
+      EvaluationDone last = null;
+      for (RoundEvent event : events) {
+        if (event.hasEvaluated()) {
+          last = event.getEvaluated();
+        }
+      }
+      assertNotNull(last, "no federated evaluation in " + events);
+      JsonNode evaluation = null;
+      for (String line : Files.readAllLines(out.resolve("coordinator-data/ledgers/" + jobId + ".jsonl"))) {
+        JsonNode record = JSON.readTree(line);
+        if (record.path("type").asText().equals("evaluation")) {
+          evaluation = record;
+        }
+      }
+      assertNotNull(evaluation, "the round log records the evaluation");
+      for (Map.Entry<String, Double> metric : last.getMetricsMap().entrySet()) {
+        if (Double.isFinite(metric.getValue())) {
+          assertEquals(metric.getValue(), evaluation.path(metric.getKey()).asDouble(Double.NaN), 1e-12,
+              "round log " + metric.getKey());
+        }
+      }
+      return last;
+    }
+  }
+
+  @Test
+  @Timeout(240)
+  void aRegressionJob_learnsTheClippedLabel_andReportsRmseMaeAndR2() throws Exception {
+    // y = 40 + 15 x1 - 10 x2 + noise, capped at 80 as remaining useful life is capped
+    List<Factory> factories = factories("x1,x2,life", random -> {
+      double x1 = random.nextGaussian();
+      double x2 = random.nextGaussian();
+      return x1 + "," + x2 + "," + (40 + 15 * x1 - 10 * x2 + random.nextGaussian() * 2);
+    });
+    String spec = """
+        {"name": "remaining-life", "task": "regression",
+         "model": {"template": "mlp", "hidden_layers": [16]},
+         "dataset": {"name": "ai4i", "numeric_features": ["x1", "x2"], "label": "life",
+                     "label_clip": {"max": 80}},
+         "rounds": 6, "participants": {"min": 3, "max": 3},
+         "training": {"local_epochs": 3, "batch_size": 32, "learning_rate": 0.01},
+         "round_deadline_seconds": 60, "seed": 11, "start_timeout_seconds": 60}""";
+    EvaluationDone evaluated = run(temp.resolve("regression"), factories, spec);
+
+    Map<String, Double> metrics = evaluated.getMetricsMap();
+    assertTrue(metrics.get("r2") > 0.8, "R^2 " + metrics);
+    assertTrue(metrics.get("rmse") < 8, "RMSE in label units " + metrics);
+    assertTrue(metrics.get("mae") <= metrics.get("rmse"), metrics.toString());
+    assertTrue(Double.isNaN(evaluated.getAccuracy()), "no accuracy for a regressor");
+    assertEquals(0, evaluated.getConfusionCount());
+  }
+
+  @Test
+  @Timeout(240)
+  void aMulticlassJob_reportsTheConfusionMatrixAndMacroMetrics() throws Exception {
+    List<Factory> factories = factories("x1,x2,fault", random -> {
+      double x1 = random.nextGaussian();
+      double x2 = random.nextGaussian();
+      String fault = x1 + 0.3 * random.nextGaussian() > 0.5 ? "bearing"
+          : x2 + 0.3 * random.nextGaussian() > 0.5 ? "seal" : "none";
+      return x1 + "," + x2 + "," + fault;
+    });
+    String spec = """
+        {"name": "fault-type",
+         "model": {"template": "mlp", "hidden_layers": [16]},
+         "dataset": {"name": "ai4i", "numeric_features": ["x1", "x2"], "label": "fault",
+                     "label_classes": ["none", "bearing", "seal"]},
+         "rounds": 5, "participants": {"min": 3, "max": 3},
+         "training": {"local_epochs": 3, "batch_size": 32, "learning_rate": 0.01,
+                      "class_weights": {"none": 1, "bearing": 1.5, "seal": 1.5}},
+         "round_deadline_seconds": 60, "seed": 12, "start_timeout_seconds": 60}""";
+    EvaluationDone evaluated = run(temp.resolve("multiclass"), factories, spec);
+
+    Map<String, Double> metrics = evaluated.getMetricsMap();
+    assertEquals(9, evaluated.getConfusionCount(), "3 x 3 confusion matrix");
+    long total = evaluated.getConfusionList().stream().mapToLong(Long::longValue).sum();
+    assertEquals(evaluated.getNumExamples(), total);
+    assertTrue(metrics.get("accuracy") > 0.75, metrics.toString());
+    assertTrue(metrics.get("macro_f1") > 0.6, metrics.toString());
+    assertTrue(metrics.get("macro_roc_auc") > 0.85, metrics.toString());
+    assertTrue(metrics.containsKey("recall[seal]") && metrics.containsKey("roc_auc[bearing]"), metrics.toString());
+  }
+}
