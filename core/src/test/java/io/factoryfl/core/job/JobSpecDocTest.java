@@ -1,0 +1,126 @@
+package io.factoryfl.core.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.factoryfl.core.data.FeatureSchema;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * docs/job-spec.md and the README's job spec stay true: every {@code ```json} block parses, every
+ * {@code ```json refused} block fails with the message in the {@code ```text} block after it, and
+ * the defaults the page lists are the parser's.
+ */
+class JobSpecDocTest {
+  private static final Path DOC = Path.of("..", "docs", "job-spec.md");
+  private static final Path README = Path.of("..", "README.md");
+  private static final Pattern FENCE =
+      Pattern.compile("^```([a-z ]*)\\n(.*?)^```$", Pattern.DOTALL | Pattern.MULTILINE);
+
+  private record Block(String info, String body) {}
+
+  @Test
+  void everyJsonExampleInTheDoc_isAcceptedByTheParser() throws IOException {
+    List<Block> accepted = blocks(DOC).stream().filter(b -> b.info().equals("json")).toList();
+    assertEquals(3, accepted.size(), "json examples in " + DOC);
+    for (Block block : accepted) {
+      JobSpec spec = JobSpecParser.parse(block.body());
+      assertNotNull(spec.name());
+    }
+  }
+
+  @Test
+  void everyRefusedExampleInTheDoc_failsWithTheMessageShownUnderIt() throws IOException {
+    List<Block> blocks = blocks(DOC);
+    int refused = 0;
+    for (int i = 0; i < blocks.size(); i++) {
+      if (!blocks.get(i).info().equals("json refused")) {
+        continue;
+      }
+      refused++;
+      String spec = blocks.get(i).body();
+      Block message = blocks.get(i + 1);
+      assertEquals("text", message.info(), "the block after a refused example holds its message");
+      InvalidJobSpecException e =
+          assertThrows(InvalidJobSpecException.class, () -> JobSpecParser.parse(spec), spec);
+      assertEquals(message.body().strip(), e.getMessage());
+    }
+    assertEquals(5, refused, "refused examples in " + DOC);
+  }
+
+  @Test
+  void minimalExample_getsTheDefaultsTheDocLists() throws IOException {
+    JobSpec spec = JobSpecParser.parse(blocks(DOC).get(1).body());
+    assertEquals("minimal", spec.name());
+    assertEquals(10, spec.rounds());
+    assertEquals(2, spec.minParticipants());
+    assertEquals(1000, spec.maxParticipants());
+    assertEquals(1.0, spec.fractionPerRound());
+    assertEquals(1, spec.localEpochs());
+    assertEquals(32, spec.batchSize());
+    assertEquals(0.001, spec.learningRate());
+    assertEquals(Duration.ofSeconds(300), spec.roundDeadline());
+    assertEquals(1, spec.evaluateEvery());
+    assertEquals(0, spec.seed());
+    assertEquals(3, spec.maxRoundAttempts());
+    assertEquals(Duration.ofSeconds(600), spec.startTimeout());
+    assertEquals(100_000, spec.maxExamplesPerSite());
+    assertEquals(0, spec.serverMomentum());
+    assertEquals(new SecureAggregationSpec(true, null, null, 4.0, 22, 100_000),
+        spec.secureAggregation());
+    assertEquals(RobustAggregationSpec.none(), spec.robustAggregation());
+    assertEquals(new FeatureSchema(List.of("Torque [Nm]"), List.of(), "Machine failure",
+        List.of("0", "1")), spec.schema());
+  }
+
+  @Test
+  void docDefaults_forLargeFederations_capTheWeightAndTheBits() {
+    String spec = """
+        {"name": "j", "model": {"template": "mlp", "hidden_layers": [8]},
+         "dataset": {"name": "d", "numeric_features": ["x"], "label": "y"},
+         "participants": {"max": 100000}}""";
+    JobSpec parsed = JobSpecParser.parse(spec);
+    assertEquals(2_147_483_647 / 100_000, parsed.maxExamplesPerSite());
+    assertEquals(15, parsed.secureAggregation().bits());
+  }
+
+  @Test
+  void nullField_countsAsAbsent() {
+    JobSpec spec = JobSpecParser.parse("""
+        {"name": "j", "model": {"template": "mlp", "hidden_layers": [8]},
+         "dataset": {"name": "d", "numeric_features": ["x"], "label": "y"},
+         "rounds": null, "participants": null}""");
+    assertEquals(10, spec.rounds());
+    assertEquals(2, spec.minParticipants());
+  }
+
+  @Test
+  void readmeJobSpec_isAcceptedByTheParser() throws IOException {
+    String readme = Files.readString(README);
+    int section = readme.indexOf("\n## Job spec\n");
+    assertTrue(section >= 0, "README has a '## Job spec' section");
+    Matcher fence = FENCE.matcher(readme);
+    assertTrue(fence.find(section), "README's job spec section has a code block");
+    assertEquals("json", fence.group(1));
+    assertEquals(20, JobSpecParser.parse(fence.group(2)).rounds());
+  }
+
+  private static List<Block> blocks(Path file) throws IOException {
+    List<Block> blocks = new ArrayList<>();
+    Matcher fence = FENCE.matcher(Files.readString(file));
+    while (fence.find()) {
+      blocks.add(new Block(fence.group(1).strip(), fence.group(2)));
+    }
+    return blocks;
+  }
+}
