@@ -32,7 +32,7 @@ class JobSpecDocTest {
   @Test
   void everyJsonExampleInTheDoc_isAcceptedByTheParser() throws IOException {
     List<Block> accepted = blocks(DOC).stream().filter(b -> b.info().equals("json")).toList();
-    assertEquals(3, accepted.size(), "json examples in " + DOC);
+    assertEquals(4, accepted.size(), "json examples in " + DOC);
     for (Block block : accepted) {
       JobSpec spec = JobSpecParser.parse(block.body());
       assertNotNull(spec.name());
