@@ -139,6 +139,19 @@ public final class JobRun implements Runnable {
     return events;
   }
 
+  /**
+   * The job's result: the model a user downloads and deploys, and the round that committed it
+   * (0 while no round has committed). Today the last committed round's model.
+   */
+  public ModelVersion resultModel() {
+    return completedRounds == 0 ? null : current;
+  }
+
+  /** The round whose model {@link #resultModel} is; 0 while no round has committed. */
+  public int resultRound() {
+    return completedRounds;
+  }
+
   /** The current global model, or null before the first version exists. */
   public ModelVersion currentModel() {
     return current;
