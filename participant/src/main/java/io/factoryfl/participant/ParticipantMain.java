@@ -1,5 +1,6 @@
 package io.factoryfl.participant;
 
+import io.factoryfl.participant.predict.PredictCommand;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
@@ -34,6 +35,8 @@ public final class ParticipantMain {
                         See README.md, "Participant config".
         enroll          get this node's certificate with a one-time token (enroll --help)
         renew           renew it before it expires (renew --help)
+        predict         score a CSV with a model bundle from `job model` (predict --help)
+        evaluate        the task's metrics of a model bundle on labelled CSVs (evaluate --help)
       """;
 
   private ParticipantMain() {}
@@ -43,6 +46,9 @@ public final class ParticipantMain {
   }
 
   static int run(String[] args) {
+    if (args.length > 0 && (args[0].equals("predict") || args[0].equals("evaluate"))) {
+      return PredictCommand.run(args[0], Arrays.copyOfRange(args, 1, args.length), System.out, System.err);
+    }
     if (args.length > 0 && (args[0].equals("enroll") || args[0].equals("renew"))) {
       String[] rest = Arrays.copyOfRange(args, 1, args.length);
       return args[0].equals("enroll")

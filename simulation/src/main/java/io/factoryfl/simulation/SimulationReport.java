@@ -93,6 +93,12 @@ final class SimulationReport {
       line(out, e.getKey() + " alone", e.getValue());
     }
     out.printf(Locale.ROOT, "  %-28s %8.4f%n", "mean of local-only", result.meanLocalRocAuc());
+    if (!result.rounds().isEmpty() && !Double.isNaN(result.rounds().get(result.rounds().size() - 1).rocAuc())) {
+      RoundRecord last = result.rounds().get(result.rounds().size() - 1);
+      out.printf(Locale.ROOT, "the coordinator's federated ROC-AUC %.4f (from the sites' log-odds histograms) vs exact"
+          + " %.4f: difference %.5f, reported bound %.5f%n", last.rocAuc(), result.federated().rocAuc(),
+          Math.abs(last.rocAuc() - result.federated().rocAuc()), last.rocAucBound());
+    }
     out.printf(Locale.ROOT, "federation %.1f s, centralized %.1f s, local-only %.1f s, total %.1f s%n",
         result.federationSeconds(), result.centralizedSeconds(), result.localSeconds(),
         result.totalSeconds());

@@ -153,25 +153,26 @@ final class SimulationRunner {
         case COMMITTED -> committed = event;
         case EVALUATED -> {
           if (committed != null && committed.getRound() == event.getRound()) {
-            record(event.getEvaluated().getRocAuc(), event.getEvaluated().getPrAuc());
+            record(event.getEvaluated().getRocAuc(), event.getEvaluated().getPrAuc(),
+                event.getEvaluated().getMetricsOrDefault("roc_auc_error_bound", Double.NaN));
           }
         }
         case RETRIED, DROPPED, REJECTED, REFUSED -> out.println("  " + EventFormat.line(event));
         case ENDED -> {
           if (committed != null) {
-            record(Double.NaN, Double.NaN);
+            record(Double.NaN, Double.NaN, Double.NaN);
           }
         }
         default -> { }
       }
     }
 
-    private void record(double rocAuc, double prAuc) {
+    private void record(double rocAuc, double prAuc, double rocAucBound) {
       double seconds = (System.nanoTime() - lastLine) / 1e9;
       lastLine = System.nanoTime();
       RoundRecord round = new RoundRecord(committed.getRound(),
           committed.getCommitted().getParticipantsCount(), committed.getCommitted().getTrainLoss(),
-          rocAuc, prAuc, seconds);
+          rocAuc, prAuc, rocAucBound, seconds);
       rounds.add(round);
       committed = null;
       out.printf(Locale.ROOT,

@@ -46,6 +46,12 @@ class FederationEndToEndTest {
     assertTrue(result.federated().rocAuc() > result.meanLocalRocAuc(),
         "federated " + result.federated() + " beats the mean of the factories alone " + result.localOnly());
 
+    // The coordinator's ROC-AUC comes from the sites' log-odds histograms; the simulator scores the
+    // same model on the same rows exactly: they agree within 0.001, as the report prints.
+    RoundRecord last = result.rounds().get(3);
+    assertEquals(result.federated().rocAuc(), last.rocAuc(), 1e-3, "histogram vs exact ROC-AUC");
+    assertTrue(last.rocAucBound() < 1e-3, "reported bound " + last.rocAucBound());
+
     JsonNode summary = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
     assertEquals(result.federated().rocAuc(), summary.at("/final/federated/roc_auc").asDouble());
     assertEquals(3, summary.at("/final/local_only").size());

@@ -6,7 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.core.bundle.BundleCard;
+import io.factoryfl.core.bundle.ModelBundle;
+import io.factoryfl.core.model.ModelDefinition;
+import io.factoryfl.core.task.EvaluationMetrics;
+import io.factoryfl.core.task.EvaluationSums;
 import io.factoryfl.participant.data.CsvTable;
+import io.factoryfl.participant.predict.BundleScorer;
 import io.factoryfl.proto.v1.EvaluationDone;
 import io.factoryfl.proto.v1.JobState;
 import io.factoryfl.proto.v1.RoundEvent;
@@ -83,8 +90,84 @@ class TaskFamiliesEndToEndTest {
               "round log " + metric.getKey());
         }
       }
+      assertBundleReproducesTheEvaluation(federation, jobId, out, last);
       return last;
     }
+  }
+
+  /**
+   * `job model` writes a bundle; scoring every site's held-out file with it, as `factoryfl evaluate`
+   * does, gives the federation's last evaluation exactly; `factoryfl predict` writes one row per input.
+   */
+  private static void assertBundleReproducesTheEvaluation(LoopbackFederation federation, String jobId, Path out,
+      EvaluationDone federated) throws Exception {
+    AdminClient.DownloadedModel downloaded = federation.admin().downloadModel(jobId);
+    Path file = out.resolve("bundle.zip");
+    new ModelBundle(BundleCard.fromJson(downloaded.bundleJson()),
+        ModelDefinition.fromJson(downloaded.configurationJson()), downloaded.parameters()).write(file);
+    ModelBundle bundle = ModelBundle.read(file);
+    BundleScorer scorer = new BundleScorer(bundle, Map.of());
+    EvaluationSums sums = null;
+    List<Path> evalFiles = new ArrayList<>();
+    for (int f = 1; f <= 3; f++) {
+      Path eval = out.resolve("sites/factory-" + f + "/data/eval.csv");
+      evalFiles.add(eval);
+      sums = sums == null ? scorer.evaluate(eval) : sums.merge(scorer.evaluate(eval));
+    }
+    EvaluationMetrics local = bundle.card().family().metrics(sums);
+    assertEquals(federated.getNumExamples(), local.numExamples());
+    for (Map.Entry<String, Double> metric : federated.getMetricsMap().entrySet()) {
+      double expected = metric.getValue();
+      assertEquals(expected, local.get(metric.getKey()), 1e-9 * Math.max(1, Math.abs(expected)),
+          "bundle " + metric.getKey() + " vs the federated evaluation");
+    }
+    long[][] confusion = local.confusion();
+    int i = 0;
+    for (long[] row : confusion) {
+      for (long count : row) {
+        assertEquals(federated.getConfusion(i++), count);
+      }
+    }
+
+    Path predictions = out.resolve("predictions.csv");
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    int code = io.factoryfl.participant.predict.PredictCommand.run("predict", new String[] {"--model", file.toString(),
+        "--data", evalFiles.get(0).toString(), "--out", predictions.toString()},
+        new java.io.PrintStream(printed), System.err);
+    assertEquals(0, code, printed.toString());
+    List<String> lines = Files.readAllLines(predictions);
+    assertEquals(Files.readAllLines(evalFiles.get(0)).size(), lines.size(), "a header and one row per input row");
+    String header = lines.get(0);
+    assertTrue(bundle.card().task().isClassification() ? header.contains("predicted_class,p_")
+        : header.endsWith("predicted_" + bundle.card().schema().labelColumn()), header);
+
+    int evaluated = io.factoryfl.participant.predict.PredictCommand.run("evaluate", new String[] {"--model",
+        file.toString(), "--data", evalFiles.get(0) + "," + evalFiles.get(1) + "," + evalFiles.get(2)},
+        new java.io.PrintStream(new java.io.ByteArrayOutputStream()), System.err);
+    assertEquals(0, evaluated);
+  }
+
+  @Test
+  @Timeout(240)
+  void aBinaryJob_reportsRocAucWithItsBound_andTheBundleReproducesIt() throws Exception {
+    List<Factory> factories = factories("x1,x2,failed", random -> {
+      double x1 = random.nextGaussian();
+      double x2 = random.nextGaussian();
+      return x1 + "," + x2 + "," + (x1 + 0.5 * x2 + random.nextGaussian() * 0.5 > 1.5 ? 1 : 0);
+    });
+    String spec = """
+        {"name": "failure",
+         "model": {"template": "mlp", "hidden_layers": [16]},
+         "dataset": {"name": "ai4i", "numeric_features": ["x1", "x2"], "label": "failed"},
+         "rounds": 4, "participants": {"min": 3, "max": 3},
+         "training": {"local_epochs": 3, "batch_size": 32, "learning_rate": 0.01},
+         "round_deadline_seconds": 60, "seed": 13, "start_timeout_seconds": 60}""";
+    EvaluationDone evaluated = run(temp.resolve("binary"), factories, spec);
+
+    Map<String, Double> metrics = evaluated.getMetricsMap();
+    assertTrue(metrics.get("roc_auc") > 0.85, metrics.toString());
+    assertTrue(metrics.get("roc_auc_error_bound") < 1e-3, metrics.toString());
+    assertEquals(4, evaluated.getConfusionCount());
   }
 
   @Test

@@ -159,11 +159,12 @@ public final class AdminClient {
       throw new IllegalStateException("downloaded model does not match its hash "
           + first.getHeader().getModelHash() + " (got " + hash + ")");
     }
-    return new DownloadedModel(hash, first.getHeader().getConfigurationJson(), assembler.values());
+    return new DownloadedModel(hash, first.getHeader().getConfigurationJson(), assembler.values(),
+        first.getHeader().getBundleJson());
   }
 
-  /** A verified global model. */
-  public record DownloadedModel(String hash, String configurationJson, float[] parameters) {}
+  /** A verified global model, with its bundle card (JSON) from the coordinator. */
+  public record DownloadedModel(String hash, String configurationJson, float[] parameters, String bundleJson) {}
 
   private AdminGrpc.AdminBlockingStub timed() {
     return stub.withDeadlineAfter(CALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -7,7 +7,8 @@ import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.model.ModelDefinition;
-import io.factoryfl.core.model.ModelFile;
+import io.factoryfl.core.bundle.BundleCard;
+import io.factoryfl.core.bundle.ModelBundle;
 import io.factoryfl.proto.v1.JobStatus;
 import io.factoryfl.proto.v1.RoundEvent;
 import io.grpc.ManagedChannel;
@@ -29,7 +30,8 @@ final class JobCommand {
         status JOB_ID          show one job
         watch JOB_ID           follow a job's rounds until it ends
         cancel JOB_ID          stop a job (its last global model is kept)
-        model JOB_ID --out F   download the job's global model as a DL4J model zip
+        model JOB_ID --out F   download the job's trained model as a bundle (network + columns,
+                               standardisation, task; `factoryfl predict` scores CSVs with it)
         The certificate must carry the admin role ('factoryfl ca issue --role admin').
       """;
 
@@ -87,8 +89,10 @@ final class JobCommand {
         case "model" -> {
           AdminClient.DownloadedModel model = client.downloadModel(flags.onePositional("job id"));
           Path file = Path.of(flags.required("--out"));
-          ModelFile.write(ModelDefinition.fromJson(model.configurationJson()), model.parameters(), file);
-          out.println("wrote model " + model.hash() + " to " + file);
+          BundleCard card = BundleCard.fromJson(model.bundleJson());
+          new ModelBundle(card, ModelDefinition.fromJson(model.configurationJson()), model.parameters()).write(file);
+          out.println(Printable.escape("wrote the model bundle of job " + card.jobId() + " (round " + card.round()
+              + ", model " + model.hash() + ", " + card.task().key() + ") to " + file));
         }
         default -> throw new UsageException("job", "unknown command '" + command
             + "'; expected submit, list, participants, status, watch, cancel or model");

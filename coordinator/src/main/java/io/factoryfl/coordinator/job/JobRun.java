@@ -15,6 +15,7 @@ import io.factoryfl.coordinator.strategy.Strategy;
 import io.factoryfl.coordinator.task.PendingTask;
 import io.factoryfl.coordinator.task.RoundGate;
 import io.factoryfl.coordinator.task.TaskOutcome;
+import io.factoryfl.core.bundle.BundleCard;
 import io.factoryfl.core.data.FeatureStats;
 import io.factoryfl.core.secagg.FixedPoint;
 import io.factoryfl.core.secagg.StatisticsLayout;
@@ -145,6 +146,15 @@ public final class JobRun implements Runnable {
    */
   public ModelVersion resultModel() {
     return completedRounds == 0 ? null : current;
+  }
+
+  /**
+   * The card of a model bundle of {@code model} (committed in {@code round}): the job's columns,
+   * the federation's standardisation, the task and the provenance a plant needs to score rows.
+   */
+  public BundleCard bundleCard(ModelVersion model, int round) {
+    return new BundleCard(jobId, spec.name(), round, model.hash(), specHash, spec.datasetName(), spec.schema(),
+        normalization, task.kind(), spec.task().clip(), labelScale, spec.task().regressionLoss(), histogramBins());
   }
 
   /** The round whose model {@link #resultModel} is; 0 while no round has committed. */

@@ -117,12 +117,15 @@ final class AdminService extends AdminGrpc.AdminImplBase {
   @Override
   public void downloadGlobalModel(GetJobRequest request, StreamObserver<ModelChunk> response) {
     Calls.streaming(response, () -> {
-      ModelVersion model = job(request).currentModel();
+      JobRun job = job(request);
+      ModelVersion model = job.resultModel();
       if (model == null) {
         throw Status.FAILED_PRECONDITION.withDescription("job '" + request.getJobId()
-            + "' has no global model yet; it is waiting for participants").asRuntimeException();
+            + "' has committed no round yet (" + job.status().getState().name().replace("JOB_STATE_", "")
+            + "), so there is no trained model to download; `factoryfl job status` says why")
+            .asRuntimeException();
       }
-      ModelStreamer.stream(model, response);
+      ModelStreamer.stream(model, job.bundleCard(model, job.resultRound()).toJson(), response);
     });
   }
 

@@ -27,12 +27,20 @@ final class ModelStreamer {
   }
 
   static void stream(ModelVersion model, StreamObserver<ModelChunk> observer) {
+    stream(model, "", observer);
+  }
+
+  /** As {@link #stream(ModelVersion, StreamObserver)}, with the bundle card in the header. */
+  static void stream(ModelVersion model, String bundleJson, StreamObserver<ModelChunk> observer) {
     ModelStreamer streamer =
         new ModelStreamer(model, (ServerCallStreamObserver<ModelChunk>) observer);
+    streamer.bundleJson = bundleJson;
     streamer.call.setOnCancelHandler(streamer::cancelled);
     streamer.call.setOnReadyHandler(streamer::drain);
     streamer.drain();
   }
+
+  private String bundleJson = "";
 
   private synchronized void cancelled() {
     done = true;
@@ -44,7 +52,7 @@ final class ModelStreamer {
       if (next < 0) {
         call.onNext(ModelChunk.newBuilder().setHeader(ModelHeader.newBuilder()
             .setModelHash(model.hash()).setConfigurationJson(model.configurationJson())
-            .setNumParameters(parameters.length)).build());
+            .setNumParameters(parameters.length).setBundleJson(bundleJson)).build());
         next = 0;
       } else if (next < parameters.length) {
         int count = Math.min(FLOATS_PER_CHUNK, parameters.length - next);

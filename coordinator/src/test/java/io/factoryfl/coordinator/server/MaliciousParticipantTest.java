@@ -223,7 +223,7 @@ class MaliciousParticipantTest {
     String job = submit(SPEC.replace("[3]", "[512, 512]"));
     answerAllStats(job);
     Task task = siteA.poll();
-    float[] values = filled(0.5f, dimensionOf(job));
+    float[] values = filled(0.5f, dimensionOf(siteA, task));
     assertEquals(265_218, values.length);
     List<UpdateChunk> chunks = chunks(values);
     UpdateHeader header = Site.header(task, values, ROWS).toBuilder().setSessionId(siteA.session).build();
@@ -567,8 +567,11 @@ class MaliciousParticipantTest {
     return values;
   }
 
-  private int dimensionOf(String job) throws Exception {
-    return globalModel(job).length;
+  /** The parameter count of the model a train task trains from, as the site downloads it. */
+  private static int dimensionOf(Site site, Task task) {
+    return Math.toIntExact(site.fleet().downloadModel(io.factoryfl.proto.v1.DownloadModelRequest.newBuilder()
+        .setSessionId(site.session).setModelHash(task.getTrain().getModelHash()).build()).next().getHeader()
+        .getNumParameters());
   }
 
   /** The job's round-log records of one type, in order. */

@@ -72,6 +72,28 @@ public final class CsvTable {
     return new Parser(source, text).parse();
   }
 
+  /**
+   * A table of already split rows, as a streaming reader hands them over chunk by chunk ({@link
+   * CsvChunks}).
+   *
+   * @param lineNumbers the file line each row starts on, for messages
+   * @throws IllegalArgumentException if a row's width differs from the header's, or a header name
+   *     repeats
+   */
+  public static CsvTable of(String source, List<String> header, List<String[]> rows, int[] lineNumbers) {
+    Objects.requireNonNull(rows, "rows must not be null");
+    if (lineNumbers.length != rows.size()) {
+      throw new IllegalArgumentException("one line number per row: " + lineNumbers.length + " for " + rows.size());
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i).length != header.size()) {
+        throw new IllegalArgumentException(source + " line " + lineNumbers[i] + ": " + rows.get(i).length
+            + " fields, but the header has " + header.size());
+      }
+    }
+    return new CsvTable(source, header, rows.toArray(String[][]::new), lineNumbers.clone());
+  }
+
   /** Where the table came from (the file path for {@link #read}). */
   public String source() {
     return source;

@@ -84,6 +84,19 @@ public final class TabularEncoder {
    */
   public static EncodedData encode(CsvTable table, FeatureSchema schema, Normalization normalization,
       LabelClip clip, LabelScale scale) {
+    return encode(table, schema, normalization, clip, scale, true);
+  }
+
+  /**
+   * The features of every row of {@code table}, for scoring rows whose label is unknown: the label
+   * column is not read (it need not exist) and every example's label is 0.
+   */
+  public static EncodedData encodeFeatures(CsvTable table, FeatureSchema schema, Normalization normalization) {
+    return encode(table, schema, normalization, LabelClip.NONE, LabelScale.IDENTITY, false);
+  }
+
+  private static EncodedData encode(CsvTable table, FeatureSchema schema, Normalization normalization,
+      LabelClip clip, LabelScale scale, boolean labelled) {
     Objects.requireNonNull(table, "table must not be null");
     Objects.requireNonNull(schema, "schema must not be null");
     Objects.requireNonNull(normalization, "normalization must not be null");
@@ -102,7 +115,7 @@ public final class TabularEncoder {
           "categorical_features[" + c + "]");
       categoryIndex.add(indexOf(categorical.get(c).categories()));
     }
-    int labelColumn = column(table, schema.labelColumn(), "label");
+    int labelColumn = labelled ? column(table, schema.labelColumn(), "label") : -1;
     Map<String, Integer> labelIndex = indexOf(schema.labelClasses());
     double[] mean = normalization.mean();
     double[] std = normalization.std();
@@ -124,6 +137,9 @@ public final class TabularEncoder {
           encoded[offset + category] = 1f;
         }
         offset += categorical.get(c).categories().size();
+      }
+      if (!labelled) {
+        continue;
       }
       if (regression) {
         labels[row] = clip.apply(label(table, row, labelColumn, schema.labelColumn()));

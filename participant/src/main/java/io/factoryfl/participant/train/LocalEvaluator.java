@@ -33,6 +33,13 @@ public final class LocalEvaluator {
     return positive;
   }
 
+  /** The model's output for every example, in example order: class probabilities, or one value. */
+  public static float[][] outputs(ModelDefinition model, float[] params, EncodedData data) {
+    float[][] outputs = new float[data.size()][];
+    forEachPrediction(model, params, data, (index, output) -> outputs[index] = output.clone());
+    return outputs;
+  }
+
   /**
    * Scores {@code params} on {@code data} as {@code task} scores ({@link TaskFamily.Scoring}):
    * additive sums from which the task's metrics over any union of sites follow exactly.

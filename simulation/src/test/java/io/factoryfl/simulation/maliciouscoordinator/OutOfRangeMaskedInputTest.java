@@ -1,6 +1,5 @@
 package io.factoryfl.simulation.maliciouscoordinator;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,8 +67,13 @@ class OutOfRangeMaskedInputTest {
     assertEquals(1, failed.size(), failed.toString());
     assertTrue(failed.get(0).path("reason").asText().contains(reason), failed.get(0).toString());
     assertTrue(federation.records(job.jobId(), "round_closed").isEmpty());
-    assertArrayEquals(initialModel(spec), federation.admin.downloadModel(job.jobId()).parameters(),
-        "no model was committed from the refused sum");
+    // No model was committed from the refused sum: there is no result to download, and the job's
+    // global model is still the initial one.
+    io.grpc.StatusRuntimeException none = org.junit.jupiter.api.Assertions.assertThrows(
+        io.grpc.StatusRuntimeException.class, () -> federation.admin.downloadModel(job.jobId()));
+    assertTrue(none.getStatus().getDescription().contains("has committed no round yet"), none.toString());
+    assertEquals(io.factoryfl.core.params.ModelHash.of(JobSpecParser.parse(spec).modelConfigurationJson(),
+        initialModel(spec)), federation.admin.status(job.jobId()).getModelHash());
   }
 
   @Test

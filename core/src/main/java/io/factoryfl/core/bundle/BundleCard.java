@@ -1,0 +1,205 @@
+package io.factoryfl.core.bundle;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.task.LabelClip;
+import io.factoryfl.core.task.LabelScale;
+import io.factoryfl.core.task.TaskFamily;
+import io.factoryfl.core.task.TaskKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything besides the network that a plant needs to score raw rows with a job's model, and to
+ * know which model it is: the job's columns in encoding order, the federation's standardisation,
+ * the categories, the task with its label classes or label clipping and scale, and where the model
+ * came from (job, round, model hash, spec hash). Written as {@code factoryfl-bundle.json} inside a
+ * model bundle ({@link ModelBundle}).
+ *
+ * @param jobId the job that trained the model
+ * @param jobName its name
+ * @param round the round that committed the model
+ * @param modelHash the model version hash (configuration and parameters)
+ * @param specHash the hash of the job spec as submitted
+ * @param schema the job's columns, categories, label and label classes (job names, not a site's)
+ * @param normalization the numeric features' federated means and standard deviations
+ * @param task binary, multiclass or regression
+ * @param clip a regression label's clipping
+ * @param labelScale a regression label's federated standardisation
+ * @param regressionLoss a regression job's loss, {@code mse} or {@code mae}
+ * @param histogramBins the score histogram bins of the job's federated evaluation, so that a
+ *     plant's {@code evaluate} scores exactly as the federation did
+ */
+public record BundleCard(String jobId, String jobName, int round, String modelHash, String specHash,
+    String dataset, FeatureSchema schema, Normalization normalization, TaskKind task, LabelClip clip,
+    LabelScale labelScale, String regressionLoss, int histogramBins) {
+  /** The bundle format this code writes and reads. */
+  public static final int FORMAT = 1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public BundleCard {
+    Objects.requireNonNull(jobId, "jobId");
+    Objects.requireNonNull(jobName, "jobName");
+    Objects.requireNonNull(modelHash, "modelHash");
+    Objects.requireNonNull(specHash, "specHash");
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(schema, "schema");
+    Objects.requireNonNull(normalization, "normalization");
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(clip, "clip");
+    Objects.requireNonNull(labelScale, "labelScale");
+    Objects.requireNonNull(regressionLoss, "regressionLoss");
+    if (round < 1) {
+      throw new IllegalArgumentException("a bundle holds a committed round's model; round was " + round);
+    }
+    if (normalization.size() != schema.numericColumns().size()) {
+      throw new IllegalArgumentException("the normalisation covers " + normalization.size() + " features, the"
+          + " schema has " + schema.numericColumns().size() + " numeric columns");
+    }
+    if (task.isClassification() == schema.labelClasses().isEmpty()) {
+      throw new IllegalArgumentException("a " + task.key() + " bundle with " + schema.labelClasses().size()
+          + " label classes");
+    }
+    if (histogramBins < 1) {
+      throw new IllegalArgumentException("histogramBins must be >= 1, was " + histogramBins);
+    }
+  }
+
+  /** The task family the model was trained and evaluated with. */
+  public TaskFamily family() {
+    return TaskFamily.of(task, schema.labelClasses(), histogramBins, List.of(), clip, regressionLoss);
+  }
+
+  /** The card as JSON (field order fixed). */
+  public String toJson() {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("format", FORMAT);
+    root.put("job_id", jobId);
+    root.put("job_name", jobName);
+    root.put("round", round);
+    root.put("model_hash", modelHash);
+    root.put("spec_hash", specHash);
+    root.put("dataset", dataset);
+    root.put("task", task.key());
+    ArrayNode numeric = root.putArray("numeric_features");
+    for (int i = 0; i < schema.numericColumns().size(); i++) {
+      numeric.addObject().put("column", schema.numericColumns().get(i))
+          .put("mean", normalization.mean()[i]).put("std", normalization.std()[i]);
+    }
+    ArrayNode categorical = root.putArray("categorical_features");
+    for (FeatureSchema.CategoricalColumn column : schema.categoricalColumns()) {
+      ObjectNode entry = categorical.addObject().put("column", column.column());
+      column.categories().forEach(entry.putArray("categories")::add);
+    }
+    ObjectNode label = root.putObject("label");
+    label.put("column", schema.labelColumn());
+    schema.labelClasses().forEach(label.putArray("classes")::add);
+    if (task == TaskKind.REGRESSION) {
+      if (clip.min() != null) {
+        label.put("clip_min", clip.min());
+      }
+      if (clip.max() != null) {
+        label.put("clip_max", clip.max());
+      }
+      label.put("mean", labelScale.mean()).put("std", labelScale.std()).put("loss", regressionLoss);
+    }
+    root.put("histogram_bins", histogramBins);
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a bundle card cannot be written as JSON", e);
+    }
+  }
+
+  /**
+   * Reads a card.
+   *
+   * @throws IllegalArgumentException naming the field that is missing or wrong, or a format this
+   *     code does not know
+   */
+  public static BundleCard fromJson(String json) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the bundle's factoryfl-bundle.json is not JSON: "
+          + e.getOriginalMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException("the bundle's factoryfl-bundle.json is not a JSON object");
+    }
+    int format = root.path("format").asInt(-1);
+    if (format != FORMAT) {
+      throw new IllegalArgumentException("the bundle has format " + root.path("format") + "; this FactoryFL reads"
+          + " format " + FORMAT + " (download the model again with a matching `job model`)");
+    }
+    try {
+      TaskKind task = TaskKind.byKey(text(root, "task")).orElseThrow(
+          () -> new IllegalArgumentException("task '" + root.path("task").asText() + "' is not known"));
+      List<String> numeric = new ArrayList<>();
+      List<Double> means = new ArrayList<>();
+      List<Double> stds = new ArrayList<>();
+      for (JsonNode feature : array(root, "numeric_features")) {
+        numeric.add(text(feature, "column"));
+        means.add(number(feature, "mean"));
+        stds.add(number(feature, "std"));
+      }
+      List<FeatureSchema.CategoricalColumn> categorical = new ArrayList<>();
+      for (JsonNode column : array(root, "categorical_features")) {
+        List<String> categories = new ArrayList<>();
+        array(column, "categories").forEach(c -> categories.add(c.asText()));
+        categorical.add(new FeatureSchema.CategoricalColumn(text(column, "column"), categories));
+      }
+      JsonNode label = root.path("label");
+      List<String> classes = new ArrayList<>();
+      array(label, "classes").forEach(c -> classes.add(c.asText()));
+      LabelClip clip = LabelClip.NONE;
+      LabelScale scale = LabelScale.IDENTITY;
+      String loss = "mse";
+      if (task == TaskKind.REGRESSION) {
+        clip = new LabelClip(label.has("clip_min") ? number(label, "clip_min") : null,
+            label.has("clip_max") ? number(label, "clip_max") : null);
+        scale = new LabelScale(number(label, "mean"), number(label, "std"));
+        loss = text(label, "loss");
+      }
+      return new BundleCard(text(root, "job_id"), text(root, "job_name"), root.path("round").asInt(0),
+          text(root, "model_hash"), text(root, "spec_hash"), text(root, "dataset"),
+          new FeatureSchema(numeric, categorical, text(label, "column"), classes),
+          new Normalization(means.stream().mapToDouble(Double::doubleValue).toArray(),
+              stds.stream().mapToDouble(Double::doubleValue).toArray()),
+          task, clip, scale, loss, root.path("histogram_bins").asInt(0));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("the bundle's factoryfl-bundle.json is invalid: " + e.getMessage(), e);
+    }
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isTextual()) {
+      throw new IllegalArgumentException("'" + field + "' must be a string");
+    }
+    return value.asText();
+  }
+
+  private static double number(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isNumber()) {
+      throw new IllegalArgumentException("'" + field + "' must be a number");
+    }
+    return value.asDouble();
+  }
+
+  private static JsonNode array(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isArray()) {
+      throw new IllegalArgumentException("'" + field + "' must be a list");
+    }
+    return value;
+  }
+}
