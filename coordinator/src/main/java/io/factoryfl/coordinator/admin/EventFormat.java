@@ -26,7 +26,8 @@ public final class EventFormat {
           e.getCommitted().getSeconds());
       case EVALUATED -> prefix + String.format(Locale.ROOT, "evaluated on %d sites (%d examples): %s",
           e.getEvaluated().getParticipants(), e.getEvaluated().getNumExamples(),
-          headline(e.getEvaluated()));
+          headline(e.getEvaluated()))
+          + (e.getEvaluated().getBestRound() > 0 ? "; best round so far " + e.getEvaluated().getBestRound() : "");
       case RETRIED -> prefix + "attempt " + e.getRetried().getAttempt() + " failed, retrying: "
           + e.getRetried().getReason();
       case DROPPED -> prefix + "dropped " + e.getDropped().getParticipant() + ": "

@@ -25,7 +25,9 @@ import io.factoryfl.core.task.LabelScale;
 import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.job.BestRound;
 import io.factoryfl.core.job.JobSpec;
+import io.factoryfl.core.job.SelectionSpec;
 import io.factoryfl.core.metrics.ScoreHistogram;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.proto.v1.CategoricalFeature;
@@ -64,11 +66,17 @@ import java.util.logging.Logger;
  *   -> feature statistics (round 0): global means / standard deviations from sites' sums
  *   -> for each round: select cohort -> send train tasks -> collect until all are in or the
  *      deadline -> aggregate -> commit the new model version (by hash) -> federated evaluation
+ *      [-> with select.patience: stop once that many evaluations did not improve]
  *   -> SUCCEEDED
  * </pre>
  *
  * A round that ends with fewer than participants.min usable updates is retried (up to
  * max_round_attempts) and the previous global model stays; a cancelled job ends at once.
+ *
+ * <p>The job's result ({@link #resultModel}) is the last committed round's model, or with the
+ * spec's {@code select} the best evaluated round's ({@link BestRound}); when such a job ends, the
+ * round log records which round was chosen and why (model_selected) before job_finished, which
+ * names the same model.
  */
 public final class JobRun implements Runnable {
   private static final Logger LOG = Logger.getLogger(JobRun.class.getName());
@@ -82,6 +90,8 @@ public final class JobRun implements Runnable {
   private final Dispatcher dispatcher;
   private final RoundLog log;
   private final String configurationJson;
+  /** The best evaluated round by the spec's select metric; null without select. */
+  private final BestRound best;
 
   private volatile JobState state = JobState.JOB_STATE_PENDING;
   private volatile int completedRounds;
@@ -89,6 +99,12 @@ public final class JobRun implements Runnable {
   private volatile String message = "";
   private volatile boolean cancelRequested;
   private volatile Thread runner;
+  /** The last committed round and its model; null before round 1 commits. */
+  private volatile RoundModel lastCommitted;
+  /** With select: the best evaluated round and its model; null until an evaluation gives a value. */
+  private volatile RoundModel bestEvaluated;
+  /** Whether select.patience ended the job before its last round. */
+  private boolean stoppedEarly;
   private Normalization normalization;
   /** A regression label's federated standardisation; identity for a classifier. */
   private LabelScale labelScale = LabelScale.IDENTITY;
@@ -121,7 +137,11 @@ public final class JobRun implements Runnable {
     this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec), log);
     this.configurationJson = spec.modelConfigurationJson();
     this.task = spec.task().family(spec.schema(), federation.histogramBins());
+    this.best = spec.selection().map(selection -> new BestRound(selection.mode())).orElse(null);
   }
+
+  /** A committed round and the model it committed. */
+  private record RoundModel(int round, ModelVersion model) {}
 
   /** The job's round log file (canonical JSON lines; its signed head sits next to it). */
   public java.nio.file.Path ledgerFile() {
@@ -141,11 +161,14 @@ public final class JobRun implements Runnable {
   }
 
   /**
-   * The job's result: the model a user downloads and deploys, and the round that committed it
-   * (0 while no round has committed). Today the last committed round's model.
+   * The job's result: the model a user downloads and deploys, or null while no round has
+   * committed. Without {@code select} the last committed round's model; with it the best
+   * evaluated round's so far (strictly better by the metric and mode; the earlier round on a tie),
+   * or the last committed round's while no evaluation gave a value of the metric.
    */
   public ModelVersion resultModel() {
-    return completedRounds == 0 ? null : current;
+    RoundModel result = result();
+    return result == null ? null : result.model();
   }
 
   /**
@@ -159,7 +182,13 @@ public final class JobRun implements Runnable {
 
   /** The round whose model {@link #resultModel} is; 0 while no round has committed. */
   public int resultRound() {
-    return completedRounds;
+    RoundModel result = result();
+    return result == null ? 0 : result.round();
+  }
+
+  private RoundModel result() {
+    RoundModel chosen = bestEvaluated;
+    return chosen != null ? chosen : lastCommitted;
   }
 
   /** The current global model, or null before the first version exists. */
@@ -175,6 +204,10 @@ public final class JobRun implements Runnable {
     if (model != null) {
       status.setModelHash(model.hash());
     }
+    RoundModel result = result();
+    if (result != null) {
+      status.setResultRound(result.round()).setResultModelHash(result.model().hash());
+    }
     return status.build();
   }
 
@@ -183,13 +216,13 @@ public final class JobRun implements Runnable {
         || state == JobState.JOB_STATE_CANCELLED;
   }
 
-  /** An admin stops the job; it ends CANCELLED, keeping its last model, and the log says who. */
+  /** An admin stops the job; it ends CANCELLED, keeping its result so far, and the log says who. */
   public void cancel(String reason, String by) {
     log.adminAction(by, "cancel");
     cancel(reason);
   }
 
-  /** Asks the job to stop; it ends CANCELLED with the given reason, keeping its last model. */
+  /** Asks the job to stop; it ends CANCELLED with the given reason, keeping its result so far. */
   public void cancel(String reason) {
     message = reason;
     cancelRequested = true;
@@ -215,10 +248,18 @@ public final class JobRun implements Runnable {
         final int r = round;
         excludedThisRound.clear();
         withRetries(round, attempt -> trainRound(r, attempt));
+        lastCommitted = new RoundModel(round, current);
         completedRounds = round;
         evaluate(round);
+        if (round < spec.rounds() && best != null && best.patienceExhausted(selection().patience())) {
+          stoppedEarly = true;
+          end(JobState.JOB_STATE_SUCCEEDED, "stopped early after round " + round + " of " + spec.rounds()
+              + ": " + noImprovement() + "; " + chosen());
+          return;
+        }
       }
-      end(JobState.JOB_STATE_SUCCEEDED, "completed " + spec.rounds() + " rounds");
+      end(JobState.JOB_STATE_SUCCEEDED, "completed " + spec.rounds() + " rounds"
+          + (best == null ? "" : "; " + chosen()));
     } catch (InterruptedException e) {
       end(JobState.JOB_STATE_CANCELLED, message.isEmpty() ? "cancelled" : message);
     } catch (JobFailedException e) {
@@ -227,26 +268,72 @@ public final class JobRun implements Runnable {
       LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
       // The message reaches job status, events and the round log: the detail stays in the log.
       end(JobState.JOB_STATE_FAILED, "the coordinator hit an unexpected error ("
-          + e.getClass().getSimpleName() + "); the last committed model is kept and the"
+          + e.getClass().getSimpleName() + "); the job's result so far is kept and the"
           + " coordinator's log has the detail under job " + jobId);
     }
   }
 
+  private SelectionSpec selection() {
+    return spec.selection().orElseThrow();
+  }
+
+  /** Why a job with select.patience stopped: "roc_auc did not improve in the last 3 evaluations". */
+  private String noImprovement() {
+    SelectionSpec selection = selection();
+    return (best.found() ? selection.metric() + " did not improve" : "no evaluation gave a value of "
+        + selection.metric()) + " in the last " + best.evaluationsSinceBest() + " evaluations (select.patience "
+        + selection.patience() + ")";
+  }
+
+  /** Which round is a select job's result: "the result is round 4, the best by max roc_auc (0.9132)". */
+  private String chosen() {
+    SelectionSpec selection = selection();
+    RoundModel result = result();
+    if (result == null) {
+      return "no round committed";
+    }
+    if (!best.found()) {
+      return "no evaluation gave a value of " + selection.metric() + ", so the result is the last committed"
+          + " round " + result.round();
+    }
+    return String.format(java.util.Locale.ROOT, "the result is round %d, the best by %s %s (%.4f)",
+        result.round(), selection.mode().key(), selection.metric(), best.value());
+  }
+
+  /**
+   * Records the job's end: with select, which round's model is the result and why (signed), then
+   * job_finished naming the result model, then the JobEnded event.
+   */
   private void end(JobState finalState, String why) {
     message = why;
+    RoundModel result = result();
+    ModelVersion chosen = result != null ? result.model() : current;
     try {
-      log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why,
-          current == null ? null : current.hash());
+      if (best != null && result != null) {
+        logModelSelected(result);
+      }
+      log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why, chosen == null ? null : chosen.hash());
       log.close();
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, "job " + jobId + ": the round log could not be closed", e);
     }
     state = finalState;
-    JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why);
-    if (current != null) {
-      ended.setModelHash(current.hash());
+    JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why)
+        .setResultRound(result == null ? 0 : result.round());
+    if (chosen != null) {
+      ended.setModelHash(chosen.hash());
     }
     events.publish(completedRounds, RoundEvent.newBuilder().setEnded(ended));
+  }
+
+  /** The signed model_selected record; a failure to write it must not keep job_finished out of the log. */
+  private void logModelSelected(RoundModel result) {
+    try {
+      log.modelSelected(result.round(), result.model().hash(), selection(), best.found() ? best.value() : Double.NaN,
+          stoppedEarly, chosen() + (stoppedEarly ? "; stopped early: " + noImprovement() : ""));
+    } catch (RuntimeException e) {
+      LOG.log(Level.SEVERE, "job " + jobId + ": the chosen model could not be recorded in the round log", e);
+    }
   }
 
   private void awaitParticipants() throws InterruptedException, JobFailedException {
@@ -524,10 +611,16 @@ public final class JobRun implements Runnable {
     }
     EvaluationSummary summary = strategy.aggregateEvaluate(round, results, failures);
     log.evaluation(round, summary);
+    // an evaluation no site answered says nothing about the model, as the ledger rules agree
+    if (best != null && summary.participants() > 0
+        && best.offer(round, summary.metrics().get(selection().metric()))) {
+      bestEvaluated = new RoundModel(round, model);
+    }
     EvaluationDone.Builder done = EvaluationDone.newBuilder()
         .setParticipants(summary.participants()).setNumExamples(summary.numExamples())
         .setLoss(summary.loss()).setAccuracy(summary.accuracy()).setRocAuc(summary.rocAuc())
-        .setPrAuc(summary.prAuc()).putAllMetrics(summary.metrics().values());
+        .setPrAuc(summary.prAuc()).putAllMetrics(summary.metrics().values())
+        .setBestRound(best == null ? 0 : best.round());
     for (long[] row : summary.metrics().confusion()) {
       for (long count : row) {
         done.addConfusion(count);

@@ -3,6 +3,7 @@ package io.factoryfl.coordinator.job;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.strategy.EvaluationSummary;
 import io.factoryfl.core.job.SecureAggregationSpec;
+import io.factoryfl.core.job.SelectionSpec;
 import io.factoryfl.core.ledger.LedgerRecord;
 import io.factoryfl.core.ledger.LedgerWriter;
 import io.factoryfl.core.ledger.MerkleTree;
@@ -144,6 +145,20 @@ final class RoundLog implements AutoCloseable {
       fields.put("confusion", confusion);
     }
     append("evaluation", fields);
+  }
+
+  /**
+   * Signs and forces which round's model is the job's result and why ({@code select}).
+   *
+   * @param value the metric at that round, NaN when no evaluation gave one (then omitted)
+   */
+  void modelSelected(int round, String modelHash, SelectionSpec selection, double value, boolean earlyStopped,
+      String reason) {
+    Map<String, Object> fields = fields("round", round, "model_hash", modelHash, "metric", selection.metric(),
+        "mode", selection.mode().key(), "patience", selection.patience(), "early_stopped", earlyStopped,
+        "reason", reason);
+    putFinite(fields, "value", value);
+    appendSigned("model_selected", fields);
   }
 
   void adminAction(String by, String action) {

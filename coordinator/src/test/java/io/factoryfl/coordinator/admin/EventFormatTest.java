@@ -16,4 +16,13 @@ class EventFormatTest {
     assertEquals("round 2: site-a refused the task: \\u001b]0;pwned\\u0007bad cell",
         EventFormat.line(event));
   }
+
+  @Test
+  void evaluationLine_namesTheBestRoundSoFarOfASelectJob() {
+    RoundEvent event = RoundEvent.newBuilder().setRound(5).setEvaluated(io.factoryfl.proto.v1.EvaluationDone
+        .newBuilder().setParticipants(2).setNumExamples(8).putMetrics("loss", 0.25).setBestRound(3)).build();
+
+    assertEquals("round 5: evaluated on 2 sites (8 examples): loss 0.2500; best round so far 3",
+        EventFormat.line(event));
+  }
 }

@@ -55,6 +55,11 @@ final class TlsCoordinator implements AutoCloseable {
     return server;
   }
 
+  /** The federation CA's certificate, as an auditor holds it. */
+  java.security.cert.X509Certificate caCertificate() {
+    return ca.certificate();
+  }
+
   /** The round log of a job. */
   Path ledger(String jobId) {
     return dataDir.resolve("ledgers").resolve(jobId + ".jsonl");

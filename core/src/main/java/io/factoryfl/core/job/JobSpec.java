@@ -31,6 +31,8 @@ import java.time.Duration;
  * @param robustAggregation the defence against poisoned updates ({@code robust_aggregation}):
  *     L2 clipping of update deltas and the combining rule (FedAvg, median, trimmed mean, multi-Krum)
  * @param task what the job learns from its label: binary, multi-class or regression ({@code task})
+ * @param selection which evaluated round's model is the job's result ({@code select}); empty: the
+ *     last committed round's
  */
 public record JobSpec(
     String name,
@@ -53,10 +55,12 @@ public record JobSpec(
     double serverMomentum,
     long maxExamplesPerSite,
     RobustAggregationSpec robustAggregation,
-    TaskSpec task) {
+    TaskSpec task,
+    java.util.Optional<SelectionSpec> selection) {
 
   public JobSpec {
     java.util.Objects.requireNonNull(task, "task");
+    java.util.Objects.requireNonNull(selection, "selection");
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
     }

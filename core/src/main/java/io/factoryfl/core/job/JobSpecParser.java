@@ -73,7 +73,7 @@ public final class JobSpecParser {
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
           "start_timeout_seconds", "secure_aggregation", "server_momentum", "max_examples_per_site",
-          RobustAggregationParser.KEY, "task");
+          RobustAggregationParser.KEY, "task", SelectionParser.KEY);
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
@@ -131,10 +131,11 @@ public final class JobSpecParser {
     RobustAggregationSpec robust = RobustAggregationParser.parse(top, min, secure);
     ModelSpec model = model(top.object("model", MODEL));
     checkModelFitsSchema(model, schema, task);
+    var selection = SelectionParser.parse(top, kind, schema.labelClasses(), evaluateEvery);
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples, robust, task);
+        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples, robust, task, selection);
   }
 
   /**

@@ -145,6 +145,9 @@ public final class AuditReport {
         : job.state + (job.message == null || job.message.isEmpty() ? "" : ": " + job.message)
         + " at " + job.finished);
     fact(h, "Final model hash", job.finalModelHash);
+    if (job.selection != null) {
+      fact(h, "Selected model", selection(job.selection));
+    }
     fact(h, "Rounds", job.rounds.size() + " (" + job.rounds.values().stream()
         .filter(r -> r.closed() != null).count() + " closed)");
     h.append("</dl>\n");
@@ -167,6 +170,15 @@ public final class AuditReport {
     }
     events(h, "Admin actions", job.adminActions, "By", "Action", null);
     h.append("</section>\n");
+  }
+
+  /** "round 4 by max roc_auc = 0.9132, stopped early: ..." from a model_selected record. */
+  private static String selection(com.fasterxml.jackson.databind.JsonNode t) {
+    String value = t.path("value").isNumber()
+        ? " = " + String.format(java.util.Locale.ROOT, "%.4f", t.get("value").doubleValue()) : " (no value)";
+    return "round " + t.path("round").asText("?") + " by " + t.path("mode").asText("") + " "
+        + t.path("metric").asText("") + value + (t.path("early_stopped").asBoolean(false) ? ", stopped early" : "")
+        + ": " + t.path("reason").asText("");
   }
 
   private static void round(StringBuilder h, Job job, Round round) {

@@ -87,7 +87,12 @@ import java.util.regex.Pattern;
  *   <tr><td>evaluation</td><td>job_id, round, roc_auc, pr_auc, loss, accuracy,
  *       participants</td></tr>
  *   <tr><td>admin_action</td><td>job_id, by, action</td></tr>
- *   <tr><td>job_finished S</td><td>job_id, state, message, model_hash (may be null)</td></tr>
+ *   <tr><td>model_selected S</td><td>job_id, round, model_hash, metric, mode ("max" or
+ *       "min"), value (optional: the metric at that round; absent when no evaluation had one),
+ *       patience (0: no early stopping), early_stopped (boolean), reason. Written when a job
+ *       with a {@code select} spec ends, before job_finished.</td></tr>
+ *   <tr><td>job_finished S</td><td>job_id, state, message, model_hash (may be null; the
+ *       chosen model when a model_selected record precedes it)</td></tr>
  * </table>
  *
  * <p>Rules checked by the writer (before appending) and the verifier: job_id, participant and
@@ -99,8 +104,14 @@ import java.util.regex.Pattern;
  * round opened and not closed,
  * distinct contributors that each have a contribution_accepted in the same attempt, the Merkle
  * root of their hashes, and every other accepted contribution of that attempt explained by a
- * dropout (same attempt) or refusal (same round) of that participant. Unknown types are
- * accepted (only chained and, if signed, checked).
+ * dropout (same attempt) or refusal (same round) of that participant. A model_selected names a
+ * committed round of its job and that round's model_hash, once per job; its round is the best
+ * by the job's evaluation records before it (metric and mode as recorded; strictly better, ties
+ * keep the earlier round; evaluations with 0 participants skipped), or, when none has a value of
+ * the metric, the job's last closed round; early_stopped needs at least patience (&ge; 1)
+ * evaluations after the best; the job's job_finished then carries the same model_hash. Ledgers
+ * without model_selected records (older coordinators, jobs without {@code select}) need none.
+ * Unknown types are accepted (only chained and, if signed, checked).
  *
  * @param sequence the record's {@code seq}, 1 for the first line
  * @param type the record type, e.g. {@code "round_closed"}

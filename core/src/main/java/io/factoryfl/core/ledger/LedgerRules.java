@@ -1,6 +1,8 @@
 package io.factoryfl.core.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.factoryfl.core.job.BestRound;
+import io.factoryfl.core.job.SelectionSpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -19,7 +21,7 @@ import java.util.Set;
 final class LedgerRules {
 
   static final Set<String> MUST_BE_SIGNED =
-      Set.of("ledger_opened", "ledger_reopened", "round_closed", "job_finished");
+      Set.of("ledger_opened", "ledger_reopened", "round_closed", "model_selected", "job_finished");
 
   record RoundKey(String job, long round, long attempt) {
     @Override
@@ -50,6 +52,14 @@ final class LedgerRules {
   private final Map<RoundKey, RoundState> rounds = new HashMap<>();
   private final Map<String, Set<String>> refusedByRound = new HashMap<>();
   private final Map<Long, ClosedRound> closedRounds = new LinkedHashMap<>();
+  /** The model hash each closed round committed, by job and round. */
+  private final Map<String, String> committedModels = new HashMap<>();
+  /** The last round each job closed. */
+  private final Map<String, Long> lastClosedRound = new HashMap<>();
+  /** Each job's evaluation records, in ledger order. */
+  private final Map<String, List<JsonNode>> evaluations = new HashMap<>();
+  /** The model each job's model_selected record chose. */
+  private final Map<String, String> selectedModels = new HashMap<>();
   private String coordinator;
 
   /**
@@ -154,19 +164,26 @@ final class LedgerRules {
       }
       case "round_closed" -> closeRound(line, at);
       case "evaluation" -> {
-        text(t, "job_id", at);
+        String job = text(t, "job_id", at);
         whole(t, "round", at);
+        evaluations.computeIfAbsent(job, k -> new ArrayList<>()).add(t);
       }
+      case "model_selected" -> selectModel(line, at);
       case "admin_action" -> {
         textOrNull(t, "job_id", at);
         text(t, "by", at);
         text(t, "action", at);
       }
       case "job_finished" -> {
-        text(t, "job_id", at);
+        String job = text(t, "job_id", at);
         text(t, "state", at);
         textOrNull(t, "message", at);
         textOrNull(t, "model_hash", at);
+        String selected = selectedModels.get(job);
+        if (selected != null && !selected.equals(t.path("model_hash").asText(""))) {
+          throw new LedgerException(at + ": model_hash " + t.path("model_hash") + " is not the model "
+              + selected + " that the model_selected record of job " + job + " chose");
+        }
       }
       default -> {
         // Unknown types are allowed so older verifiers read newer ledgers; chain and signature
@@ -219,8 +236,92 @@ final class LedgerRules {
           + " contributions of " + contributors + " in " + key + " (expected " + expected + ")");
     }
     round.closedSeq = line.seq;
+    committedModels.put(key.job() + "\n" + key.round(), t.get("model_hash").textValue());
+    lastClosedRound.put(key.job(), key.round());
     closedRounds.put(line.seq, new ClosedRound(line.seq, key, List.copyOf(contributors),
         List.copyOf(leaves), root));
+  }
+
+  /**
+   * A job's chosen model (model_selected): a committed round's model, and the round the job's own
+   * logged evaluations make the best by the record's metric and mode ({@link BestRound}: strictly
+   * better, ties keep the earlier round, an evaluation no site answered does not count); with no
+   * value of the metric in any evaluation, the last committed round. Early stopping must follow at
+   * least {@code patience} evaluations without improvement.
+   */
+  private void selectModel(LedgerLine line, String at) throws LedgerException {
+    JsonNode t = line.tree;
+    String job = text(t, "job_id", at);
+    long round = whole(t, "round", at);
+    String modelHash = hex(t, "model_hash", at);
+    String metric = text(t, "metric", at);
+    String modeKey = text(t, "mode", at);
+    SelectionSpec.Mode mode = SelectionSpec.Mode.byKey(modeKey).orElseThrow(() -> new LedgerException(at
+        + ": \"mode\" must be \"max\" or \"min\", was '" + modeKey + "'"));
+    long patience = whole(t, "patience", at);
+    JsonNode stopped = t.get("early_stopped");
+    if (stopped == null || !stopped.isBoolean()) {
+      throw new LedgerException(at + ": \"early_stopped\" must be true or false, was "
+          + (stopped == null ? "missing" : stopped.toString()));
+    }
+    text(t, "reason", at);
+    JsonNode value = t.get("value");
+    if (value != null && !(value.isNumber() && Double.isFinite(value.doubleValue()))) {
+      throw new LedgerException(at + ": \"value\" must be a finite number when present, was " + value);
+    }
+    if (selectedModels.containsKey(job)) {
+      throw new LedgerException(at + ": job " + job + " already chose its model; a job has one"
+          + " model_selected record");
+    }
+    String committed = committedModels.get(job + "\n" + round);
+    if (committed == null) {
+      throw new LedgerException(at + ": job " + job + " round " + round + " has no round_closed record;"
+          + " only a committed round's model can be chosen");
+    }
+    if (!committed.equals(modelHash)) {
+      throw new LedgerException(at + ": model_hash " + modelHash + " is not the model job " + job
+          + " round " + round + " committed (" + committed + ")");
+    }
+    BestRound best = new BestRound(mode);
+    for (JsonNode evaluation : evaluations.getOrDefault(job, List.of())) {
+      if (evaluation.has("participants") && evaluation.get("participants").asLong() == 0) {
+        continue;
+      }
+      JsonNode v = evaluation.get(metric);
+      try {
+        best.offer(evaluation.get("round").intValue(), v != null && v.isNumber() ? v.doubleValue() : Double.NaN);
+      } catch (IllegalArgumentException e) {
+        throw new LedgerException(at + ": the evaluations of job " + job + " are out of order: "
+            + e.getMessage());
+      }
+    }
+    if (best.found()) {
+      if (round != best.round()) {
+        throw new LedgerException(at + ": chose round " + round + ", but by the logged evaluations"
+            + " round " + best.round() + " is the best by " + modeKey + " " + metric + " ("
+            + best.value() + ")");
+      }
+      if (value == null || value.doubleValue() != best.value()) {
+        throw new LedgerException(at + ": value " + (value == null ? "missing" : value.toString())
+            + " is not round " + round + "'s logged " + metric + " (" + best.value() + ")");
+      }
+    } else {
+      if (value != null) {
+        throw new LedgerException(at + ": value " + value + " given, but no evaluation of job " + job
+            + " logged a value of " + metric);
+      }
+      long last = lastClosedRound.get(job);
+      if (round != last) {
+        throw new LedgerException(at + ": no evaluation of job " + job + " logged a value of " + metric
+            + ", so its result is the last committed round " + last + ", not round " + round);
+      }
+    }
+    if (stopped.booleanValue() && (patience < 1 || best.evaluationsSinceBest() < patience)) {
+      throw new LedgerException(at + ": early_stopped with patience " + patience + ", but "
+          + best.evaluationsSinceBest() + " evaluations followed the best one; stopping early needs at"
+          + " least patience (>= 1) evaluations without improvement");
+    }
+    selectedModels.put(job, modelHash);
   }
 
   /** The round closed by record {@code seq}, or null if that record closed none. */

@@ -28,6 +28,8 @@ final class ReportModel {
     String state;
     String message;
     String finalModelHash;
+    /** The job's model_selected record, or null. */
+    JsonNode selection;
     Instant finished;
     final Map<Long, Round> rounds = new TreeMap<>();
     final List<Event> refusals = new ArrayList<>();
@@ -275,6 +277,7 @@ final class ReportModel {
           job(jobId).round(t.get("round").longValue()).evaluation = t;
         }
       }
+      case "model_selected" -> job(jobId).selection = t;
       case "admin_action" -> job(jobId).adminActions.add(new Event(line.seq, line.time,
           t.path("by").asText(""), t.path("action").asText(""), ""));
       case "job_finished" -> {

@@ -55,7 +55,7 @@ class JobSpecDocTest {
           assertThrows(InvalidJobSpecException.class, () -> JobSpecParser.parse(spec), spec);
       assertEquals(message.body().strip(), e.getMessage());
     }
-    assertEquals(5, refused, "refused examples in " + DOC);
+    assertEquals(6, refused, "refused examples in " + DOC);
   }
 
   @Test
@@ -76,6 +76,7 @@ class JobSpecDocTest {
     assertEquals(Duration.ofSeconds(600), spec.startTimeout());
     assertEquals(100_000, spec.maxExamplesPerSite());
     assertEquals(0, spec.serverMomentum());
+    assertEquals(java.util.Optional.empty(), spec.selection());
     assertEquals(new SecureAggregationSpec(true, null, null, 4.0, 22, 100_000),
         spec.secureAggregation());
     assertEquals(RobustAggregationSpec.none(), spec.robustAggregation());

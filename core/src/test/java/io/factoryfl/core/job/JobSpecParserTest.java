@@ -163,7 +163,7 @@ class JobSpecParserTest {
     assertEquals("round: unknown field; allowed fields here are [dataset, evaluate_every,"
         + " max_examples_per_site, max_round_attempts, model, name, participants,"
         + " robust_aggregation, round_deadline_seconds, rounds,"
-        + " secure_aggregation, seed, server_momentum, start_timeout_seconds, task, training]",
+        + " secure_aggregation, seed, select, server_momentum, start_timeout_seconds, task, training]",
         e.getMessage());
   }
 
