@@ -106,7 +106,9 @@ final class JobCommand {
   /** One line per job; escaped, since names and messages may carry participants' text. */
   static String describe(JobStatus s) {
     return Printable.escape(s.getJobId() + "  " + s.getState().name().replace("JOB_STATE_", "") + "  "
-        + s.getCompletedRounds() + "/" + s.getTotalRounds() + " rounds  " + s.getName()
+        + s.getCompletedRounds() + "/" + s.getTotalRounds() + " rounds  "
+        + (s.getResultRound() > 0 && s.getResultRound() != s.getCompletedRounds()
+            ? "result round " + s.getResultRound() + "  " : "") + s.getName()
         + (s.getMessage().isEmpty() ? "" : "  (" + s.getMessage() + ")"));
   }
 }
