@@ -30,6 +30,10 @@ import java.time.Duration;
  *     so no site can buy a larger say in the model by claiming a huge example count
  * @param robustAggregation the defence against poisoned updates ({@code robust_aggregation}):
  *     L2 clipping of update deltas and the combining rule (FedAvg, median, trimmed mean, multi-Krum)
+ * @param proximalMu FedProx's mu ({@code training.proximal_mu}), 0 for none: each site pulls its
+ *     weights towards the round's global model after every local step
+ * @param serverOptimizer the adaptive server optimiser ({@code server_optimizer}: FedAdam, FedYogi,
+ *     FedAdagrad) applied to each round's aggregate, or null for none; never with serverMomentum
  */
 public record JobSpec(
     String name,
@@ -51,11 +55,19 @@ public record JobSpec(
     SecureAggregationSpec secureAggregation,
     double serverMomentum,
     long maxExamplesPerSite,
-    RobustAggregationSpec robustAggregation) {
+    RobustAggregationSpec robustAggregation,
+    double proximalMu,
+    ServerOptimizerSpec serverOptimizer) {
 
   public JobSpec {
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
+    }
+    if (!(proximalMu >= 0 && Double.isFinite(proximalMu))) {
+      throw new IllegalArgumentException("proximalMu must be finite and >= 0, was " + proximalMu);
+    }
+    if (serverOptimizer != null && serverMomentum > 0) {
+      throw new IllegalArgumentException("a server optimiser and server momentum exclude each other");
     }
   }
 
