@@ -1,5 +1,6 @@
 package io.factoryfl.simulation;
 
+import io.factoryfl.core.job.ServerOptimizerSpec;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,12 +11,34 @@ import java.util.List;
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
     double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
-    boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum) {
+    boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
+    ServerOptimizerSpec serverOptimizer, double proximalMu) {
 
   SimulationConfig {
     hiddenLayers = List.copyOf(hiddenLayers);
     faults = List.copyOf(faults);
     policies = java.util.Map.copyOf(policies);
+  }
+
+  /** A simulation without a server optimiser (null) and without FedProx's proximal term. */
+  SimulationConfig(
+      int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
+      double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
+      boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum) {
+    this(factories, rounds, seed, out, dataset, localEpochs, batchSize, learningRate, hiddenLayers,
+        roundDeadlineSeconds, faults, secureAggregation, policies, serverMomentum, null, 0);
+  }
+
+  /** The federated strategy in words, e.g. "FedAvg", "FedAvgM 0.5", "FedAdam 0.03 + FedProx 0.01". */
+  String strategyName() {
+    String server = serverOptimizer != null
+        ? "Fed" + switch (serverOptimizer.algorithm()) {
+          case ADAM -> "Adam";
+          case YOGI -> "Yogi";
+          case ADAGRAD -> "Adagrad";
+        } + " " + serverOptimizer.learningRate()
+        : serverMomentum > 0 ? "FedAvgM " + serverMomentum : "FedAvg";
+    return proximalMu > 0 ? server + " + FedProx " + proximalMu : server;
   }
 
   /** The faults planned for one factory. */
@@ -62,6 +85,9 @@ record SimulationConfig(
     training.put("local_epochs", localEpochs);
     training.put("batch_size", batchSize);
     training.put("learning_rate", learningRate);
+    if (proximalMu > 0) {
+      training.put("proximal_mu", proximalMu);
+    }
     spec.put("round_deadline_seconds", roundDeadlineSeconds);
     spec.put("evaluate_every", 1);
     spec.put("seed", seed);
@@ -69,6 +95,16 @@ record SimulationConfig(
     spec.putObject("secure_aggregation").put("enabled", secureAggregation);
     if (serverMomentum > 0) {
       spec.put("server_momentum", serverMomentum);
+    }
+    if (serverOptimizer != null) {
+      var optimizer = spec.putObject("server_optimizer");
+      optimizer.put("name", serverOptimizer.algorithm().key());
+      optimizer.put("learning_rate", serverOptimizer.learningRate());
+      optimizer.put("beta1", serverOptimizer.beta1());
+      if (serverOptimizer.algorithm().hasBeta2()) {
+        optimizer.put("beta2", serverOptimizer.beta2());
+      }
+      optimizer.put("tau", serverOptimizer.tau());
     }
     return spec.toPrettyString();
   }

@@ -3,6 +3,9 @@ package io.factoryfl.simulation;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.job.ServerOptimizerSpec;
+import io.factoryfl.core.job.ServerOptimizerSpec.Algorithm;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +37,12 @@ public final class SimulationMain {
                           (finishes after the round deadline); e.g. crash:factory-2@3,slow:factory-4@5
         --server-momentum B
                           FedAvgM: server-side momentum B in [0, 1) (default 0, plain FedAvg)
+        --server-optimizer NAME[:LR]
+                          adaptive server optimiser (Reddi et al. 2021): adam, yogi or adagrad,
+                          with server learning rate LR (defaults: adam 0.1, yogi 0.01,
+                          adagrad 0.1); e.g. adam:0.03. Not with --server-momentum
+        --proximal-mu MU  FedProx: each site pulls its weights towards the round's global
+                          model after every local step (default 0, none); e.g. 0.01
         --policy FACTORY=FILE[,FACTORY=FILE...]
                           give a factory a site policy file (see README "Site policy")
       """;
@@ -66,7 +75,8 @@ public final class SimulationMain {
     try {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
-              "--round-deadline", "--faults", "--policy", "--server-momentum"), Set.of("--no-secagg"));
+              "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
+              "--proximal-mu"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -79,7 +89,7 @@ public final class SimulationMain {
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
           flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32),
           flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
-          policies(flags), momentum(flags));
+          policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags));
       SimulationResult result = new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
       SimulationReport.print(result, out);
@@ -119,6 +129,56 @@ public final class SimulationMain {
     }
     throw new UsageException("simulate", "invalid --server-momentum '" + text
         + "': expected a number from 0 up to, not including, 1");
+  }
+
+  /** {@code --server-optimizer NAME[:LR]}, or null when absent. */
+  private static ServerOptimizerSpec serverOptimizer(Flags flags) throws UsageException {
+    if (!flags.has("--server-optimizer")) {
+      return null;
+    }
+    String text = flags.get("--server-optimizer", "");
+    if (momentum(flags) > 0) {
+      throw new UsageException("simulate", "--server-optimizer " + text + " cannot be combined with"
+          + " --server-momentum: both decide the server's step; choose one");
+    }
+    String[] parts = text.split(":", 2);
+    Algorithm algorithm = null;
+    for (Algorithm candidate : Algorithm.values()) {
+      if (candidate.key().equals(parts[0].strip())) {
+        algorithm = candidate;
+      }
+    }
+    if (algorithm == null) {
+      throw new UsageException("simulate", "invalid --server-optimizer '" + text
+          + "': expected adam, yogi or adagrad, optionally with :LR, e.g. adam:0.03");
+    }
+    if (parts.length == 1) {
+      return algorithm.defaults();
+    }
+    try {
+      double eta = Double.parseDouble(parts[1].strip());
+      if (eta > 0 && eta <= 10) {
+        return algorithm.defaults().withLearningRate(eta);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("simulate", "invalid --server-optimizer '" + text
+        + "': the server learning rate after ':' must be a number in (0, 10], e.g. adam:0.03");
+  }
+
+  private static double proximalMu(Flags flags) throws UsageException {
+    String text = flags.get("--proximal-mu", "0");
+    try {
+      double value = Double.parseDouble(text);
+      if (value >= 0 && value <= JobSpecParser.MAX_PROXIMAL_MU) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("simulate", "invalid --proximal-mu '" + text
+        + "': expected a number from 0 (none) to " + JobSpecParser.MAX_PROXIMAL_MU + ", e.g. 0.01");
   }
 
   private static java.util.Map<String, Path> policies(Flags flags) throws UsageException {

@@ -29,8 +29,18 @@ final class SimulationReport {
     configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
     configuration.put("hold_out", SimulationConfig.HOLD_OUT);
     configuration.put("secure_aggregation", c.secureAggregation());
-    configuration.put("strategy", c.serverMomentum() > 0 ? "fedavgm" : "fedavg");
+    configuration.put("strategy", c.serverOptimizer() != null ? "fed" + c.serverOptimizer().algorithm().key()
+        : c.serverMomentum() > 0 ? "fedavgm" : "fedavg");
     configuration.put("server_momentum", c.serverMomentum());
+    if (c.serverOptimizer() != null) {
+      ObjectNode optimizer = configuration.putObject("server_optimizer");
+      optimizer.put("name", c.serverOptimizer().algorithm().key());
+      optimizer.put("learning_rate", c.serverOptimizer().learningRate());
+      optimizer.put("beta1", c.serverOptimizer().beta1());
+      optimizer.put("beta2", c.serverOptimizer().beta2());
+      optimizer.put("tau", c.serverOptimizer().tau());
+    }
+    configuration.put("proximal_mu", c.proximalMu());
     configuration.put("transport", "gRPC over loopback, mutual TLS 1.3");
     var factories = summary.putArray("factories");
     for (Factory f : result.factories()) {
@@ -85,9 +95,7 @@ final class SimulationReport {
     out.println();
     out.println("Evaluated on the union of all factories' held-out rows:");
     out.printf(Locale.ROOT, "  %-28s %8s %8s%n", "model", "ROC-AUC", "PR-AUC");
-    double momentum = result.config().serverMomentum();
-    line(out, momentum > 0 ? "federated (FedAvgM " + momentum + ")" : "federated (FedAvg)",
-        result.federated());
+    line(out, "federated (" + result.config().strategyName() + ")", result.federated());
     line(out, "centralized (pooled data)", result.centralized());
     for (Map.Entry<String, Score> e : result.localOnly().entrySet()) {
       line(out, e.getKey() + " alone", e.getValue());

@@ -559,7 +559,7 @@ public final class JobRun implements Runnable {
         .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
         .setLearningRate(instruction.learningRate()).setSeed(instruction.seed())
         .setNormalization(normalizationProto())
-        .setUpdateClipNorm(spec.robustAggregation().clipNorm()).build();
+        .setUpdateClipNorm(spec.robustAggregation().clipNorm()).setProximalMu(spec.proximalMu()).build();
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.job;
 
+import io.factoryfl.coordinator.strategy.AdaptiveServerOptimizer;
 import io.factoryfl.coordinator.strategy.FedAvg;
 import io.factoryfl.coordinator.strategy.RobustStrategies;
 import io.factoryfl.coordinator.strategy.ServerMomentum;
@@ -57,6 +58,9 @@ public final class JobScheduler implements AutoCloseable {
     Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, spec.task().family(spec.schema(), federation.histogramBins())), spec);
     if (spec.serverMomentum() > 0) {
       strategy = new ServerMomentum(strategy, spec.serverMomentum());
+    }
+    if (spec.serverOptimizer() != null) {
+      strategy = new AdaptiveServerOptimizer(strategy, spec.serverOptimizer());
     }
     JobRun run = new JobRun(jobId, spec, JobSpecParser.canonicalHash(specJson), submittedBy,
         federation, strategy);

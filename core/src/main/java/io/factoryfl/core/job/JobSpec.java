@@ -33,6 +33,10 @@ import java.time.Duration;
  * @param task what the job learns from its label: binary, multi-class or regression ({@code task})
  * @param selection which evaluated round's model is the job's result ({@code select}); empty: the
  *     last committed round's
+ * @param proximalMu FedProx's mu ({@code training.proximal_mu}), 0 for none: each site pulls its
+ *     weights towards the round's global model after every local step
+ * @param serverOptimizer the adaptive server optimiser ({@code server_optimizer}: FedAdam, FedYogi,
+ *     FedAdagrad) applied to each round's aggregate, or null for none; never with serverMomentum
  */
 public record JobSpec(
     String name,
@@ -56,13 +60,21 @@ public record JobSpec(
     long maxExamplesPerSite,
     RobustAggregationSpec robustAggregation,
     TaskSpec task,
-    java.util.Optional<SelectionSpec> selection) {
+    java.util.Optional<SelectionSpec> selection,
+    double proximalMu,
+    ServerOptimizerSpec serverOptimizer) {
 
   public JobSpec {
     java.util.Objects.requireNonNull(task, "task");
     java.util.Objects.requireNonNull(selection, "selection");
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
+    }
+    if (!(proximalMu >= 0 && Double.isFinite(proximalMu))) {
+      throw new IllegalArgumentException("proximalMu must be finite and >= 0, was " + proximalMu);
+    }
+    if (serverOptimizer != null && serverMomentum > 0) {
+      throw new IllegalArgumentException("a server optimiser and server momentum exclude each other");
     }
   }
 

@@ -42,13 +42,14 @@ import java.util.Set;
  *   },
  *   "rounds": 20,
  *   "participants": {"min": 2, "max": 100, "fraction": 1.0},
- *   "training": {"local_epochs": 2, "batch_size": 64, "learning_rate": 0.003},
+ *   "training": {"local_epochs": 2, "batch_size": 64, "learning_rate": 0.003, "proximal_mu": 0.01},
  *   "round_deadline_seconds": 120,
  *   "evaluate_every": 1,
  *   "seed": 7,
  *   "secure_aggregation": {"enabled": true, "neighbours": 8, "threshold": 5, "clip": 4.0,
  *                          "bits": 22},
- *   "max_examples_per_site": 100000
+ *   "max_examples_per_site": 100000,
+ *   "server_optimizer": {"name": "adam", "learning_rate": 0.03}
  * }
  * }</pre>
  */
@@ -60,6 +61,8 @@ public final class JobSpecParser {
   public static final int MAX_SPEC_CHARS = 1 << 20;
   /** Objects and arrays nested deeper than this are refused before a tree is built. */
   public static final int MAX_NESTING_DEPTH = 32;
+  /** The largest FedProx mu ({@code training.proximal_mu}) a spec may ask for, and a site accepts. */
+  public static final double MAX_PROXIMAL_MU = 1000;
 
   private static final ObjectMapper MAPPER =
       JsonMapper.builder(JsonFactory.builder().streamReadConstraints(StreamReadConstraints.builder()
@@ -73,7 +76,7 @@ public final class JobSpecParser {
       Set.of("name", "model", "dataset", "rounds", "participants", "training",
           "round_deadline_seconds", "evaluate_every", "seed", "max_round_attempts",
           "start_timeout_seconds", "secure_aggregation", "server_momentum", "max_examples_per_site",
-          RobustAggregationParser.KEY, "task", SelectionParser.KEY);
+          RobustAggregationParser.KEY, "task", SelectionParser.KEY, ServerOptimizerParser.KEY);
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
@@ -84,7 +87,7 @@ public final class JobSpecParser {
   private static final Set<String> CATEGORICAL = Set.of("column", "categories");
   private static final Set<String> PARTICIPANTS = Set.of("min", "max", "fraction");
   private static final Set<String> TRAINING =
-      Set.of("local_epochs", "batch_size", "learning_rate", "class_weights", "loss");
+      Set.of("local_epochs", "batch_size", "learning_rate", "class_weights", "loss", "proximal_mu");
 
   private JobSpecParser() {}
 
@@ -119,6 +122,7 @@ public final class JobSpecParser {
     int batch = training.integer("batch_size", 32, 1, 1 << 20);
     double learningRate = training.number("learning_rate", 0.001, 0.0, 10.0);
     TaskSpec task = task(kind, schema, dataset, training);
+    double proximalMu = ServerOptimizerParser.proximalMu(training, learningRate);
 
     int deadlineSeconds = top.integer("round_deadline_seconds", 300, 1, 7 * 24 * 3600);
     int evaluateEvery = top.integer("evaluate_every", 1, 0, MAX_ROUNDS);
@@ -132,10 +136,13 @@ public final class JobSpecParser {
     ModelSpec model = model(top.object("model", MODEL));
     checkModelFitsSchema(model, schema, task);
     var selection = SelectionParser.parse(top, kind, schema.labelClasses(), evaluateEvery);
+    double momentum = serverMomentum(top);
+    ServerOptimizerSpec serverOptimizer = ServerOptimizerParser.parse(top, momentum);
 
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
-        Duration.ofSeconds(startTimeout), secure, serverMomentum(top), maxExamples, robust, task, selection);
+        Duration.ofSeconds(startTimeout), secure, momentum, maxExamples, robust, task, selection, proximalMu,
+        serverOptimizer);
   }
 
   /**

@@ -12,8 +12,8 @@ import java.util.Objects;
 /**
  * Everything that shapes a site's input to a secure round, as one SHA-256 digest that enters the
  * session id and every advertise-keys signature: the model it trains from, local epochs, batch
- * size, learning rate, normalisation, the L2 clip of the delta, the cap W on a site's example
- * count, and the dataset binding (columns, categories, label). The per-site shuffle seed is left
+ * size, learning rate, normalisation, the L2 clip of the delta, FedProx's mu, the cap W on a
+ * site's example count, and the dataset binding (columns, categories, label). The per-site shuffle seed is left
  * out: it may differ between sites. Two sites whose bindings differ have different session ids,
  * so they cannot open each other's shares and their survivor signatures do not verify for each
  * other: a round either trains every honest site the same way or aborts (defeating the
@@ -27,7 +27,8 @@ import java.util.Objects;
  * <pre>
  * SHA-256(label "FactoryFL SecAgg+ v1 training binding",
  *         model_hash, local_epochs, batch_size, learning_rate,
- *         #mean, mean..., #std, std..., label mean, label std, update_clip_norm, max_examples,
+ *         #mean, mean..., #std, std..., label mean, label std, update_clip_norm, proximal_mu,
+ *         max_examples,
  *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
  *         label column, #label classes, label classes..., task, has clip min, clip min,
  *         has clip max, clip max, regression loss)
@@ -70,6 +71,7 @@ public final class TrainingBinding {
     update(sha, normalization.getLabelMean());
     update(sha, normalization.getLabelStd());
     update(sha, train.getUpdateClipNorm());
+    update(sha, train.getProximalMu());
     update(sha, maxExamples);
     dataset(sha, dataset);
     return new TrainingBinding(train.getModelHash(), sha.digest());

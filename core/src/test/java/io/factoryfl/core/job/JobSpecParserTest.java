@@ -163,7 +163,8 @@ class JobSpecParserTest {
     assertEquals("round: unknown field; allowed fields here are [dataset, evaluate_every,"
         + " max_examples_per_site, max_round_attempts, model, name, participants,"
         + " robust_aggregation, round_deadline_seconds, rounds,"
-        + " secure_aggregation, seed, select, server_momentum, start_timeout_seconds, task, training]",
+        + " secure_aggregation, seed, select, server_momentum, server_optimizer, start_timeout_seconds, task,"
+        + " training]",
         e.getMessage());
   }
 
@@ -192,7 +193,8 @@ class JobSpecParserTest {
     InvalidJobSpecException e = invalid(FULL.replace("\"batch_size\"", "\"batchsize\""));
 
     assertEquals("training.batchsize", e.field());
-    assertTrue(e.getMessage().contains("allowed fields here are [batch_size, class_weights, learning_rate, local_epochs, loss]"),
+    assertTrue(e.getMessage().contains(
+            "allowed fields here are [batch_size, class_weights, learning_rate, local_epochs, loss, proximal_mu]"),
         e.getMessage());
   }
 

@@ -30,7 +30,7 @@ class TrainingBindingTest {
   static final TrainTask TRAIN = TrainTask.newBuilder().setModelHash("model-1").setLocalEpochs(2)
       .setBatchSize(32).setLearningRate(0.01)
       .setNormalization(Normalization.newBuilder().addMean(1.5).addMean(-2).addStd(0.5).addStd(3))
-      .setSeed(42).setUpdateClipNorm(1.0).build();
+      .setSeed(42).setUpdateClipNorm(1.0).setProximalMu(0.01).build();
   static final DatasetBinding DATASET = DatasetBinding.newBuilder().setName("press")
       .addNumericFeatures("torque").addNumericFeatures("speed")
       .addCategoricalFeatures(CategoricalFeature.newBuilder().setColumn("type").addCategories("L")

@@ -6,6 +6,7 @@ import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.job.JobSpecParser;
 import io.factoryfl.proto.v1.CategoricalFeature;
 import io.factoryfl.proto.v1.DatasetBinding;
 import io.factoryfl.proto.v1.TrainTask;
@@ -114,6 +115,12 @@ final class TaskChecks {
     if (!(rate > 0) || !Double.isFinite(rate) || rate > 10) {
       throw TaskRefusedException.invalidTask("learning_rate was " + rate
           + "; a task must ask for a finite learning rate in (0, 10]");
+    }
+    double mu = train.getProximalMu();
+    if (!(mu >= 0 && mu <= JobSpecParser.MAX_PROXIMAL_MU) || rate * mu > 1) {
+      throw TaskRefusedException.invalidTask("proximal_mu was " + mu + " with learning_rate " + rate
+          + "; a task must ask for a proximal_mu from 0 to " + JobSpecParser.MAX_PROXIMAL_MU
+          + " with learning_rate * proximal_mu at most 1");
     }
   }
 

@@ -182,7 +182,7 @@ final class TaskRunner {
           TaskChecks.task(task.getDataset(), 1));
       TrainingOutcome outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
           new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
-              train.getSeed()));
+              train.getSeed(), train.getProximalMu()));
       if (secureTag == null) {
         header.putMetrics("train_loss", outcome.trainLoss());
         words = ParameterCodec.toWords(outcome.parameters());

@@ -13,6 +13,20 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * Trains a model on a site's local data, starting from given parameters: plain minibatch training
  * with the model's updater (Adam from {@code MlpTemplate}) at the settings' learning rate.
  *
+ * <p>FedProx (Li et al. 2020) with {@link TrainingSettings#proximalMu()} = mu &gt; 0: the site
+ * minimises {@code F(w) + mu/2 * |w - w_global|^2}, where {@code w_global} is the round's start
+ * model. The proximal term's gradient is {@code mu * (w - w_global)}; instead of adding it to the
+ * loss gradient, where Adam would divide it by the running root-mean-square of the loss gradient
+ * (so its strength would depend on how noisy each coordinate's loss gradient is, and it would act
+ * almost like a sign), it is applied as a separate step after each minibatch's Adam step:
+ * {@code w <- w - lr * mu * (w - w_global)}, that is {@code lr * mu} of the way back to the
+ * global model. This is the decoupled form that AdamW uses for weight decay (Loshchilov and Hutter
+ * 2019), here decaying towards {@code w_global} instead of 0; with plain SGD it would be
+ * FedProx's step up to evaluating the pull after the loss step instead of before (a first-order
+ * operator splitting). Adam's moments see only the loss gradient. The reported training loss is the
+ * data loss {@code F}, without the proximal term. With mu = 0 nothing of this runs: the
+ * parameters are bit-for-bit those of plain training.
+ *
  * <p>Deterministic: the examples are reshuffled every epoch by a {@link SplittableRandom} seeded
  * with {@link TrainingSettings#seed()}, and the updater state starts fresh, so equal inputs give
  * bit-identical parameters. Each call builds its own network, so calls from several threads at
@@ -48,6 +62,9 @@ public final class LocalTrainer {
     // Converted once; each epoch gathers a shuffled copy and steps through contiguous views of it.
     INDArray features = data.featureMatrix();
     INDArray labels = data.labelMatrix(model.numOutputs());
+    ProximalPull pull = settings.proximalMu() > 0
+        ? new ProximalPull(network.params(), startParameters, settings.learningRate() * settings.proximalMu())
+        : null;
 
     int n = data.size();
     int[] order = new int[n];
@@ -68,10 +85,33 @@ public final class LocalTrainer {
             epochLabels.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()));
         // score() is the minibatch's mean loss from the forward pass of this step
         lossSum += network.score() * (end - start);
+        if (pull != null) {
+          pull.apply();
+        }
       }
       epochLoss = lossSum / n;
     }
     return new TrainingOutcome(network.params().toFloatVector(), n, epochLoss);
+  }
+
+  /**
+   * FedProx's decoupled proximal step, {@code w <- w - rate * (w - w_global)}, in place on the
+   * network's flattened parameter view, with {@code rate = lr * mu} in (0, 1].
+   */
+  private static final class ProximalPull {
+    private final INDArray parameters;
+    private final INDArray global;
+    private final double rate;
+
+    ProximalPull(INDArray parameters, float[] global, double rate) {
+      this.parameters = parameters;
+      this.global = Nd4j.createFromArray(global).reshape(parameters.shape()).castTo(parameters.dataType());
+      this.rate = rate;
+    }
+
+    void apply() {
+      parameters.subi(parameters.sub(global).muli(rate));
+    }
   }
 
   /** Fisher-Yates shuffle. */

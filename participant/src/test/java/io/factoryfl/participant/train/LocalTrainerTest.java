@@ -75,6 +75,50 @@ class LocalTrainerTest {
     }
   }
 
+  @Test
+  void proximalTerm_keepsTheLocalModelCloserToTheGlobalOne_theMoreTheLargerMu() {
+    float[] global = MODEL.initialParameters();
+    double previous = Double.POSITIVE_INFINITY;
+    for (double mu : new double[] {0, 1, 10, 100}) {
+      float[] local = LocalTrainer.train(MODEL, global, DATA, new TrainingSettings(3, 32, 3e-3, 5, mu))
+          .parameters();
+      double drift = distance(local, global);
+      assertTrue(drift < previous, "mu " + mu + ": drift " + drift + " not below " + previous);
+      assertTrue(drift > 0, "mu " + mu + " still trains");
+      previous = drift;
+    }
+  }
+
+  @Test
+  void zeroProximalMu_isPlainTrainingBitForBit() {
+    float[] start = MODEL.initialParameters();
+    TrainingOutcome plain = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 6));
+    TrainingOutcome zero = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 6, 0));
+    TrainingOutcome tiny = LocalTrainer.train(MODEL, start, DATA, new TrainingSettings(2, 32, 3e-3, 6, 1e-3));
+    assertArrayEquals(plain.parameters(), zero.parameters());
+    assertEquals(plain.trainLoss(), zero.trainLoss());
+    assertFalse(Arrays.equals(plain.parameters(), tiny.parameters()), "any mu > 0 changes the model");
+  }
+
+  @Test
+  void proximalMu_negativeOrOvershooting_isRefused() {
+    assertThrows(IllegalArgumentException.class, () -> new TrainingSettings(1, 32, 1e-2, 1, -1));
+    assertThrows(IllegalArgumentException.class, () -> new TrainingSettings(1, 32, 1e-2, 1, Double.NaN));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new TrainingSettings(1, 32, 1e-2, 1, 101));
+    assertEquals("proximalMu must be >= 0 with learningRate * proximalMu at most 1, was 101.0 with"
+        + " learningRate 0.01", e.getMessage());
+  }
+
+  private static double distance(float[] a, float[] b) {
+    double sum = 0;
+    for (int i = 0; i < a.length; i++) {
+      double d = (double) a[i] - b[i];
+      sum += d * d;
+    }
+    return Math.sqrt(sum);
+  }
+
   private static TrainingSettings settings(int run) {
     return new TrainingSettings(2, 16 + 8 * run, 3e-3, 1000 + run);
   }

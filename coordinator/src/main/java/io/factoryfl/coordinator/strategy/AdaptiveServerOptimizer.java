@@ -1,0 +1,87 @@
+package io.factoryfl.coordinator.strategy;
+
+import io.factoryfl.core.job.ServerOptimizerSpec;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * FedAdam, FedYogi and FedAdagrad (Reddi et al., "Adaptive Federated Optimization", ICLR 2021,
+ * Algorithm 2) on top of another strategy. The wrapped strategy proposes the next model; the step
+ * from the current model to it is the round's pseudo-gradient {@code delta}, and per coordinate
+ *
+ * <pre>
+ * m = beta1 * m + (1 - beta1) * delta
+ * v = beta2 * v + (1 - beta2) * delta^2                   (adam)
+ * v = v - (1 - beta2) * delta^2 * sign(v - delta^2)       (yogi)
+ * v = v + delta^2                                         (adagrad)
+ * next = base + eta * m / (sqrt(v) + tau)
+ * </pre>
+ *
+ * with {@code m} starting at 0 and {@code v} at {@code tau^2}, as in the paper (Flower starts v at
+ * 0; with the default tau the difference is below float precision for adam and adagrad). As in
+ * the paper and Flower's FedYogi and FedAdagrad there is no bias correction; Flower's newer FedAdam
+ * rescales eta by {@code sqrt(1 - beta2^t) / (1 - beta1^t)}, which this class does not.
+ *
+ * <p>Because the step is normalised per coordinate by {@code sqrt(v)}, every coordinate moves by
+ * about {@code eta} in the first round whatever the size of its delta: eta is an absolute step
+ * size in weight units, not a multiple of the average update as in FedAvg.
+ *
+ * <p>Works the same in plain and secure rounds: it sees only the proposed model, never the
+ * individual updates. A round the wrapped strategy declines passes through and leaves the state
+ * untouched. The moments live in memory ({@code 2d} floats); a coordinator restart starts them
+ * afresh, as it does {@link ServerMomentum}'s velocity.
+ */
+public final class AdaptiveServerOptimizer extends ForwardingStrategy {
+  private final ServerOptimizerSpec settings;
+  private float[] m;
+  private float[] v;
+
+  public AdaptiveServerOptimizer(Strategy inner, ServerOptimizerSpec settings) {
+    super(inner);
+    this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  @Override
+  public FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
+      List<FitResult> results, List<Failure> failures) {
+    return step(base, inner.aggregateFit(round, base, aggregation, results, failures));
+  }
+
+  @Override
+  public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
+    return step(base,
+        inner.aggregateSecureFit(round, base, meanDelta, totalExamples, trainLoss, results, failures));
+  }
+
+  private synchronized FitOutcome step(float[] base, FitOutcome proposed) {
+    if (!proposed.isCommitted()) {
+      return proposed;
+    }
+    float[] target = proposed.parameters();
+    if (m == null || m.length != base.length) {
+      m = new float[base.length];
+      v = new float[base.length];
+      java.util.Arrays.fill(v, (float) (settings.tau() * settings.tau()));
+    }
+    double eta = settings.learningRate();
+    double beta1 = settings.beta1();
+    double beta2 = settings.beta2();
+    double tau = settings.tau();
+    float[] next = new float[base.length];
+    for (int i = 0; i < base.length; i++) {
+      double delta = (double) target[i] - base[i];
+      double squared = delta * delta;
+      double mi = beta1 * m[i] + (1 - beta1) * delta;
+      double vi = switch (settings.algorithm()) {
+        case ADAM -> beta2 * v[i] + (1 - beta2) * squared;
+        case YOGI -> v[i] - (1 - beta2) * squared * Math.signum(v[i] - squared);
+        case ADAGRAD -> v[i] + squared;
+      };
+      m[i] = (float) mi;
+      v[i] = (float) vi;
+      next[i] = (float) (base[i] + eta * mi / (Math.sqrt(vi) + tau));
+    }
+    return FitOutcome.committed(next, proposed.trainLoss(), proposed.totalExamples());
+  }
+}
