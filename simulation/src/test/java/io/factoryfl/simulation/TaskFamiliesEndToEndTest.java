@@ -227,4 +227,27 @@ class TaskFamiliesEndToEndTest {
     assertTrue(metrics.get("macro_roc_auc") > 0.85, metrics.toString());
     assertTrue(metrics.containsKey("recall[seal]") && metrics.containsKey("roc_auc[bearing]"), metrics.toString());
   }
+
+  @Test
+  @Timeout(240)
+  void missingValuesImputedWithTheFederatedMean_trainAndScoreAlike() throws Exception {
+    // about one x2 cell in six is missing (blank or NaN); under impute_mean it takes the federation's mean
+    List<Factory> factories = factories("x1,x2,failed", random -> {
+      double x1 = random.nextGaussian();
+      double x2 = random.nextGaussian();
+      String cell = random.nextInt(6) == 0 ? (random.nextBoolean() ? "" : "NaN") : Double.toString(x2);
+      return x1 + "," + cell + "," + (x1 + 0.5 * x2 > 1 ? 1 : 0);
+    });
+    String spec = """
+        {"name": "gaps",
+         "model": {"template": "mlp", "hidden_layers": [16]},
+         "dataset": {"name": "ai4i", "numeric_features": ["x1", "x2"], "label": "failed",
+                     "missing_values": "impute_mean"},
+         "rounds": 3, "participants": {"min": 3, "max": 3},
+         "training": {"local_epochs": 2, "batch_size": 32, "learning_rate": 0.01},
+         "round_deadline_seconds": 60, "seed": 14, "start_timeout_seconds": 60}""";
+    EvaluationDone evaluated = run(temp.resolve("missing"), factories, spec);
+
+    assertTrue(evaluated.getMetricsMap().get("roc_auc") > 0.8, evaluated.getMetricsMap().toString());
+  }
 }

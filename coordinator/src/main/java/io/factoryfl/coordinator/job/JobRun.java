@@ -408,7 +408,11 @@ public final class JobRun implements Runnable {
       return Attempt.failed("feature statistics from " + contributors + " sites, participants.min is "
           + spec.minParticipants());
     }
-    return Attempt.ok(normalizationOf(total));
+    try {
+      return Attempt.ok(normalizationOf(total));
+    } catch (IllegalStateException e) {
+      return Attempt.failed("the federation's feature statistics cannot standardise the features: " + e.getMessage());
+    }
   }
 
   /**
@@ -445,6 +449,8 @@ public final class JobRun implements Runnable {
     } catch (IllegalArgumentException | InvalidReportException e) {
       return Attempt.failed("the unmasked sum of the feature statistics is not a valid aggregate: "
           + e.getMessage());
+    } catch (IllegalStateException e) {
+      return Attempt.failed("the federation's feature statistics cannot standardise the features: " + e.getMessage());
     }
   }
 
@@ -673,7 +679,8 @@ public final class JobRun implements Runnable {
     FeatureSchema schema = spec.schema();
     DatasetBinding.Builder binding = DatasetBinding.newBuilder().setName(spec.datasetName())
         .addAllNumericFeatures(schema.numericColumns()).setLabelColumn(schema.labelColumn())
-        .addAllLabelClasses(schema.labelClasses()).setTask(spec.task().kind().key());
+        .addAllLabelClasses(schema.labelClasses()).setTask(spec.task().kind().key())
+        .setMissingValues(schema.missingValues().key());
     LabelClip clip = spec.task().clip();
     if (clip.min() != null) {
       binding.setHasLabelClipMin(true).setLabelClipMin(clip.min());

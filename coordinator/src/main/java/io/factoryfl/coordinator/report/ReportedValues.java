@@ -91,8 +91,16 @@ public final class ReportedValues {
   private static void checkSums(FeatureStats stats, List<String> columns) throws InvalidReportException {
     double[] sum = stats.sum();
     double[] squares = stats.sumOfSquares();
+    double[] present = stats.present();
     for (int i = 0; i < sum.length; i++) {
       String column = "feature '" + columns.get(i) + "'";
+      if (present[i] == 0) {
+        if (sum[i] != 0 || squares[i] != 0) {
+          throw new InvalidReportException(column + " is present in no row but has sum " + sum[i]
+              + " and sum of squares " + squares[i]);
+        }
+        continue;
+      }
       if (!Double.isFinite(sum[i]) || !Double.isFinite(squares[i])) {
         throw new InvalidReportException(column + " has sum " + sum[i] + " and sum of squares "
             + squares[i] + "; both must be finite numbers");
@@ -101,8 +109,8 @@ public final class ReportedValues {
         throw new InvalidReportException(column + " has a negative sum of squares (" + squares[i]
             + ")");
       }
-      double mean = sum[i] / stats.count();
-      double meanSquare = squares[i] / stats.count();
+      double mean = sum[i] / present[i];
+      double meanSquare = squares[i] / present[i];
       if (meanSquare > MAX_MEAN_SQUARE) {
         throw new InvalidReportException(column + " has mean square " + meanSquare
             + "; values beyond 1e100 in magnitude cannot be standardised (at most "
@@ -110,7 +118,7 @@ public final class ReportedValues {
       }
       if (mean * mean > meanSquare * (1 + ROUNDING) + Double.MIN_NORMAL) {
         throw new InvalidReportException(column + " has sum " + sum[i] + " and sum of squares "
-            + squares[i] + " over " + stats.count() + " rows; no data has a squared mean above"
+            + squares[i] + " over " + present[i] + " rows; no data has a squared mean above"
             + " its mean square");
       }
     }

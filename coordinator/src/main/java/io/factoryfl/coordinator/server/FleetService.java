@@ -147,9 +147,13 @@ final class FleetService extends FleetGrpc.FleetImplBase {
         }
         var stats = result.getFeatureStats();
         try {
-          task.settle(new TaskOutcome.Stats(caller, new FeatureStats(stats.getCount(),
-              stats.getSumList().stream().mapToDouble(Double::doubleValue).toArray(),
-              stats.getSumOfSquaresList().stream().mapToDouble(Double::doubleValue).toArray())));
+          double[] sums = stats.getSumList().stream().mapToDouble(Double::doubleValue).toArray();
+          double[] squares = stats.getSumOfSquaresList().stream().mapToDouble(Double::doubleValue).toArray();
+          // no present weights: every feature is present in every row
+          task.settle(new TaskOutcome.Stats(caller, stats.getPresentCount() == 0
+              ? new FeatureStats(stats.getCount(), sums, squares)
+              : new FeatureStats(stats.getCount(), sums, squares,
+                  stats.getPresentList().stream().mapToDouble(Double::doubleValue).toArray())));
         } catch (IllegalArgumentException e) {
           throw rejected(task, "invalid feature statistics: " + e.getMessage());
         }

@@ -87,6 +87,7 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     root.put("spec_hash", specHash);
     root.put("dataset", dataset);
     root.put("task", task.key());
+    root.put("missing_values", schema.missingValues().key());
     ArrayNode numeric = root.putArray("numeric_features");
     for (int i = 0; i < schema.numericColumns().size(); i++) {
       numeric.addObject().put("column", schema.numericColumns().get(i))
@@ -170,13 +171,19 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
       }
       return new BundleCard(text(root, "job_id"), text(root, "job_name"), root.path("round").asInt(0),
           text(root, "model_hash"), text(root, "spec_hash"), text(root, "dataset"),
-          new FeatureSchema(numeric, categorical, text(label, "column"), classes),
+          new FeatureSchema(numeric, categorical, text(label, "column"), classes, missingValues(root)),
           new Normalization(means.stream().mapToDouble(Double::doubleValue).toArray(),
               stds.stream().mapToDouble(Double::doubleValue).toArray()),
           task, clip, scale, loss, root.path("histogram_bins").asInt(0));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("the bundle's factoryfl-bundle.json is invalid: " + e.getMessage(), e);
     }
+  }
+
+  private static io.factoryfl.core.data.MissingValues missingValues(JsonNode root) {
+    String key = text(root, "missing_values");
+    return io.factoryfl.core.data.MissingValues.byKey(key).orElseThrow(
+        () -> new IllegalArgumentException("missing_values '" + key + "' is not known"));
   }
 
   private static String text(JsonNode node, String field) {

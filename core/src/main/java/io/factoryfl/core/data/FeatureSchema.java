@@ -19,12 +19,20 @@ import java.util.Set;
  * @param labelColumn the column holding the label
  * @param labelClasses the label values, in output-neuron order (at least two); empty for a
  *     regression label, which is a number
+ * @param missingValues what a site does with an empty or NaN numeric cell
  */
 public record FeatureSchema(
     List<String> numericColumns,
     List<CategoricalColumn> categoricalColumns,
     String labelColumn,
-    List<String> labelClasses) {
+    List<String> labelClasses,
+    MissingValues missingValues) {
+
+  /** A schema whose missing numeric values are refused. */
+  public FeatureSchema(List<String> numericColumns, List<CategoricalColumn> categoricalColumns, String labelColumn,
+      List<String> labelClasses) {
+    this(numericColumns, categoricalColumns, labelColumn, labelClasses, MissingValues.REFUSE);
+  }
 
   /**
    * A categorical feature column and its categories, in encoding order.
@@ -56,6 +64,7 @@ public record FeatureSchema(
   }
 
   public FeatureSchema {
+    Objects.requireNonNull(missingValues, "missingValues must not be null");
     Objects.requireNonNull(numericColumns, "numericColumns must not be null");
     Objects.requireNonNull(categoricalColumns, "categoricalColumns must not be null");
     Objects.requireNonNull(labelClasses, "labelClasses must not be null");

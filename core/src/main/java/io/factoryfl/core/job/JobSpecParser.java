@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
+import io.factoryfl.core.data.MissingValues;
 import io.factoryfl.core.model.MlpTemplate;
 import io.factoryfl.core.task.LabelClip;
 import io.factoryfl.core.task.RegressionTask;
@@ -82,7 +83,7 @@ public final class JobSpecParser {
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
   private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
   private static final Set<String> DATASET =
-      Set.of("name", "numeric_features", "categorical_features", "label", "label_classes", "label_clip");
+      Set.of("name", "numeric_features", "categorical_features", "label", "label_classes", "label_clip", "missing_values");
   private static final Set<String> LABEL_CLIP = Set.of("min", "max");
   private static final Set<String> CATEGORICAL = Set.of("column", "categories");
   private static final Set<String> PARTICIPANTS = Set.of("min", "max", "fraction");
@@ -402,8 +403,15 @@ public final class JobSpecParser {
             + " class; a classifier needs at least 2 (for a numeric label, set \"task\": \"regression\")");
       }
     }
+    MissingValues missing = MissingValues.REFUSE;
+    if (dataset.has("missing_values")) {
+      String key = dataset.requiredString("missing_values");
+      missing = MissingValues.byKey(key).orElseThrow(() -> new InvalidJobSpecException(
+          dataset.field("missing_values"), "was \"" + key + "\"; must be \"refuse\" (an empty, NaN or NA numeric"
+              + " cell fails the site's task) or \"impute_mean\" (it takes the federation's mean)"));
+    }
     try {
-      return new FeatureSchema(numeric, categorical, label, classes);
+      return new FeatureSchema(numeric, categorical, label, classes, missing);
     } catch (IllegalArgumentException e) {
       throw new InvalidJobSpecException("dataset", e.getMessage());
     }

@@ -16,7 +16,8 @@ import java.util.Objects;
  * integer sum, and the coordinator recombines the limbs mod 2^TOTAL_BITS after unmasking.
  *
  * <pre>
- * words = [ sum(f0) limbs .. sum(fk) limbs, squares(f0) limbs .. squares(fk) limbs, count ]
+ * words = [ sum(f0) limbs .. sum(fk) limbs, squares(f0) limbs .. squares(fk) limbs,
+ *           present(f0) limbs .. present(fk) limbs, count ]
  * limb j of a value V = (V mod 2^120) >> (20 j) &amp; 0xFFFFF      (least significant first)
  * </pre>
  *
@@ -57,8 +58,8 @@ public record StatisticsLayout(int numFeatures) {
   private static final BigInteger SITE_BOUND = BigInteger.ONE.shiftLeft(83 + FRACTION_BITS);
 
   public StatisticsLayout {
-    if (numFeatures < 0 || numFeatures > (Integer.MAX_VALUE - 1) / (2 * LIMBS)) {
-      throw new IllegalArgumentException("numFeatures must be from 0 to " + (Integer.MAX_VALUE - 1) / (2 * LIMBS)
+    if (numFeatures < 0 || numFeatures > (Integer.MAX_VALUE - 1) / (3 * LIMBS)) {
+      throw new IllegalArgumentException("numFeatures must be from 0 to " + (Integer.MAX_VALUE - 1) / (3 * LIMBS)
           + ", got " + numFeatures);
     }
   }
@@ -89,9 +90,12 @@ public record StatisticsLayout(int numFeatures) {
     return subject != null && subject.startsWith(SUBJECT);
   }
 
-  /** The number of words of a masked input: two values of {@link #LIMBS} words per feature, then the count. */
+  /** Values per feature: its sum, its sum of squares and the weight of the rows where it is present. */
+  public static final int VALUES_PER_FEATURE = 3;
+
+  /** The number of words of a masked input: three values of {@link #LIMBS} words per feature, then the count. */
   public int words() {
-    return 2 * LIMBS * numFeatures + 1;
+    return VALUES_PER_FEATURE * LIMBS * numFeatures + 1;
   }
 
   /**
@@ -136,9 +140,11 @@ public record StatisticsLayout(int numFeatures) {
     int[] words = new int[words()];
     double[] sum = stats.sum();
     double[] squares = stats.sumOfSquares();
+    double[] present = stats.present();
     for (int f = 0; f < numFeatures; f++) {
       put(words, f * LIMBS, sum[f], "sum of column '" + columns.get(f) + "'");
       put(words, (numFeatures + f) * LIMBS, squares[f], "sum of squares of column '" + columns.get(f) + "'");
+      put(words, (2 * numFeatures + f) * LIMBS, present[f], "present rows of column '" + columns.get(f) + "'");
     }
     words[words.length - 1] = (int) stats.count();
     return words;
@@ -169,7 +175,7 @@ public record StatisticsLayout(int numFeatures) {
     }
     long limbBound = contributors * LIMB_MASK;
     BigInteger valueBound = SITE_BOUND.multiply(BigInteger.valueOf(contributors));
-    double[] values = new double[2 * numFeatures];
+    double[] values = new double[VALUES_PER_FEATURE * numFeatures];
     for (int v = 0; v < values.length; v++) {
       BigInteger total = BigInteger.ZERO;
       for (int j = LIMBS - 1; j >= 0; j--) {
@@ -191,8 +197,17 @@ public record StatisticsLayout(int numFeatures) {
       }
       values[v] = Math.scalb(total.doubleValue(), -FRACTION_BITS);
     }
+    double[] present = java.util.Arrays.copyOfRange(values, 2 * numFeatures, 3 * numFeatures);
+    for (int f = 0; f < numFeatures; f++) {
+      // each site's weight rounds to 2^-24: a full column may sum a hair above the count
+      if (present[f] < 0 || present[f] > count + contributors * 0x1p-24) {
+        throw new IllegalArgumentException("value " + (2 * numFeatures + f) + " of the sum (the rows where feature "
+            + f + " is present) is " + present[f] + ", outside 0 to the count " + count + ", so the sum is refused");
+      }
+      present[f] = Math.min(present[f], count);
+    }
     return new FeatureStats(count, java.util.Arrays.copyOf(values, numFeatures),
-        java.util.Arrays.copyOfRange(values, numFeatures, 2 * numFeatures));
+        java.util.Arrays.copyOfRange(values, numFeatures, 2 * numFeatures), present);
   }
 
   private static void put(int[] words, int at, double value, String what) {

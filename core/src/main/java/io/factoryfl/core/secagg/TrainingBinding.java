@@ -31,7 +31,7 @@ import java.util.Objects;
  *         max_examples,
  *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
  *         label column, #label classes, label classes..., task, has clip min, clip min,
- *         has clip max, clip max, regression loss)
+ *         has clip max, clip max, regression loss, missing values)
  * </pre>
  *
  * A field added to {@code TrainTask} or {@code DatasetBinding} must be added here (the unit test
@@ -85,7 +85,7 @@ public final class TrainingBinding {
    *
    * <pre>
    * SHA-256(label "FactoryFL SecAgg+ v1 statistics binding", subject, limbs, limb bits, fraction
-   *         bits, max_examples, dataset binding as above)
+   *         bits, values per feature, max_examples, dataset binding as above)
    * </pre>
    */
   public static TrainingBinding statistics(String jobId, DatasetBinding dataset, long maxExamples) {
@@ -97,6 +97,7 @@ public final class TrainingBinding {
     Transcript.update(sha, StatisticsLayout.LIMBS);
     Transcript.update(sha, StatisticsLayout.LIMB_BITS);
     Transcript.update(sha, StatisticsLayout.FRACTION_BITS);
+    Transcript.update(sha, StatisticsLayout.VALUES_PER_FEATURE);
     update(sha, maxExamples);
     dataset(sha, dataset);
     return new TrainingBinding(subject, sha.digest());
@@ -118,6 +119,7 @@ public final class TrainingBinding {
     Transcript.update(sha, dataset.getHasLabelClipMax() ? 1 : 0);
     update(sha, dataset.getLabelClipMax());
     Transcript.update(sha, dataset.getRegressionLoss());
+    Transcript.update(sha, dataset.getMissingValues());
   }
 
   /**

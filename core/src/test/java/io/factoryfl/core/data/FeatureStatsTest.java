@@ -96,4 +96,24 @@ class FeatureStatsTest {
     assertEquals(false,
         new FeatureStats(1, new double[] {1}, new double[] {Double.POSITIVE_INFINITY}).isFinite());
   }
+
+  @Test
+  void featuresMissingInSomeRows_areStandardisedOverThePresentValues_andMergeAndCapByWeight() {
+    // site A: feature 0 present in 2 of 4 rows (values 1, 3), feature 1 in all (2, 2, 2, 2)
+    FeatureStats a = new FeatureStats(4, new double[] {4, 8}, new double[] {10, 16}, new double[] {2, 4});
+    // site B: feature 0 in 1 of 2 rows (value 5)
+    FeatureStats b = new FeatureStats(2, new double[] {5, 4}, new double[] {25, 8}, new double[] {1, 2});
+    FeatureStats union = a.merge(b);
+    assertEquals(3, union.present()[0], 0);
+    Normalization n = union.toNormalization();
+    assertEquals(3.0, n.mean()[0], 1e-12, "mean of 1, 3, 5");
+    assertEquals(Math.sqrt(8.0 / 3), n.std()[0], 1e-12);
+    assertTrue(union.hasMissing());
+    assertEquals(1.0, a.capped(2).present()[0], 1e-12, "capping to half the rows halves the present weight");
+    assertEquals(2.0, a.capped(2).toNormalization().mean()[0], 1e-12, "and keeps the mean");
+    assertThrows(IllegalStateException.class,
+        () -> new FeatureStats(2, new double[] {0}, new double[] {0}, new double[] {0}).toNormalization());
+    assertThrows(IllegalArgumentException.class,
+        () -> new FeatureStats(2, new double[] {0}, new double[] {0}, new double[] {3}));
+  }
 }

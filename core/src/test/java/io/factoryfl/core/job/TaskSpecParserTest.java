@@ -79,5 +79,10 @@ class TaskSpecParserTest {
     assertRefused(spec("", "", ", \"class_weights\": {\"0\": 1, \"1\": -2}"), "training.class_weights.1",
         "was -2", "greater than 0");
     assertRefused(spec("", "", ", \"class_weights\": [1, 2]"), "training.class_weights", "must be an object");
+    assertRefused(spec("", ", \"missing_values\": \"zero\"", ""), "dataset.missing_values", "\"zero\"",
+        "\"refuse\"", "\"impute_mean\"");
+    assertEquals(io.factoryfl.core.data.MissingValues.IMPUTE_MEAN,
+        JobSpecParser.parse(spec("", ", \"missing_values\": \"impute_mean\"", "")).schema().missingValues());
+    assertEquals(io.factoryfl.core.data.MissingValues.REFUSE, JobSpecParser.parse(spec("", "", "")).schema().missingValues());
   }
 }

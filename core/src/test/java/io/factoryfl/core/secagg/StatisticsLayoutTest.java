@@ -45,7 +45,11 @@ class StatisticsLayoutTest {
           rowsSum[f] = mean * count;
           squares[f] = (mean * mean + scale * random.nextDouble()) * count;
         }
-        FeatureStats stats = new FeatureStats(count, rowsSum, squares).capped(maxExamples);
+        double[] present = new double[d];
+        for (int f = 0; f < d; f++) {
+          present[f] = random.nextInt(4) == 0 ? random.nextLong(count + 1) : count;
+        }
+        FeatureStats stats = new FeatureStats(count, rowsSum, squares, present).capped(maxExamples);
         exact = exact.merge(stats);
         add(sum, layout.encode(stats, columns, n, maxExamples));
       }
@@ -57,6 +61,7 @@ class StatisticsLayoutTest {
         assertEquals(exact.sum()[f], decoded.sum()[f], slack + 1e-13 * Math.abs(exact.sum()[f]), "sum " + f);
         assertEquals(exact.sumOfSquares()[f], decoded.sumOfSquares()[f],
             slack + 1e-13 * exact.sumOfSquares()[f], "squares " + f);
+        assertEquals(exact.present()[f], decoded.present()[f], slack + 1e-13 * exact.present()[f], "present " + f);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.factoryfl.participant.data;
 
+import io.factoryfl.core.data.MissingValues;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.participant.config.DatasetEntry;
 import io.factoryfl.proto.v1.DatasetBinding;
@@ -86,12 +87,19 @@ public final class DatasetCatalogue {
           .toList();
       return new FeatureSchema(
           binding.getNumericFeaturesList().stream().map(entry::localColumn).toList(),
-          categorical, entry.localColumn(binding.getLabelColumn()), binding.getLabelClassesList());
+          categorical, entry.localColumn(binding.getLabelColumn()), binding.getLabelClassesList(),
+          missingValues(binding));
     } catch (IllegalArgumentException e) {
       throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset '" + binding.getName()
           + "': this site's column mapping does not give the job's columns distinct local columns",
           "dataset '" + binding.getName() + "': " + e.getMessage(), e);
     }
+  }
+
+  /** The binding's missing-values policy; the site's task checks have refused an unknown one. */
+  private static MissingValues missingValues(DatasetBinding binding) {
+    return binding.getMissingValues().isEmpty() ? MissingValues.REFUSE
+        : MissingValues.byKey(binding.getMissingValues()).orElse(MissingValues.REFUSE);
   }
 
   private DatasetEntry entry(String dataset) {

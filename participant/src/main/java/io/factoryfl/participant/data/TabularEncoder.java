@@ -3,6 +3,7 @@ package io.factoryfl.participant.data;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
 import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.core.data.MissingValues;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.task.LabelClip;
 import io.factoryfl.core.task.LabelScale;
@@ -48,19 +49,25 @@ public final class TabularEncoder {
     int width = numeric.size() + (regression ? 1 : 0);
     double[] sum = new double[width];
     double[] squares = new double[width];
+    double[] present = new double[width];
     for (int row = 0; row < table.rows(); row++) {
       for (int f = 0; f < columns.length; f++) {
-        double value = number(table, row, columns[f], numeric.get(f), f);
+        double value = number(table, row, columns[f], numeric.get(f), f, schema.missingValues());
+        if (Double.isNaN(value)) {
+          continue;
+        }
         sum[f] += value;
         squares[f] += value * value;
+        present[f]++;
       }
       if (regression) {
         double label = clip.apply(label(table, row, labelColumn, schema.labelColumn()));
         sum[width - 1] += label;
         squares[width - 1] += label * label;
+        present[width - 1]++;
       }
     }
-    return new FeatureStats(table.rows(), sum, squares);
+    return new FeatureStats(table.rows(), sum, squares, present);
   }
 
   /**
@@ -127,8 +134,9 @@ public final class TabularEncoder {
     for (int row = 0; row < table.rows(); row++) {
       float[] encoded = features[row];
       for (int f = 0; f < numericColumns.length; f++) {
-        double value = number(table, row, numericColumns[f], numeric.get(f), f);
-        encoded[f] = (float) ((value - mean[f]) / std[f]);
+        double value = number(table, row, numericColumns[f], numeric.get(f), f, schema.missingValues());
+        // a missing value takes the federation's mean: 0 once standardised
+        encoded[f] = Double.isNaN(value) ? 0f : (float) ((value - mean[f]) / std[f]);
       }
       int offset = numericColumns.length;
       for (int c = 0; c < categoricalColumns.length; c++) {
@@ -205,8 +213,16 @@ public final class TabularEncoder {
     return value;
   }
 
-  private static double number(CsvTable table, int row, int column, String columnName, int feature) {
+  /**
+   * A numeric cell: a finite number, or NaN for a missing cell (empty, NaN or NA) when the schema
+   * imputes; anything else refuses the task, naming the feature but not the value.
+   */
+  private static double number(CsvTable table, int row, int column, String columnName, int feature,
+      MissingValues missing) {
     String text = table.value(row, column).trim();
+    if (missing == MissingValues.IMPUTE_MEAN && MissingValues.isMissing(text)) {
+      return Double.NaN;
+    }
     double value;
     try {
       value = Double.parseDouble(text);
@@ -215,7 +231,8 @@ public final class TabularEncoder {
     }
     if (!Double.isFinite(value)) {
       throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset.numeric_features["
-          + feature + "]: a value at this site is not a finite number",
+          + feature + "]: a value at this site is not a finite number"
+          + (MissingValues.isMissing(text) ? " (a missing value; the job's dataset.missing_values is refuse)" : ""),
           table.source() + " line " + table.lineNumber(row) + " (row " + row + "): column '"
               + columnName + "' has value '" + text + "', expected a finite number");
     }

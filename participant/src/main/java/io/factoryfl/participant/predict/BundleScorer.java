@@ -41,7 +41,7 @@ public final class BundleScorer {
     this.local = new FeatureSchema(job.numericColumns().stream().map(local).toList(),
         job.categoricalColumns().stream()
             .map(c -> new FeatureSchema.CategoricalColumn(local.apply(c.column()), c.categories())).toList(),
-        local.apply(job.labelColumn()), job.labelClasses());
+        local.apply(job.labelColumn()), job.labelClasses(), job.missingValues());
   }
 
   /** The bundle's card. */

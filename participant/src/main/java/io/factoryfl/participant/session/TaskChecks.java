@@ -51,6 +51,11 @@ final class TaskChecks {
       throw TaskRefusedException.invalidTask("dataset.label is also one of the task's features;"
           + " a site never computes statistics over or trains on its label as a feature");
     }
+    if (!binding.getMissingValues().isEmpty()
+        && io.factoryfl.core.data.MissingValues.byKey(binding.getMissingValues()).isEmpty()) {
+      throw TaskRefusedException.invalidTask("dataset.missing_values is '" + binding.getMissingValues()
+          + "'; this site knows refuse and impute_mean");
+    }
     task(binding, 1);
   }
 

@@ -137,6 +137,11 @@ final class TaskRunner {
     for (double square : stats.sumOfSquares()) {
       proto.addSumOfSquares(square);
     }
+    if (stats.hasMissing()) {
+      for (double present : stats.present()) {
+        proto.addPresent(present);
+      }
+    }
     return proto.build();
   }
 

@@ -107,4 +107,30 @@ class TabularEncoderTest {
         .merge(TabularEncoder.stats(TABLE.select(new int[] {1, 2}), SCHEMA));
     assertEquals(whole, merged);
   }
+
+  @Test
+  void missingValues_areRefusedByDefault_andUnderImputeMeanSkippedInStatsAndEncodedAsTheMean() {
+    CsvTable gaps = CsvTable.parse("gaps.csv", "x,y,label\n1,,0\nNaN,4,1\n3,NA,0\n");
+    FeatureSchema refuse = new FeatureSchema(java.util.List.of("x", "y"), java.util.List.of(), "label",
+        java.util.List.of("0", "1"));
+    SiteDataException refused = org.junit.jupiter.api.Assertions.assertThrows(SiteDataException.class,
+        () -> TabularEncoder.stats(gaps, refuse));
+    assertTrue(refused.publicMessage().contains("missing value; the job's dataset.missing_values is refuse"),
+        refused.publicMessage());
+
+    FeatureSchema impute = new FeatureSchema(java.util.List.of("x", "y"), java.util.List.of(), "label",
+        java.util.List.of("0", "1"), io.factoryfl.core.data.MissingValues.IMPUTE_MEAN);
+    io.factoryfl.core.data.FeatureStats stats = TabularEncoder.stats(gaps, impute);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {2, 1}, stats.present());
+    org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {4, 4}, stats.sum());
+    io.factoryfl.core.data.Normalization n = stats.toNormalization();
+    EncodedData data = TabularEncoder.encode(gaps, impute, n);
+    assertEquals(0f, data.row(0)[1], "a missing y takes the mean");
+    assertEquals(0f, data.row(1)[0], "NaN x takes the mean");
+    assertEquals((float) ((1 - 2) / 1.0), data.row(0)[0], 1e-6f);
+
+    CsvTable garbage = CsvTable.parse("garbage.csv", "x,y,label\nabc,1,0\n");
+    org.junit.jupiter.api.Assertions.assertThrows(SiteDataException.class, () -> TabularEncoder.stats(garbage, impute),
+        "text that is not a number is refused even when missing values are imputed");
+  }
 }
