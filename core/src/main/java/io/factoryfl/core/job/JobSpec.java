@@ -33,6 +33,8 @@ import java.time.Duration;
  * @param task what the job learns from its label: binary, multi-class or regression ({@code task})
  * @param selection which evaluated round's model is the job's result ({@code select}); empty: the
  *     last committed round's
+ * @param sequence how rows become windows of their group's last rows ({@code dataset.sequence});
+ *     empty: every row is an example of its own
  */
 public record JobSpec(
     String name,
@@ -56,11 +58,13 @@ public record JobSpec(
     long maxExamplesPerSite,
     RobustAggregationSpec robustAggregation,
     TaskSpec task,
-    java.util.Optional<SelectionSpec> selection) {
+    java.util.Optional<SelectionSpec> selection,
+    java.util.Optional<io.factoryfl.core.data.SequenceSpec> sequence) {
 
   public JobSpec {
     java.util.Objects.requireNonNull(task, "task");
     java.util.Objects.requireNonNull(selection, "selection");
+    java.util.Objects.requireNonNull(sequence, "sequence");
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
     }
@@ -71,8 +75,13 @@ public record JobSpec(
     return Math.min(numExamples, maxExamplesPerSite);
   }
 
+  /** The width of an encoded example: a row's features, or a flattened window of rows. */
+  public int numInputs() {
+    return sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
+  }
+
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {
-    return model.resolve(schema, task.family(schema, 1), learningRate, seed);
+    return model.resolve(schema, sequence, task.family(schema, 1), learningRate, seed);
   }
 }
