@@ -30,7 +30,8 @@ import java.util.Objects;
  *         #mean, mean..., #std, std..., label mean, label std, update_clip_norm, max_examples,
  *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
  *         label column, #label classes, label classes..., task, has clip min, clip min,
- *         has clip max, clip max, regression loss)
+ *         has clip max, clip max, regression loss, sequence group, sequence order, sequence window,
+ *         sequence eval rows)
  * </pre>
  *
  * A field added to {@code TrainTask} or {@code DatasetBinding} must be added here (the unit test
@@ -116,6 +117,10 @@ public final class TrainingBinding {
     Transcript.update(sha, dataset.getHasLabelClipMax() ? 1 : 0);
     update(sha, dataset.getLabelClipMax());
     Transcript.update(sha, dataset.getRegressionLoss());
+    Transcript.update(sha, dataset.getSequenceGroup());
+    Transcript.update(sha, dataset.getSequenceOrder());
+    Transcript.update(sha, dataset.getSequenceWindow());
+    Transcript.update(sha, dataset.getSequenceEvalRows());
   }
 
   /**
