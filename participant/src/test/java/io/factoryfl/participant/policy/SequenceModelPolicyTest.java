@@ -61,6 +61,19 @@ class SequenceModelPolicyTest {
   }
 
   @Test
+  void aWindowCounts_asItsRowsTimesTheRowWidth_againstMaxFeatures() {
+    io.factoryfl.proto.v1.Task task = io.factoryfl.proto.v1.Task.newBuilder().setJobId("j").setRound(1)
+        .setDataset(io.factoryfl.proto.v1.DatasetBinding.newBuilder().setName("turbofan").addNumericFeatures("s1")
+            .addNumericFeatures("s2").setLabelColumn("rul").setTask("regression").setSequenceGroup("unit")
+            .setSequenceOrder("cycle").setSequenceWindow(30))
+        .setEvaluate(io.factoryfl.proto.v1.EvaluateTask.newBuilder().setHistogramBins(10)).build();
+    assertTrue(policy("{\"limits\": {\"max_features\": 60}}").check(task).allowed());
+    PolicyDecision refused = policy("{\"limits\": {\"max_features\": 59}}").check(task);
+    assertEquals("site policy: the job's windows of 30 rows encode to 60 inputs; this site allows at most 59"
+        + " (limits.max_features)", refused.reason());
+  }
+
+  @Test
   void protectedColumns_coverTheSequenceGroupAndOrder() {
     PolicyCheck check = policy("{\"protected_columns\": [\"engine_serial\"]}");
     assertEquals("site policy: dataset.sequence.group names a column this site protects from federated jobs"
