@@ -41,8 +41,8 @@ final class CmapssScenario {
   static final String EVALUATED_ON = "each test engine's last cycle, RUL clipped at " + CLIP;
 
   /** The scenario's training defaults (each can be overridden on the command line). */
-  static final int ROUNDS = 15;
-  static final int LOCAL_EPOCHS = 2;
+  static final int ROUNDS = 8;
+  static final int LOCAL_EPOCHS = 1;
   static final int BATCH_SIZE = 64;
   static final double LEARNING_RATE = 0.002;
   /** cnn1d filters, kernel and the dense layer after them. */

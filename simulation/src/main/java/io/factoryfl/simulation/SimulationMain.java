@@ -22,7 +22,7 @@ public final class SimulationMain {
                           cmapss-fd003: remaining-useful-life regression on NASA C-MAPSS FD003
                           sensor sequences (windows of 30 cycles, 4 plants from plants.csv,
                           test engines scored on their last cycle, RUL clipped at 125;
-                          defaults 15 rounds, 2 local epochs), reported in RMSE, MAE and R2
+                          defaults 8 rounds, 1 local epoch), reported in RMSE, MAE and R2
         --factories N     number of factories (default 5; ai4i only)
         --rounds R        federated rounds (default 20)
         --seed S          seed for partitioning, initialisation and training (default 7)
