@@ -75,6 +75,12 @@ final class LoopbackFederation implements AutoCloseable {
   /** Writes the sites' directories under {@code out} and starts coordinator and participants. */
   static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation)
       throws IOException {
+    return start(factories, simulation, SimulationConfig.DATASET_NAME);
+  }
+
+  /** As {@link #start(List, SimulationConfig)}, the sites' catalogues naming the data {@code dataset}. */
+  static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation, String dataset)
+      throws IOException {
     Path out = simulation.out();
     Clock clock = Clock.systemUTC();
     SecureRandom random = new SecureRandom();
@@ -118,7 +124,7 @@ final class LoopbackFederation implements AutoCloseable {
         Files.writeString(site.resolve("site-policy.json"), PLAIN_FEDAVG_POLICY, StandardCharsets.UTF_8);
       }
       boolean hasPolicy = Files.exists(site.resolve("site-policy.json"));
-      Files.writeString(site.resolve("site.json"), siteConfig(target, factory.name(), hasPolicy),
+      Files.writeString(site.resolve("site.json"), siteConfig(target, dataset, factory.name(), hasPolicy),
           StandardCharsets.UTF_8);
       federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
           new SplittableRandom(simulation.seed() + 1000L * ++index),
@@ -141,7 +147,7 @@ final class LoopbackFederation implements AutoCloseable {
   /** The site policy of a simulated plant that agrees to plain FedAvg ({@code --no-secagg}). */
   static final String PLAIN_FEDAVG_POLICY = "{\"secure_aggregation\": {\"required\": false}}\n";
 
-  private static String siteConfig(String target, String name, boolean policy) {
+  private static String siteConfig(String target, String dataset, String name, boolean policy) {
     return """
         {
           "coordinator": "%s",
@@ -152,7 +158,7 @@ final class LoopbackFederation implements AutoCloseable {
           "poll_wait_seconds": 10,
           "receipts": "../../receipts/%s.jsonl"%s
         }
-        """.formatted(target, SimulationConfig.DATASET_NAME, name,
+        """.formatted(target, dataset, name,
             policy ? ",\n  \"policy\": \"site-policy.json\"" : "");
   }
 

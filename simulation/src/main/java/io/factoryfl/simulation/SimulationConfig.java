@@ -85,14 +85,25 @@ record SimulationConfig(
     training.put("local_epochs", localEpochs);
     training.put("batch_size", batchSize);
     training.put("learning_rate", learningRate);
-    if (proximalMu > 0) {
-      training.put("proximal_mu", proximalMu);
-    }
     spec.put("round_deadline_seconds", roundDeadlineSeconds);
     spec.put("evaluate_every", 1);
     spec.put("seed", seed);
     spec.put("start_timeout_seconds", 60);
     spec.putObject("secure_aggregation").put("enabled", secureAggregation);
+    putStrategy(spec, training);
+    return spec.toPrettyString();
+  }
+
+  /**
+   * Writes the simulated engineer's strategy choices into a job spec: server momentum, the server
+   * optimiser and FedProx's mu ({@code training} is the spec's training object). One place for
+   * every scenario.
+   */
+  void putStrategy(com.fasterxml.jackson.databind.node.ObjectNode spec,
+      com.fasterxml.jackson.databind.node.ObjectNode training) {
+    if (proximalMu > 0) {
+      training.put("proximal_mu", proximalMu);
+    }
     if (serverMomentum > 0) {
       spec.put("server_momentum", serverMomentum);
     }
@@ -106,6 +117,5 @@ record SimulationConfig(
       }
       optimizer.put("tau", serverOptimizer.tau());
     }
-    return spec.toPrettyString();
   }
 }

@@ -21,13 +21,18 @@ public final class SimulationMain {
         Runs a federation of simulated factories through the real coordinator and participant
         code over loopback gRPC with mutual TLS 1.3, then compares the federated model with a
         centralized one (pooled data) and with each factory trained alone.
-        --factories N     number of factories (default 5)
+        --scenario NAME   ai4i (default): machine-failure classification on AI4I 2020;
+                          cmapss-fd003: remaining-useful-life regression on NASA C-MAPSS FD003
+                          sensor sequences (windows of 30 cycles, 4 plants from plants.csv,
+                          test engines scored on their last cycle, RUL clipped at 125;
+                          defaults 8 rounds, 1 local epoch), reported in RMSE, MAE and R2
+        --factories N     number of factories (default 5; ai4i only)
         --rounds R        federated rounds (default 20)
         --seed S          seed for partitioning, initialisation and training (default 7)
         --out DIR         where summary.json, rounds.csv, global-model.zip and the sites'
                           directories go (default out/simulate)
         --local-epochs E  local epochs per round (default 2); every model gets R x E epochs
-        --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset
+        --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i only)
         --no-secagg       plain FedAvg: the coordinator sees each update (secure aggregation,
                           SecAgg+, is on by default)
         --round-deadline SECONDS
@@ -46,6 +51,9 @@ public final class SimulationMain {
         --policy FACTORY=FILE[,FACTORY=FILE...]
                           give a factory a site policy file (see README "Site policy")
       """;
+
+  /** The default scenario; {@value CmapssScenario#NAME} is the other. */
+  static final String AI4I = "ai4i";
 
   private SimulationMain() {}
 
@@ -76,7 +84,7 @@ public final class SimulationMain {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
-              "--proximal-mu"), Set.of("--no-secagg"));
+              "--proximal-mu", "--scenario"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -84,13 +92,26 @@ public final class SimulationMain {
       if (data != null && !Files.isReadable(data)) {
         throw new UsageException("simulate", "--data " + data + " does not exist or is not readable");
       }
+      String scenario = flags.get("--scenario", AI4I);
+      boolean cmapss = scenario.equals(CmapssScenario.NAME);
+      if (!cmapss && !scenario.equals(AI4I)) {
+        throw new UsageException("simulate", "unknown --scenario '" + scenario + "': expected " + AI4I + " or "
+            + CmapssScenario.NAME);
+      }
+      if (cmapss && (data != null || flags.has("--factories"))) {
+        throw new UsageException("simulate", "--scenario " + CmapssScenario.NAME + " uses the bundled data and its"
+            + " plants.csv (4 plants); drop --data and --factories");
+      }
       SimulationConfig config = new SimulationConfig(
-          flags.intValue("--factories", 5, 1, 500), flags.intValue("--rounds", 20, 1, 10_000),
+          cmapss ? 4 : flags.intValue("--factories", 5, 1, 500),
+          flags.intValue("--rounds", cmapss ? CmapssScenario.ROUNDS : 20, 1, 10_000),
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
-          flags.intValue("--local-epochs", 2, 1, 1000), 64, 0.003, List.of(64, 32),
-          flags.intValue("--round-deadline", 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
+          flags.intValue("--local-epochs", cmapss ? CmapssScenario.LOCAL_EPOCHS : 2, 1, 1000),
+          cmapss ? CmapssScenario.BATCH_SIZE : 64, cmapss ? CmapssScenario.LEARNING_RATE : 0.003,
+          cmapss ? CmapssScenario.HIDDEN : List.of(64, 32),
+          flags.intValue("--round-deadline", cmapss ? 600 : 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
           policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags));
-      SimulationResult result = new SimulationRunner(config, out).run();
+      SimulationResult result = cmapss ? new CmapssScenario(config, out).run() : new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
       SimulationReport.print(result, out);
       out.println("wrote " + config.out().resolve("summary.json") + ", rounds.csv and global-model.zip");

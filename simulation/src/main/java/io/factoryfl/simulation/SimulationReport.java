@@ -25,9 +25,15 @@ final class SimulationReport {
     configuration.put("local_epochs", c.localEpochs());
     configuration.put("batch_size", c.batchSize());
     configuration.put("learning_rate", c.learningRate());
-    c.hiddenLayers().forEach(configuration.putArray("hidden_layers")::add);
-    configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
-    configuration.put("hold_out", SimulationConfig.HOLD_OUT);
+    configuration.put("scenario", result.scenario());
+    boolean ai4i = result.scenario().equals(SimulationMain.AI4I);
+    if (ai4i) {
+      c.hiddenLayers().forEach(configuration.putArray("hidden_layers")::add);
+      configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
+      configuration.put("hold_out", SimulationConfig.HOLD_OUT);
+    } else {
+      configuration.put("dataset", CmapssScenario.DESCRIPTION);
+    }
     configuration.put("secure_aggregation", c.secureAggregation());
     configuration.put("strategy", c.serverOptimizer() != null ? "fed" + c.serverOptimizer().algorithm().key()
         : c.serverMomentum() > 0 ? "fedavgm" : "fedavg");
@@ -56,8 +62,9 @@ final class SimulationReport {
       node.put("round", r.round());
       node.put("participants", r.participants());
       node.put("train_loss", r.trainLoss());
-      node.put("roc_auc", r.rocAuc());
-      node.put("pr_auc", r.prAuc());
+      for (String metric : result.metricNames()) {
+        node.put(metric, r.metric(metric));
+      }
       node.put("seconds", r.seconds());
     }
     ObjectNode timings = summary.putObject("timings_seconds");
@@ -78,29 +85,43 @@ final class SimulationReport {
     Files.writeString(out.resolve("summary.json"),
         mapper.writerWithDefaultPrettyPrinter().writeValueAsString(summary), StandardCharsets.UTF_8);
 
-    StringBuilder csv = new StringBuilder("round,participants,train_loss,roc_auc,pr_auc,seconds\n");
+    StringBuilder csv = new StringBuilder("round,participants,train_loss,")
+        .append(String.join(",", result.metricNames())).append(",seconds\n");
     for (RoundRecord r : result.rounds()) {
-      csv.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.6f,%.6f,%.3f%n", r.round(), r.participants(),
-          r.trainLoss(), r.rocAuc(), r.prAuc(), r.seconds()));
+      csv.append(String.format(Locale.ROOT, "%d,%d,%.6f,", r.round(), r.participants(), r.trainLoss()));
+      for (String metric : result.metricNames()) {
+        csv.append(String.format(Locale.ROOT, "%.6f,", r.metric(metric)));
+      }
+      csv.append(String.format(Locale.ROOT, "%.3f%n", r.seconds()));
     }
     Files.writeString(out.resolve("rounds.csv"), csv, StandardCharsets.UTF_8);
   }
 
   private static void score(ObjectNode node, Score score) {
-    node.put("roc_auc", score.rocAuc());
-    node.put("pr_auc", score.prAuc());
+    score.metrics().forEach(node::put);
   }
+
+  /** Report headings of the metrics a simulation shows. */
+  private static final Map<String, String> HEADINGS = Map.of("roc_auc", "ROC-AUC", "pr_auc", "PR-AUC",
+      "rmse", "RMSE", "mae", "MAE", "r2", "R2");
 
   static void print(SimulationResult result, PrintStream out) {
     out.println();
-    out.println("Evaluated on the union of all factories' held-out rows:");
-    out.printf(Locale.ROOT, "  %-28s %8s %8s%n", "model", "ROC-AUC", "PR-AUC");
-    line(out, "federated (" + result.config().strategyName() + ")", result.federated());
-    line(out, "centralized (pooled data)", result.centralized());
+    out.println(result.scenario().equals(SimulationMain.AI4I)
+        ? "Evaluated on the union of all factories' held-out rows:"
+        : "Evaluated on the union of all plants' held-out engines (" + CmapssScenario.EVALUATED_ON + "):");
+    java.util.List<String> metrics = result.metricNames();
+    StringBuilder heading = new StringBuilder(String.format(Locale.ROOT, "  %-28s", "model"));
+    metrics.forEach(m -> heading.append(String.format(Locale.ROOT, " %8s", HEADINGS.getOrDefault(m, m))));
+    out.println(heading);
+    line(out, "federated (" + result.config().strategyName() + ")", result.federated(), metrics);
+    line(out, "centralized (pooled data)", result.centralized(), metrics);
     for (Map.Entry<String, Score> e : result.localOnly().entrySet()) {
-      line(out, e.getKey() + " alone", e.getValue());
+      line(out, e.getKey() + " alone", e.getValue(), metrics);
     }
-    out.printf(Locale.ROOT, "  %-28s %8.4f%n", "mean of local-only", result.meanLocalRocAuc());
+    StringBuilder mean = new StringBuilder(String.format(Locale.ROOT, "  %-28s", "mean of local-only"));
+    metrics.forEach(m -> mean.append(String.format(Locale.ROOT, " %8.4f", result.meanLocal(m))));
+    out.println(mean);
     if (!result.rounds().isEmpty() && !Double.isNaN(result.rounds().get(result.rounds().size() - 1).rocAuc())) {
       RoundRecord last = result.rounds().get(result.rounds().size() - 1);
       out.printf(Locale.ROOT, "the coordinator's federated ROC-AUC %.4f (from the sites' log-odds histograms) vs exact"
@@ -112,7 +133,9 @@ final class SimulationReport {
         result.totalSeconds());
   }
 
-  private static void line(PrintStream out, String name, Score score) {
-    out.printf(Locale.ROOT, "  %-28s %8.4f %8.4f%n", name, score.rocAuc(), score.prAuc());
+  private static void line(PrintStream out, String name, Score score, java.util.List<String> metrics) {
+    StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-28s", name));
+    metrics.forEach(m -> line.append(String.format(Locale.ROOT, " %8.4f", score.get(m))));
+    out.println(line);
   }
 }

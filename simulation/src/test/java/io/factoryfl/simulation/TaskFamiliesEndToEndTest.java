@@ -61,7 +61,7 @@ class TaskFamiliesEndToEndTest {
     return new SimulationConfig(3, 1, 7, out, null, 1, 32, 0.01, List.of(16), 60, List.of(), true, Map.of(), 0);
   }
 
-  private static EvaluationDone run(Path out, List<Factory> factories, String spec) throws Exception {
+  static EvaluationDone run(Path out, List<Factory> factories, String spec) throws Exception {
     try (LoopbackFederation federation = LoopbackFederation.start(factories, config(out))) {
       federation.admin().awaitParticipants(3, Duration.ofSeconds(60));
       String jobId = federation.admin().submit(spec).getJobId();

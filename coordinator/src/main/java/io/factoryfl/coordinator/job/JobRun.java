@@ -177,7 +177,8 @@ public final class JobRun implements Runnable {
    */
   public BundleCard bundleCard(ModelVersion model, int round) {
     return new BundleCard(jobId, spec.name(), round, model.hash(), specHash, spec.datasetName(), spec.schema(),
-        normalization, task.kind(), spec.task().clip(), labelScale, spec.task().regressionLoss(), histogramBins());
+        normalization, task.kind(), spec.task().clip(), labelScale, spec.task().regressionLoss(), histogramBins(),
+        spec.sequence());
   }
 
   /** The round whose model {@link #resultModel} is; 0 while no round has committed. */
@@ -695,6 +696,9 @@ public final class JobRun implements Runnable {
       binding.addCategoricalFeatures(CategoricalFeature.newBuilder().setColumn(column.column())
           .addAllCategories(column.categories()));
     }
+    spec.sequence().ifPresent(sequence -> binding.setSequenceGroup(sequence.group())
+        .setSequenceOrder(sequence.order()).setSequenceWindow(sequence.window())
+        .setSequenceEvalRows(sequence.evalRows().key()));
     return binding.build();
   }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.Normalization;
+import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.core.task.LabelClip;
 import io.factoryfl.core.task.LabelScale;
 import io.factoryfl.core.task.TaskFamily;
@@ -14,6 +15,7 @@ import io.factoryfl.core.task.TaskKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything besides the network that a plant needs to score raw rows with a job's model, and to
@@ -35,10 +37,12 @@ import java.util.Objects;
  * @param regressionLoss a regression job's loss, {@code mse} or {@code mae}
  * @param histogramBins the score histogram bins of the job's federated evaluation, so that a
  *     plant's {@code evaluate} scores exactly as the federation did
+ * @param sequence the job's windowing of rows into sensor sequences ({@code dataset.sequence}),
+ *     so that a plant's CSV is windowed exactly as the sites' rows were; empty for a tabular job
  */
 public record BundleCard(String jobId, String jobName, int round, String modelHash, String specHash,
     String dataset, FeatureSchema schema, Normalization normalization, TaskKind task, LabelClip clip,
-    LabelScale labelScale, String regressionLoss, int histogramBins) {
+    LabelScale labelScale, String regressionLoss, int histogramBins, Optional<SequenceSpec> sequence) {
   /** The bundle format this code writes and reads. */
   public static final int FORMAT = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,6 +59,7 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     Objects.requireNonNull(clip, "clip");
     Objects.requireNonNull(labelScale, "labelScale");
     Objects.requireNonNull(regressionLoss, "regressionLoss");
+    Objects.requireNonNull(sequence, "sequence");
     if (round < 1) {
       throw new IllegalArgumentException("a bundle holds a committed round's model; round was " + round);
     }
@@ -69,6 +74,23 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     if (histogramBins < 1) {
       throw new IllegalArgumentException("histogramBins must be >= 1, was " + histogramBins);
     }
+    String clash = sequence.map(s -> s.clash(schema)).orElse(null);
+    if (clash != null) {
+      throw new IllegalArgumentException("the sequence's " + clash + "; group and order are not features");
+    }
+  }
+
+  /** A tabular job's card: rows are examples of their own. */
+  public BundleCard(String jobId, String jobName, int round, String modelHash, String specHash, String dataset,
+      FeatureSchema schema, Normalization normalization, TaskKind task, LabelClip clip, LabelScale labelScale,
+      String regressionLoss, int histogramBins) {
+    this(jobId, jobName, round, modelHash, specHash, dataset, schema, normalization, task, clip, labelScale,
+        regressionLoss, histogramBins, Optional.empty());
+  }
+
+  /** The width of an encoded example: a row's features, or a flattened window of rows. */
+  public int numInputs() {
+    return sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
   }
 
   /** The task family the model was trained and evaluated with. */
@@ -111,6 +133,8 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
       label.put("mean", labelScale.mean()).put("std", labelScale.std()).put("loss", regressionLoss);
     }
     root.put("histogram_bins", histogramBins);
+    sequence.ifPresent(s -> root.putObject("sequence").put("group", s.group()).put("order", s.order())
+        .put("window", s.window()).put("eval_rows", s.evalRows().key()));
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     } catch (JsonProcessingException e) {
@@ -174,7 +198,7 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
           new FeatureSchema(numeric, categorical, text(label, "column"), classes, missingValues(root)),
           new Normalization(means.stream().mapToDouble(Double::doubleValue).toArray(),
               stds.stream().mapToDouble(Double::doubleValue).toArray()),
-          task, clip, scale, loss, root.path("histogram_bins").asInt(0));
+          task, clip, scale, loss, root.path("histogram_bins").asInt(0), sequence(root));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("the bundle's factoryfl-bundle.json is invalid: " + e.getMessage(), e);
     }
@@ -184,6 +208,24 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     String key = text(root, "missing_values");
     return io.factoryfl.core.data.MissingValues.byKey(key).orElseThrow(
         () -> new IllegalArgumentException("missing_values '" + key + "' is not known"));
+  }
+
+  /** The card's {@code sequence}, absent for a tabular job. */
+  private static Optional<SequenceSpec> sequence(JsonNode root) {
+    JsonNode node = root.get("sequence");
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    JsonNode window = node.get("window");
+    if (window == null || !window.isIntegralNumber()) {
+      throw new IllegalArgumentException("'sequence.window' must be an integer");
+    }
+    String rows = text(node, "eval_rows");
+    SequenceSpec.EvalRows evalRows = SequenceSpec.EvalRows.byKey(rows);
+    if (evalRows == null) {
+      throw new IllegalArgumentException("'sequence.eval_rows' is '" + rows + "'; it must be all or last");
+    }
+    return Optional.of(new SequenceSpec(text(node, "group"), text(node, "order"), window.asInt(), evalRows));
   }
 
   private static String text(JsonNode node, String field) {

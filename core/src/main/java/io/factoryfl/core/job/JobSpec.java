@@ -37,6 +37,8 @@ import java.time.Duration;
  *     weights towards the round's global model after every local step
  * @param serverOptimizer the adaptive server optimiser ({@code server_optimizer}: FedAdam, FedYogi,
  *     FedAdagrad) applied to each round's aggregate, or null for none; never with serverMomentum
+ * @param sequence how rows become windows of their group's last rows ({@code dataset.sequence});
+ *     empty: every row is an example of its own
  */
 public record JobSpec(
     String name,
@@ -62,11 +64,13 @@ public record JobSpec(
     TaskSpec task,
     java.util.Optional<SelectionSpec> selection,
     double proximalMu,
-    ServerOptimizerSpec serverOptimizer) {
+    ServerOptimizerSpec serverOptimizer,
+    java.util.Optional<io.factoryfl.core.data.SequenceSpec> sequence) {
 
   public JobSpec {
     java.util.Objects.requireNonNull(task, "task");
     java.util.Objects.requireNonNull(selection, "selection");
+    java.util.Objects.requireNonNull(sequence, "sequence");
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
     }
@@ -83,8 +87,13 @@ public record JobSpec(
     return Math.min(numExamples, maxExamplesPerSite);
   }
 
+  /** The width of an encoded example: a row's features, or a flattened window of rows. */
+  public int numInputs() {
+    return sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
+  }
+
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {
-    return model.resolve(schema, task.family(schema, 1), learningRate, seed);
+    return model.resolve(schema, sequence, task.family(schema, 1), learningRate, seed);
   }
 }

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
 import io.factoryfl.core.data.MissingValues;
+import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.core.model.MlpTemplate;
 import io.factoryfl.core.task.LabelClip;
 import io.factoryfl.core.task.RegressionTask;
@@ -23,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -81,9 +83,11 @@ public final class JobSpecParser {
   private static final Set<String> SECURE_AGGREGATION =
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
-  private static final Set<String> MODEL = Set.of("template", "hidden_layers", "configuration");
-  private static final Set<String> DATASET =
-      Set.of("name", "numeric_features", "categorical_features", "label", "label_classes", "label_clip", "missing_values");
+  private static final Set<String> MODEL =
+      Set.of("template", "hidden_layers", "configuration", "units", "filters", "kernel");
+  private static final Set<String> DATASET = Set.of("name", "numeric_features", "categorical_features", "label",
+      "label_classes", "label_clip", "missing_values", "sequence");
+  private static final Set<String> SEQUENCE = Set.of("group", "order", "window", "eval_rows");
   private static final Set<String> LABEL_CLIP = Set.of("min", "max");
   private static final Set<String> CATEGORICAL = Set.of("column", "categories");
   private static final Set<String> PARTICIPANTS = Set.of("min", "max", "fraction");
@@ -100,6 +104,7 @@ public final class JobSpecParser {
     SpecNode dataset = top.object("dataset", DATASET);
     TaskKind kind = taskKind(top, dataset);
     FeatureSchema schema = schema(dataset, kind);
+    Optional<SequenceSpec> sequence = sequence(dataset, schema);
     String datasetName = dataset.requiredString("name");
 
     int rounds = top.integer("rounds", 10, 1, MAX_ROUNDS);
@@ -134,8 +139,8 @@ public final class JobSpecParser {
     long maxExamples = maxExamplesPerSite(top, max);
     SecureAggregationSpec secure = secureAggregation(top, min, max, maxExamples);
     RobustAggregationSpec robust = RobustAggregationParser.parse(top, min, secure);
-    ModelSpec model = model(top.object("model", MODEL));
-    checkModelFitsSchema(model, schema, task);
+    ModelSpec model = model(top.object("model", MODEL), sequence);
+    checkModelFitsSchema(model, schema, sequence, task);
     var selection = SelectionParser.parse(top, kind, schema.labelClasses(), evaluateEvery);
     double momentum = serverMomentum(top);
     ServerOptimizerSpec serverOptimizer = ServerOptimizerParser.parse(top, momentum);
@@ -143,7 +148,7 @@ public final class JobSpecParser {
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
         Duration.ofSeconds(startTimeout), secure, momentum, maxExamples, robust, task, selection, proximalMu,
-        serverOptimizer);
+        serverOptimizer, sequence);
   }
 
   /**
@@ -359,7 +364,11 @@ public final class JobSpecParser {
     if (model.configurationJson() != null) {
       return ModelDefinition.fromJson(model.configurationJson()).numParameters();
     }
-    return MlpTemplate.parameterCount(spec.schema().numInputs(), model.hiddenLayers(),
+    if (model.isSequenceTemplate()) {
+      // Counted from the configuration's layer sizes; building it allocates no parameters.
+      return ModelDefinition.fromJson(spec.modelConfigurationJson()).numParameters();
+    }
+    return MlpTemplate.parameterCount(spec.numInputs(), model.hiddenLayers(),
         spec.task().family(spec.schema(), 1).outputs());
   }
 
@@ -417,42 +426,119 @@ public final class JobSpecParser {
     }
   }
 
-  private static ModelSpec model(SpecNode model) {
+  private static ModelSpec model(SpecNode model, Optional<SequenceSpec> sequence) {
     if (model.has("configuration")) {
-      if (model.has("template") || model.has("hidden_layers")) {
-        throw new InvalidJobSpecException(
-            model.field("configuration"),
-            "give either a DL4J configuration or a template with hidden_layers, not both");
+      for (String other : List.of("template", "hidden_layers", "units", "filters", "kernel")) {
+        if (model.has(other)) {
+          throw new InvalidJobSpecException(model.field("configuration"),
+              "give either a DL4J configuration or a template with its layers, not both (remove " + other + ")");
+        }
       }
       JsonNode configuration = model.raw("configuration");
       String json = configuration.isTextual() ? configuration.asText() : configuration.toString();
       return ModelSpec.configuration(json);
     }
     String template = model.requiredString("template");
-    if (!ModelSpec.MLP.equals(template)) {
+    if (!ModelSpec.TEMPLATES.contains(template)) {
       throw new InvalidJobSpecException(
-          model.field("template"), "unknown template \"" + template + "\"; allowed: [mlp]");
+          model.field("template"), "unknown template \"" + template + "\"; allowed: " + ModelSpec.TEMPLATES);
     }
-    JsonNode layers = model.raw("hidden_layers");
-    if (layers == null || !layers.isArray() || layers.isEmpty()) {
-      throw new InvalidJobSpecException(
-          model.field("hidden_layers"),
-          "must be a non-empty list of layer widths such as [64, 32], got " + SpecNode.describe(layers));
+    if (!template.equals(ModelSpec.MLP) && sequence.isEmpty()) {
+      throw new InvalidJobSpecException(model.field("template"), "was \"" + template + "\", a template over"
+          + " sensor sequences, but the job sets no dataset.sequence; add {\"group\": ..., \"order\": ...,"
+          + " \"window\": ...} or use \"mlp\"");
+    }
+    refuseOtherFields(model, template, "units", ModelSpec.LSTM);
+    refuseOtherFields(model, template, "filters", ModelSpec.CNN1D);
+    refuseOtherFields(model, template, "kernel", ModelSpec.CNN1D);
+    switch (template) {
+      case ModelSpec.LSTM -> {
+        return ModelSpec.lstm(widths(model, "units", true), widths(model, "hidden_layers", false));
+      }
+      case ModelSpec.CNN1D -> {
+        int window = sequence.orElseThrow().window();
+        int kernel = model.has("kernel") ? model.integer("kernel", ModelSpec.DEFAULT_KERNEL, 1, window)
+            : Math.min(ModelSpec.DEFAULT_KERNEL, window);
+        return ModelSpec.cnn1d(widths(model, "filters", true), kernel, widths(model, "hidden_layers", false));
+      }
+      default -> {
+        return ModelSpec.mlp(widths(model, "hidden_layers", true));
+      }
+    }
+  }
+
+  private static void refuseOtherFields(SpecNode model, String template, String field, String owner) {
+    if (model.has(field) && !template.equals(owner)) {
+      throw new InvalidJobSpecException(model.field(field), "belongs to the " + owner + " template, not to \""
+          + template + "\"; remove it");
+    }
+  }
+
+  /** A list of layer widths; a required list must hold at least one. */
+  private static List<Integer> widths(SpecNode model, String field, boolean required) {
+    JsonNode layers = model.raw(field);
+    if (!model.has(field) && !required) {
+      return List.of();
+    }
+    if (layers == null || !layers.isArray() || required && layers.isEmpty()) {
+      throw new InvalidJobSpecException(model.field(field), "must be a " + (required ? "non-empty " : "")
+          + "list of layer widths such as [64, 32], got " + SpecNode.describe(layers));
     }
     List<Integer> widths = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
       JsonNode width = layers.get(i);
       if (!width.isIntegralNumber() || !width.canConvertToInt() || width.asInt() < 1 || width.asInt() > MAX_LAYER_WIDTH) {
         throw new InvalidJobSpecException(
-            model.field("hidden_layers") + "[" + i + "]",
+            model.field(field) + "[" + i + "]",
             "was " + SpecNode.describe(width) + "; must be an integer between 1 and " + MAX_LAYER_WIDTH);
       }
       widths.add(width.asInt());
     }
-    return ModelSpec.mlp(widths);
+    return widths;
   }
 
-  private static void checkModelFitsSchema(ModelSpec model, FeatureSchema schema, TaskSpec task) {
+  /** {@code dataset.sequence}: group and order columns that are not features, and a window. */
+  private static Optional<SequenceSpec> sequence(SpecNode dataset, FeatureSchema schema) {
+    if (!dataset.has("sequence")) {
+      return Optional.empty();
+    }
+    SpecNode node = dataset.object("sequence", SEQUENCE);
+    String group = node.requiredString("group");
+    String order = node.requiredString("order");
+    if (!node.has("window")) {
+      throw new InvalidJobSpecException(node.field("window"), "is required: the number of rows per window,"
+          + " an integer between 1 and " + SequenceSpec.MAX_WINDOW);
+    }
+    int window = node.integer("window", 1, 1, SequenceSpec.MAX_WINDOW);
+    String rows = node.string("eval_rows", SequenceSpec.EvalRows.ALL.key());
+    SequenceSpec.EvalRows evalRows = SequenceSpec.EvalRows.byKey(rows);
+    if (evalRows == null) {
+      throw new InvalidJobSpecException(node.field("eval_rows"), "was \"" + rows + "\"; must be \"all\" (score"
+          + " every held-out row's window) or \"last\" (only each group's last row)");
+    }
+    if (group.equals(order)) {
+      throw new InvalidJobSpecException(node.field("order"), "was \"" + order + "\", the same column as"
+          + " dataset.sequence.group; a sequence is grouped by one column and ordered by another");
+    }
+    for (String field : List.of("group", "order")) {
+      String column = field.equals("group") ? group : order;
+      String clash = SequenceSpec.roleIn(schema, column);
+      if (clash != null) {
+        throw new InvalidJobSpecException(node.field(field), "was \"" + column + "\", but " + clash
+            + "; a sequence's group and order columns must not be features or the label");
+      }
+    }
+    try {
+      Math.multiplyExact(schema.numInputs(), window);
+    } catch (ArithmeticException e) {
+      throw new InvalidJobSpecException(node.field("window"), "was " + window + "; a window of " + schema.numInputs()
+          + " encoded features is too wide");
+    }
+    return Optional.of(new SequenceSpec(group, order, window, evalRows));
+  }
+
+  private static void checkModelFitsSchema(ModelSpec model, FeatureSchema schema, Optional<SequenceSpec> sequence,
+      TaskSpec task) {
     if (model.configurationJson() == null) {
       return;
     }
@@ -462,11 +548,14 @@ public final class JobSpecParser {
     } catch (IllegalArgumentException e) {
       throw new InvalidJobSpecException("model.configuration", e.getMessage());
     }
-    if (definition.numInputs() != schema.numInputs()) {
+    int inputs = sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
+    if (definition.numInputs() != inputs) {
       throw new InvalidJobSpecException(
           "model.configuration",
           "the first layer takes " + definition.numInputs() + " inputs but the dataset's features encode to "
-              + schema.numInputs() + " (numeric features plus one-hot categories)");
+              + inputs + (sequence.isPresent() ? " (" + schema.numInputs() + " per row, numeric features plus one-hot"
+              + " categories, times a window of " + sequence.get().window() + " rows)"
+              : " (numeric features plus one-hot categories)"));
     }
     int outputs = task.family(schema, 1).outputs();
     if (definition.numOutputs() != outputs) {

@@ -43,6 +43,9 @@ public final class ModelDefinition {
     }
     Layer first = confs.get(0).getLayer();
     Layer last = confs.get(confs.size() - 1).getLayer();
+    if (first instanceof org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer wrapper) {
+      first = wrapper.getUnderlying();
+    }
     if (!(first instanceof FeedForwardLayer input) || input.getNIn() < 1) {
       throw new IllegalArgumentException(
           "the first layer of the model must be a feed-forward layer with nIn set, was "
@@ -53,7 +56,9 @@ public final class ModelDefinition {
           "the last layer of the model must be an output layer with nOut set, was "
               + describe(last));
     }
-    this.numInputs = Math.toIntExact(input.getNIn());
+    // A sequence model reads a flat window and reshapes it before its first layer.
+    this.numInputs = configuration.getInputPreProcess(0) instanceof FlatToSequence window
+        ? Math.toIntExact(window.inputs()) : Math.toIntExact(input.getNIn());
     this.numOutputs = Math.toIntExact(output.getNOut());
     long params = 0;
     for (NeuralNetConfiguration conf : confs) {
@@ -98,7 +103,7 @@ public final class ModelDefinition {
     return json;
   }
 
-  /** Width of the input feature vector. */
+  /** Width of the input feature vector (for a sequence model, of the flat window). */
   public int numInputs() {
     return numInputs;
   }

@@ -31,7 +31,8 @@ import java.util.Objects;
  *         max_examples,
  *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
  *         label column, #label classes, label classes..., task, has clip min, clip min,
- *         has clip max, clip max, regression loss, missing values)
+ *         has clip max, clip max, regression loss, missing values, sequence group, sequence order,
+ *         sequence window, sequence eval rows)
  * </pre>
  *
  * A field added to {@code TrainTask} or {@code DatasetBinding} must be added here (the unit test
@@ -120,6 +121,10 @@ public final class TrainingBinding {
     update(sha, dataset.getLabelClipMax());
     Transcript.update(sha, dataset.getRegressionLoss());
     Transcript.update(sha, dataset.getMissingValues());
+    Transcript.update(sha, dataset.getSequenceGroup());
+    Transcript.update(sha, dataset.getSequenceOrder());
+    Transcript.update(sha, dataset.getSequenceWindow());
+    Transcript.update(sha, dataset.getSequenceEvalRows());
   }
 
   /**

@@ -66,6 +66,29 @@ class ModelBundleTest {
   }
 
   @Test
+  void aSequenceBundle_carriesItsWindowing_andItsLstmLoadsAsAStandardDl4jModel() throws Exception {
+    FeatureSchema schema = new FeatureSchema(List.of("s2", "s3"), List.of(), "rul", List.of());
+    io.factoryfl.core.data.SequenceSpec sequence = new io.factoryfl.core.data.SequenceSpec("unit", "cycle", 4,
+        io.factoryfl.core.data.SequenceSpec.EvalRows.LAST);
+    ModelDefinition model = ModelDefinition.fromJson(io.factoryfl.core.model.SequenceTemplates.lstm(2, 4,
+        List.of(3), List.of(), new RegressionTask(new LabelClip(null, 125.0), "mse"), 1e-3, 5));
+    float[] parameters = model.initialParameters();
+    BundleCard card = new BundleCard("job-2", "rul-seq", 3, ModelHash.of(model.json(), parameters), "spec-hash",
+        "turbofan", schema, new Normalization(new double[] {600, 1500}, new double[] {2, 9}), TaskKind.REGRESSION,
+        new LabelClip(null, 125.0), new LabelScale(80, 30), "mse", 10_000, java.util.Optional.of(sequence));
+    Path file = dir.resolve("sequence.zip");
+    new ModelBundle(card, model, parameters).write(file);
+
+    ModelBundle read = ModelBundle.read(file);
+    assertEquals(card, read.card());
+    assertEquals(java.util.Optional.of(sequence), read.card().sequence());
+    assertEquals(8, read.card().numInputs());
+    assertEquals(8, read.definition().numInputs());
+    assertTrue(read.card().toJson().contains("\"eval_rows\" : \"last\""), read.card().toJson());
+    assertTrue(regressionBundle().card().sequence().isEmpty());
+  }
+
+  @Test
   void alteredOrTruncatedParameters_areRefusedNeverScored() throws Exception {
     Path file = dir.resolve("bundle.zip");
     regressionBundle().write(file);

@@ -32,7 +32,7 @@ class JobSpecDocTest {
   @Test
   void everyJsonExampleInTheDoc_isAcceptedByTheParser() throws IOException {
     List<Block> accepted = blocks(DOC).stream().filter(b -> b.info().equals("json")).toList();
-    assertEquals(4, accepted.size(), "json examples in " + DOC);
+    assertEquals(5, accepted.size(), "json examples in " + DOC);
     for (Block block : accepted) {
       JobSpec spec = JobSpecParser.parse(block.body());
       assertNotNull(spec.name());
@@ -55,7 +55,7 @@ class JobSpecDocTest {
           assertThrows(InvalidJobSpecException.class, () -> JobSpecParser.parse(spec), spec);
       assertEquals(message.body().strip(), e.getMessage());
     }
-    assertEquals(6, refused, "refused examples in " + DOC);
+    assertEquals(7, refused, "refused examples in " + DOC);
   }
 
   @Test
@@ -77,6 +77,7 @@ class JobSpecDocTest {
     assertEquals(100_000, spec.maxExamplesPerSite());
     assertEquals(0, spec.serverMomentum());
     assertEquals(java.util.Optional.empty(), spec.selection());
+    assertEquals(java.util.Optional.empty(), spec.sequence(), "rows are independent without dataset.sequence");
     assertEquals(new SecureAggregationSpec(true, null, null, 4.0, 22, 100_000),
         spec.secureAggregation());
     assertEquals(RobustAggregationSpec.none(), spec.robustAggregation());

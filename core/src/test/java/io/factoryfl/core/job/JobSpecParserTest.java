@@ -271,7 +271,7 @@ class JobSpecParserTest {
     InvalidJobSpecException e = invalid(withModel("{\"template\": \"cnn\", \"hidden_layers\": [8]}"));
 
     assertEquals("model.template", e.field());
-    assertEquals("model.template: unknown template \"cnn\"; allowed: [mlp]", e.getMessage());
+    assertEquals("model.template: unknown template \"cnn\"; allowed: [mlp, lstm, cnn1d]", e.getMessage());
   }
 
   @Test
@@ -319,7 +319,7 @@ class JobSpecParserTest {
 
     assertEquals("model.configuration", e.field());
     assertEquals("model.configuration: give either a DL4J configuration or a template with"
-        + " hidden_layers, not both", e.getMessage());
+        + " its layers, not both (remove template)", e.getMessage());
   }
 
   @Test

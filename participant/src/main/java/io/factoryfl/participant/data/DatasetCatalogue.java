@@ -102,6 +102,22 @@ public final class DatasetCatalogue {
         : MissingValues.byKey(binding.getMissingValues()).orElse(MissingValues.REFUSE);
   }
 
+  /**
+   * The job's sequence ({@code dataset.sequence}) with its group and order columns translated to
+   * this site's names.
+   */
+  public io.factoryfl.core.data.SequenceSpec localSequence(String dataset, io.factoryfl.core.data.SequenceSpec job) {
+    DatasetEntry entry = entry(dataset);
+    try {
+      return new io.factoryfl.core.data.SequenceSpec(entry.localColumn(job.group()), entry.localColumn(job.order()),
+          job.window(), job.evalRows());
+    } catch (IllegalArgumentException e) {
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset '" + dataset
+          + "': this site's column mapping makes the sequence's group and order one column",
+          "dataset '" + dataset + "': " + e.getMessage(), e);
+    }
+  }
+
   private DatasetEntry entry(String dataset) {
     DatasetEntry entry = entries.get(dataset);
     if (entry == null) {

@@ -46,6 +46,14 @@ public interface PolicyCheck {
    */
   PolicyDecision checkColumns(FeatureSchema localSchema);
 
+  /**
+   * A sequence job's group and order columns, in this site's names, are not among {@code
+   * protected_columns}: the site reads them to build windows.
+   */
+  default PolicyDecision checkSequenceColumns(String localGroup, String localOrder) {
+    return PolicyDecision.allow();
+  }
+
   /** Whether jobs may use this catalogue dataset; for choosing what to register. */
   boolean exposes(String dataset);
 

@@ -83,14 +83,16 @@ final class SitePolicyCheck implements PolicyCheck {
   public PolicyDecision checkModel(String configurationJson) {
     SitePolicy site = policy.get();
     List<String> layers;
+    java.util.Map<Integer, String> preprocessors;
     try {
       layers = layerClasses(configurationJson);
+      preprocessors = preprocessorClasses(configurationJson);
     } catch (IllegalArgumentException e) {
       return PolicyDecision.refuse("the model configuration cannot be checked: " + e.getMessage());
     }
     boolean allowed = site.modelTemplates().stream()
         .map(name -> ModelTemplate.byPolicyName(name).orElseThrow())
-        .anyMatch(template -> template.matches(layers));
+        .anyMatch(template -> template.matches(layers, preprocessors));
     if (!allowed) {
       StringBuilder shapes = new StringBuilder();
       for (String name : site.sortedTemplates()) {
@@ -98,6 +100,7 @@ final class SitePolicyCheck implements PolicyCheck {
             .append(ModelTemplate.byPolicyName(name).orElseThrow().shape());
       }
       return PolicyDecision.refuse("model layers " + simpleNames(layers)
+          + (preprocessors.isEmpty() ? "" : " with input preprocessors " + simpleNames(preprocessors.values()))
           + " match none of this site's allowed templates " + site.sortedTemplates()
           + " (models.templates" + shapes + ")");
     }
@@ -151,6 +154,15 @@ final class SitePolicyCheck implements PolicyCheck {
     return PolicyDecision.allow();
   }
 
+  @Override
+  public PolicyDecision checkSequenceColumns(String localGroup, String localOrder) {
+    Set<String> protectedColumns = policy.get().protectedColumns();
+    if (protectedColumns.contains(localGroup)) {
+      return protectedColumn("dataset.sequence.group");
+    }
+    return protectedColumns.contains(localOrder) ? protectedColumn("dataset.sequence.order") : PolicyDecision.allow();
+  }
+
   /** Names the job's field, never the site's column: the list of protected columns stays here. */
   private static PolicyDecision protectedColumn(String field) {
     return PolicyDecision.refuse(field + " names a column this site protects from federated jobs"
@@ -202,14 +214,53 @@ final class SitePolicyCheck implements PolicyCheck {
     }
     List<String> classes = new ArrayList<>();
     for (JsonNode conf : confs) {
-      JsonNode type = conf.path("layer").path("@class");
-      // A layer without a type name is one no template can vouch for.
-      classes.add(type.isTextual() ? type.textValue() : "unknown");
+      JsonNode layer = conf.path("layer");
+      String type = typeName(layer);
+      // A wrapper is only as good as the layer it wraps.
+      classes.add(layer.has("underlying") ? type + "/" + typeName(layer.path("underlying")) : type);
     }
     return classes;
   }
 
-  private static List<String> simpleNames(List<String> classes) {
-    return classes.stream().map(c -> c.substring(c.lastIndexOf('.') + 1)).toList();
+  /** A layer's or preprocessor's type name; one without is one no template can vouch for. */
+  private static String typeName(JsonNode node) {
+    JsonNode type = node.path("@class");
+    return type.isTextual() ? type.textValue() : "unknown";
+  }
+
+  /** The input preprocessor classes of a MultiLayerConfiguration JSON, by layer index. */
+  private static java.util.Map<Integer, String> preprocessorClasses(String json) {
+    JsonNode preprocessors;
+    try {
+      preprocessors = JSON.readTree(json).path("inputPreProcessors");
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("it is not valid JSON");
+    }
+    java.util.Map<Integer, String> classes = new java.util.TreeMap<>();
+    if (preprocessors.isMissingNode() || preprocessors.isNull()) {
+      return classes;
+    }
+    if (!preprocessors.isObject()) {
+      throw new IllegalArgumentException("its inputPreProcessors is not an object of layer index to preprocessor");
+    }
+    var fields = preprocessors.fields();
+    while (fields.hasNext()) {
+      var entry = fields.next();
+      int index;
+      try {
+        index = Integer.parseInt(entry.getKey());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("its inputPreProcessors has the key '"
+            + io.factoryfl.core.text.Printable.oneLine(entry.getKey(), 40) + "', not a layer index");
+      }
+      classes.put(index, typeName(entry.getValue()));
+    }
+    return classes;
+  }
+
+  private static List<String> simpleNames(java.util.Collection<String> classes) {
+    return classes.stream().map(c -> java.util.Arrays.stream(c.split("/"))
+        .map(part -> part.substring(part.lastIndexOf('.') + 1))
+        .collect(java.util.stream.Collectors.joining("/"))).toList();
   }
 }

@@ -77,6 +77,12 @@ final class TaskSizes {
       return PolicyDecision.refuse("the job's features encode to " + width + " inputs; this site"
           + " allows at most " + limits.maxFeatures() + " (limits.max_features)");
     }
+    // A window of W rows is one example of W times the row's width.
+    long window = Math.max(1, binding.getSequenceWindow());
+    if (width * window > limits.maxFeatures()) {
+      return PolicyDecision.refuse("the job's windows of " + window + " rows encode to " + width * window
+          + " inputs; this site allows at most " + limits.maxFeatures() + " (limits.max_features)");
+    }
     if (binding.getLabelClassesCount() > limits.maxFeatures()) {
       return PolicyDecision.refuse("the job lists " + binding.getLabelClassesCount()
           + " label classes; this site allows at most " + limits.maxFeatures()

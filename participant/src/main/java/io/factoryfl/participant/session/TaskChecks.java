@@ -7,6 +7,7 @@ import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.proto.v1.CategoricalFeature;
 import io.factoryfl.proto.v1.DatasetBinding;
 import io.factoryfl.proto.v1.TrainTask;
@@ -57,6 +58,37 @@ final class TaskChecks {
           + "'; this site knows refuse and impute_mean");
     }
     task(binding, 1);
+    sequence(binding).ifPresent(sequence -> {
+      for (String column : new String[] {sequence.group(), sequence.order()}) {
+        if (columns.contains(column) || column.equals(binding.getLabelColumn())) {
+          throw TaskRefusedException.invalidTask("dataset.sequence names column '" + column
+              + "', which is also a feature or the label; a sequence's group and order are neither");
+        }
+      }
+    });
+  }
+
+  /**
+   * The task's windowing of rows ({@code dataset.sequence}), if it sets one (a window above 0),
+   * checked as the coordinator's job spec parser checks it.
+   */
+  static java.util.Optional<SequenceSpec> sequence(DatasetBinding binding) {
+    if (binding.getSequenceWindow() == 0 && binding.getSequenceGroup().isEmpty()
+        && binding.getSequenceOrder().isEmpty() && binding.getSequenceEvalRows().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    String rows = binding.getSequenceEvalRows().isEmpty() ? "all" : binding.getSequenceEvalRows();
+    SequenceSpec.EvalRows evalRows = SequenceSpec.EvalRows.byKey(rows);
+    if (evalRows == null) {
+      throw TaskRefusedException.invalidTask("dataset.sequence.eval_rows is '" + rows
+          + "'; this site knows all and last");
+    }
+    try {
+      return java.util.Optional.of(new SequenceSpec(binding.getSequenceGroup(), binding.getSequenceOrder(),
+          binding.getSequenceWindow(), evalRows));
+    } catch (IllegalArgumentException e) {
+      throw TaskRefusedException.invalidTask("dataset.sequence: " + e.getMessage());
+    }
   }
 
   /**

@@ -11,7 +11,10 @@ import io.factoryfl.core.task.LabelClip;
 import io.factoryfl.core.task.LabelScale;
 import io.factoryfl.core.task.RegressionTask;
 import io.factoryfl.core.task.TaskFamily;
+import io.factoryfl.core.data.SequenceSpec;
+import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.participant.data.SequenceWindows;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.SiteDataException;
 import io.factoryfl.participant.data.TabularEncoder;
@@ -293,6 +296,15 @@ final class TaskRunner {
     LabelScale scale = TaskChecks.labelScale(normalization, family);
     LabelClip clip = family instanceof RegressionTask regression ? regression.clip() : LabelClip.NONE;
     FeatureSchema schema = localSchema(task);
-    return TabularEncoder.encode(catalogue.table(task.getDataset().getName(), split), schema, local, clip, scale);
+    CsvTable table = catalogue.table(task.getDataset().getName(), split);
+    EncodedData rows = TabularEncoder.encode(table, schema, local, clip, scale);
+    java.util.Optional<SequenceSpec> sequence = TaskChecks.sequence(task.getDataset());
+    if (sequence.isEmpty()) {
+      return rows;
+    }
+    SequenceSpec windows = catalogue.localSequence(task.getDataset().getName(), sequence.get());
+    require(policy.checkSequenceColumns(windows.group(), windows.order()));
+    return SequenceWindows.of(table, rows, windows,
+        split == DatasetCatalogue.Split.EVAL && windows.evalRows() == SequenceSpec.EvalRows.LAST);
   }
 }
