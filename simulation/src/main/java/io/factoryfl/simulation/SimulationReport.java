@@ -32,7 +32,8 @@ final class SimulationReport {
       configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
       configuration.put("hold_out", SimulationConfig.HOLD_OUT);
     } else {
-      configuration.put("dataset", CmapssScenario.DESCRIPTION);
+      configuration.put("dataset", result.scenario().equals(SecomScenario.NAME) ? SecomScenario.DESCRIPTION
+          : CmapssScenario.DESCRIPTION);
     }
     configuration.put("secure_aggregation", c.secureAggregation());
     configuration.put("strategy", c.serverOptimizer() != null ? "fed" + c.serverOptimizer().algorithm().key()
@@ -109,7 +110,9 @@ final class SimulationReport {
     out.println();
     out.println(result.scenario().equals(SimulationMain.AI4I)
         ? "Evaluated on the union of all factories' held-out rows:"
-        : "Evaluated on the union of all plants' held-out engines (" + CmapssScenario.EVALUATED_ON + "):");
+        : result.scenario().equals(SecomScenario.NAME)
+            ? "Evaluated on the union of all plants' held-out rows (" + SecomScenario.EVALUATED_ON + "):"
+            : "Evaluated on the union of all plants' held-out engines (" + CmapssScenario.EVALUATED_ON + "):");
     java.util.List<String> metrics = result.metricNames();
     StringBuilder heading = new StringBuilder(String.format(Locale.ROOT, "  %-28s", "model"));
     metrics.forEach(m -> heading.append(String.format(Locale.ROOT, " %8s", HEADINGS.getOrDefault(m, m))));

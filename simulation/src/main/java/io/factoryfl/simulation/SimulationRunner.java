@@ -137,7 +137,7 @@ final class SimulationRunner {
   }
 
   /** Prints one line per round once its evaluation (or, without one, its commit) is in. */
-  private static final class RoundProgress {
+  static final class RoundProgress {
     private final PrintStream out;
     private final List<RoundRecord> rounds;
     private RoundEvent committed;
