@@ -116,20 +116,7 @@ final class CmapssScenario {
     dataset.putObject("label_clip").put("max", CLIP);
     dataset.putObject("sequence").put("group", CmapssFd003.UNIT).put("order", CmapssFd003.CYCLE)
         .put("window", WINDOW).put("eval_rows", "last");
-    spec.put("rounds", config.rounds());
-    var participants = spec.putObject("participants");
-    participants.put("min", 3);
-    participants.put("max", 4);
-    var training = spec.putObject("training");
-    training.put("local_epochs", config.localEpochs());
-    training.put("batch_size", config.batchSize());
-    training.put("learning_rate", config.learningRate());
-    spec.put("round_deadline_seconds", config.roundDeadlineSeconds());
-    spec.put("evaluate_every", 1);
-    spec.put("seed", config.seed());
-    spec.put("start_timeout_seconds", 60);
-    spec.putObject("secure_aggregation").put("enabled", config.secureAggregation());
-    config.putStrategy(spec, training);
+    config.putRun(spec, 3);
     return spec.toPrettyString();
   }
 

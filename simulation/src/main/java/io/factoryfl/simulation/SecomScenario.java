@@ -128,20 +128,7 @@ final class SecomScenario {
     dataset.put("label", Secom.LABEL);
     Secom.LABEL_CLASSES.forEach(dataset.putArray("label_classes")::add);
     dataset.put("missing_values", MissingValues.IMPUTE_MEAN.key());
-    spec.put("rounds", config.rounds());
-    var participants = spec.putObject("participants");
-    participants.put("min", 3);
-    participants.put("max", 4);
-    var training = spec.putObject("training");
-    training.put("local_epochs", config.localEpochs());
-    training.put("batch_size", config.batchSize());
-    training.put("learning_rate", config.learningRate());
-    spec.put("round_deadline_seconds", config.roundDeadlineSeconds());
-    spec.put("evaluate_every", 1);
-    spec.put("seed", config.seed());
-    spec.put("start_timeout_seconds", 60);
-    spec.putObject("secure_aggregation").put("enabled", config.secureAggregation());
-    config.putStrategy(spec, training);
+    config.putRun(spec, 3);
     return spec.toPrettyString();
   }
 

@@ -76,11 +76,20 @@ record SimulationConfig(
     TYPES.forEach(type.putArray("categories")::add);
     dataset.put("label", LABEL);
     dataset.putArray("label_classes").add("0").add("1");
+    putRun(spec, Math.max(1, (int) Math.ceil(factories * 0.6)));
+    return spec.toPrettyString();
+  }
+
+  /**
+   * Writes what every scenario's job spec shares: rounds, the cohort bounds ({@code
+   * minParticipants} to all the factories), local training, deadline, evaluation after every round,
+   * seed, secure aggregation and the strategy choices ({@link #putStrategy}).
+   */
+  void putRun(com.fasterxml.jackson.databind.node.ObjectNode spec, int minParticipants) {
     spec.put("rounds", rounds);
     var participants = spec.putObject("participants");
-    participants.put("min", Math.max(1, (int) Math.ceil(factories * 0.6)));
+    participants.put("min", minParticipants);
     participants.put("max", factories);
-    participants.put("fraction", 1.0);
     var training = spec.putObject("training");
     training.put("local_epochs", localEpochs);
     training.put("batch_size", batchSize);
@@ -91,7 +100,6 @@ record SimulationConfig(
     spec.put("start_timeout_seconds", 60);
     spec.putObject("secure_aggregation").put("enabled", secureAggregation);
     putStrategy(spec, training);
-    return spec.toPrettyString();
   }
 
   /**
