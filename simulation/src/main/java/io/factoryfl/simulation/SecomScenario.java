@@ -129,6 +129,7 @@ final class SecomScenario {
     Secom.LABEL_CLASSES.forEach(dataset.putArray("label_classes")::add);
     dataset.put("missing_values", MissingValues.IMPUTE_MEAN.key());
     config.putRun(spec, 3);
+    config.putClassWeights(spec, Secom.PASS, Secom.FAIL);
     return spec.toPrettyString();
   }
 

@@ -12,7 +12,17 @@ record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
     double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
     boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
-    ServerOptimizerSpec serverOptimizer, double proximalMu) {
+    ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight) {
+
+  /** A simulation without class weights (the positive class weighs 1). */
+  SimulationConfig(
+      int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
+      double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
+      boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
+      ServerOptimizerSpec serverOptimizer, double proximalMu) {
+    this(factories, rounds, seed, out, dataset, localEpochs, batchSize, learningRate, hiddenLayers,
+        roundDeadlineSeconds, faults, secureAggregation, policies, serverMomentum, serverOptimizer, proximalMu, 1);
+  }
 
   SimulationConfig {
     hiddenLayers = List.copyOf(hiddenLayers);
@@ -77,7 +87,20 @@ record SimulationConfig(
     dataset.put("label", LABEL);
     dataset.putArray("label_classes").add("0").add("1");
     putRun(spec, Math.max(1, (int) Math.ceil(factories * 0.6)));
+    putClassWeights(spec, "0", "1");
     return spec.toPrettyString();
+  }
+
+  /**
+   * For a binary scenario, the positive class's loss weight ({@code --positive-weight}) as the
+   * spec's {@code training.class_weights}; nothing when it is 1.
+   */
+  void putClassWeights(com.fasterxml.jackson.databind.node.ObjectNode spec, String negative, String positive) {
+    if (positiveWeight != 1) {
+      var weights = ((com.fasterxml.jackson.databind.node.ObjectNode) spec.get("training")).putObject("class_weights");
+      weights.put(negative, 1.0);
+      weights.put(positive, positiveWeight);
+    }
   }
 
   /**

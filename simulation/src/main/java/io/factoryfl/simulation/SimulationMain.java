@@ -48,6 +48,8 @@ public final class SimulationMain {
                           adaptive server optimiser (Reddi et al. 2021): adam, yogi or adagrad,
                           with server learning rate LR (defaults: adam 0.1, yogi 0.01,
                           adagrad 0.1); e.g. adam:0.03. Not with --server-momentum
+        --positive-weight W  binary scenarios: the failure class's weight in the loss
+                          (training.class_weights; default 1, unweighted)
         --proximal-mu MU  FedProx: each site pulls its weights towards the round's global
                           model after every local step (default 0, none); e.g. 0.01
         --policy FACTORY=FILE[,FACTORY=FILE...]
@@ -86,7 +88,7 @@ public final class SimulationMain {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
-              "--proximal-mu", "--scenario"), Set.of("--no-secagg"));
+              "--proximal-mu", "--scenario", "--positive-weight"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -115,7 +117,7 @@ public final class SimulationMain {
           cmapss ? CmapssScenario.LEARNING_RATE : secom ? SecomScenario.LEARNING_RATE : 0.003,
           cmapss ? CmapssScenario.HIDDEN : secom ? SecomScenario.HIDDEN : List.of(64, 32),
           flags.intValue("--round-deadline", cmapss ? 600 : 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
-          policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags));
+          policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss));
       SimulationResult result = cmapss ? new CmapssScenario(config, out).run()
           : secom ? new SecomScenario(config, out).run() : new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
@@ -192,6 +194,28 @@ public final class SimulationMain {
     }
     throw new UsageException("simulate", "invalid --server-optimizer '" + text
         + "': the server learning rate after ':' must be a number in (0, 10], e.g. adam:0.03");
+  }
+
+  /** {@code --positive-weight W}: the failure class's loss weight in a binary scenario (default 1). */
+  private static double positiveWeight(Flags flags, boolean regression) throws UsageException {
+    if (!flags.has("--positive-weight")) {
+      return 1;
+    }
+    if (regression) {
+      throw new UsageException("simulate", "--positive-weight weights a class; the cmapss-fd003 scenario is a"
+          + " regression");
+    }
+    String text = flags.get("--positive-weight", "1");
+    double weight;
+    try {
+      weight = Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      weight = Double.NaN;
+    }
+    if (!(weight > 0 && weight <= 1e6)) {
+      throw new UsageException("simulate", "--positive-weight was '" + text + "'; it must be a number in (0, 1e6]");
+    }
+    return weight;
   }
 
   private static double proximalMu(Flags flags) throws UsageException {

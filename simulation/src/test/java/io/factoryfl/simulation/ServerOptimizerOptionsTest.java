@@ -47,6 +47,17 @@ class ServerOptimizerOptionsTest {
         + " the server's step; choose one", "--server-optimizer", "adam", "--server-momentum", "0.5");
     assertUsageError("invalid --proximal-mu '-1': expected a number from 0 (none) to 1000.0, e.g. 0.01",
         "--proximal-mu", "-1");
+    assertUsageError("--positive-weight was 'heavy'; it must be a number in (0, 1e6]", "--positive-weight", "heavy");
+    assertUsageError("--positive-weight weights a class; the cmapss-fd003 scenario is a regression",
+        "--scenario", "cmapss-fd003", "--positive-weight", "5");
+  }
+
+  @Test
+  void aPositiveWeight_becomesTheSpecsClassWeights() {
+    SimulationConfig weighted = new SimulationConfig(5, 20, 7, Path.of("out"), null, 2, 64, 0.003, List.of(64, 32), 120,
+        List.of(), true, Map.of(), 0, null, 0, 5);
+    assertEquals(List.of(1.0, 5.0), JobSpecParser.parse(weighted.jobSpecJson()).task().classWeights());
+    assertEquals(List.of(), JobSpecParser.parse(config(null, 0).jobSpecJson()).task().classWeights());
   }
 
   private static void assertUsageError(String message, String... args) {
