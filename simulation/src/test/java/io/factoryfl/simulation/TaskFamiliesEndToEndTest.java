@@ -185,7 +185,7 @@ class TaskFamiliesEndToEndTest {
          "dataset": {"name": "ai4i", "numeric_features": ["x1", "x2"], "label": "life",
                      "label_clip": {"max": 80}},
          "rounds": 6, "participants": {"min": 3, "max": 3},
-         "training": {"local_epochs": 3, "batch_size": 32, "learning_rate": 0.01},
+         "training": {"local_epochs": 3, "batch_size": 32, "learning_rate": 0.01, "loss": "huber"},
          "round_deadline_seconds": 60, "seed": 11, "start_timeout_seconds": 60}""";
     EvaluationDone evaluated = run(temp.resolve("regression"), factories, spec);
 

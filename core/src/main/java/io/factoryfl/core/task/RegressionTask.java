@@ -10,8 +10,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 /**
  * Regression of a real-valued label: one linear output unit trained on the standardised, clipped
- * label ({@link LabelScale}, {@link LabelClip}) with squared ({@code mse}) or absolute ({@code
- * mae}) error.
+ * label ({@link LabelScale}, {@link LabelClip}) with squared ({@code mse}), absolute ({@code
+ * mae}) or Huber ({@code huber}, delta 1 standard deviation of the label, {@link LossHuber}) error.
  *
  * <p>Evaluation sums, per site, in label units after clipping: {@code [sum |e|, sum e^2, sum y,
  * sum y^2]} with {@code e = prediction - y}; no counts. From the merged sums of the union: RMSE
@@ -19,11 +19,11 @@ import org.nd4j.linalg.lossfunctions.impl.LossMSE;
  * y)^2 / n)}, all exact (up to floating-point rounding), plus the mean training loss in model units.
  *
  * @param clip the label's clipping, applied to training and scoring alike
- * @param lossName {@code mse} or {@code mae}
+ * @param lossName {@code mse}, {@code mae} or {@code huber}
  */
 public record RegressionTask(LabelClip clip, String lossName) implements TaskFamily {
   /** The losses a regression job may name. */
-  public static final java.util.List<String> LOSSES = java.util.List.of("mse", "mae");
+  public static final java.util.List<String> LOSSES = java.util.List.of("mse", "mae", "huber");
   /** Relative slack for rounding in the Cauchy-Schwarz checks of a site's sums. */
   private static final double ROUNDING = 1e-9;
 
@@ -51,7 +51,11 @@ public record RegressionTask(LabelClip clip, String lossName) implements TaskFam
 
   @Override
   public ILossFunction loss() {
-    return lossName.equals("mae") ? new LossL1() : new LossMSE();
+    return switch (lossName) {
+      case "mae" -> new LossL1();
+      case "huber" -> new LossHuber(1.0);
+      default -> new LossMSE();
+    };
   }
 
   @Override
@@ -71,7 +75,11 @@ public record RegressionTask(LabelClip clip, String lossName) implements TaskFam
         double y = clip.apply(label);
         double error = scale.toLabel(outputs[0]) - y;
         double modelError = outputs[0] - scale.standardise(y);
-        loss += lossName.equals("mae") ? Math.abs(modelError) : modelError * modelError;
+        loss += switch (lossName) {
+          case "mae" -> Math.abs(modelError);
+          case "huber" -> LossHuber.of(modelError, 1.0);
+          default -> modelError * modelError;
+        };
         sums[0] += Math.abs(error);
         sums[1] += error * error;
         sums[2] += y;

@@ -67,8 +67,8 @@ class TaskSpecParserTest {
         "dataset.label_clip", "min 5.0 and max 1.0");
     assertRefused(spec(", \"task\": \"regression\"", ", \"label_clip\": {\"max\": \"high\"}", ""),
         "dataset.label_clip.max", "finite number");
-    assertRefused(spec(", \"task\": \"regression\"", "", ", \"loss\": \"huber\""), "training.loss",
-        "\"huber\"", "[mse, mae]");
+    assertRefused(spec(", \"task\": \"regression\"", "", ", \"loss\": \"quantile\""), "training.loss",
+        "\"quantile\"", "[mse, mae, huber]");
     assertRefused(spec("", "", ", \"loss\": \"mse\""), "training.loss", "is for regression");
     assertRefused(spec(", \"task\": \"regression\"", "", ", \"class_weights\": {\"0\": 1}"),
         "training.class_weights", "regression task has none");

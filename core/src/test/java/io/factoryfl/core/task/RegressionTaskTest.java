@@ -61,7 +61,7 @@ class RegressionTaskTest {
 
   @Test
   void onlyKnownLossesAndOrderedClipsAreAccepted() {
-    assertThrows(IllegalArgumentException.class, () -> new RegressionTask(LabelClip.NONE, "huber"));
+    assertThrows(IllegalArgumentException.class, () -> new RegressionTask(LabelClip.NONE, "quantile"));
     assertThrows(IllegalArgumentException.class, () -> new LabelClip(5.0, 5.0));
     assertEquals(125, new LabelClip(null, 125.0).apply(300), 0);
   }
