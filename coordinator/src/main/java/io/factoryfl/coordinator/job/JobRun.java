@@ -461,14 +461,13 @@ public final class JobRun implements Runnable {
    */
   private Normalization normalizationOf(FeatureStats total) {
     int features = spec.schema().numericColumns().size();
-    if (task.kind() == TaskKind.REGRESSION) {
-      Normalization all = total.toNormalization();
-      labelScale = new LabelScale(all.mean()[features], all.std()[features]);
-    }
-    if (features == 0) {
+    if (total.numFeatures() == 0) {
       return new Normalization(new double[0], new double[0]);
     }
     Normalization all = total.toNormalization();
+    if (task.kind() == TaskKind.REGRESSION) {
+      labelScale = new LabelScale(all.mean()[features], all.std()[features]);
+    }
     return new Normalization(java.util.Arrays.copyOf(all.mean(), features),
         java.util.Arrays.copyOf(all.std(), features));
   }
