@@ -202,20 +202,10 @@ public final class SequenceWindows {
   }
 
   private static double order(CsvTable table, int row, int column, String name) {
-    String text = table.value(row, column).trim();
-    double value;
-    try {
-      value = Double.parseDouble(text);
-    } catch (NumberFormatException e) {
-      value = Double.NaN;
-    }
-    if (!Double.isFinite(value)) {
-      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset.sequence.order: a value at this site"
-          + " is not a finite number", table.source() + " line " + table.lineNumber(row) + " (row " + row
-          + "): order column '" + name + "' has value '" + text + "', expected a finite number");
-    }
-    return value;
+    return TabularEncoder.finite(table.value(row, column).trim(), table, row,
+        "dataset.sequence.order: a value at this site is not a finite number", "order column '" + name + "'");
   }
+
 
   private static SiteDataException duplicate(CsvTable table, int row, SequenceSpec sequence, String order) {
     return new SiteDataException(SiteDataException.Kind.INVALID, "dataset.sequence.order: two rows of a group"

@@ -197,21 +197,10 @@ public final class TabularEncoder {
 
   /** A regression label: a finite number, or the task is refused naming the field, not the value. */
   private static double label(CsvTable table, int row, int column, String columnName) {
-    String text = table.value(row, column).trim();
-    double value;
-    try {
-      value = Double.parseDouble(text);
-    } catch (NumberFormatException e) {
-      value = Double.NaN;
-    }
-    if (!Double.isFinite(value)) {
-      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset.label: a value at this site is not"
-          + " a finite number, and a regression label must be one",
-          table.source() + " line " + table.lineNumber(row) + " (row " + row + "): label column '"
-              + columnName + "' has value '" + text + "', expected a finite number");
-    }
-    return value;
+    return finite(table.value(row, column).trim(), table, row, "dataset.label: a value at this site is not"
+        + " a finite number, and a regression label must be one", "label column '" + columnName + "'");
   }
+
 
   /**
    * A numeric cell: a finite number, or NaN for a missing cell (empty, NaN or NA) when the schema
@@ -223,6 +212,17 @@ public final class TabularEncoder {
     if (missing == MissingValues.IMPUTE_MEAN && MissingValues.isMissing(text)) {
       return Double.NaN;
     }
+    return finite(text, table, row, "dataset.numeric_features[" + feature + "]: a value at this site is not a"
+        + " finite number"
+        + (MissingValues.isMissing(text) ? " (a missing value; the job's dataset.missing_values is refuse)" : ""),
+        "column '" + columnName + "'");
+  }
+
+  /**
+   * A (trimmed) cell as a finite number; otherwise the task is refused with {@code publicMessage},
+   * the local detail naming the file, line, {@code what} (e.g. {@code column 'x'}) and the value.
+   */
+  static double finite(String text, CsvTable table, int row, String publicMessage, String what) {
     double value;
     try {
       value = Double.parseDouble(text);
@@ -230,12 +230,11 @@ public final class TabularEncoder {
       value = Double.NaN;
     }
     if (!Double.isFinite(value)) {
-      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset.numeric_features["
-          + feature + "]: a value at this site is not a finite number"
-          + (MissingValues.isMissing(text) ? " (a missing value; the job's dataset.missing_values is refuse)" : ""),
-          table.source() + " line " + table.lineNumber(row) + " (row " + row + "): column '"
-              + columnName + "' has value '" + text + "', expected a finite number");
+      throw new SiteDataException(SiteDataException.Kind.INVALID, publicMessage,
+          table.source() + " line " + table.lineNumber(row) + " (row " + row + "): " + what + " has value '"
+              + text + "', expected a finite number");
     }
     return value;
   }
+
 }

@@ -117,6 +117,14 @@ final class TaskRunner {
     report(result.build(), blocking);
   }
 
+  /** Reports a failure before an upload as the task's refusal ({@link Refusals}: code and safe text). */
+  private static void refuse(Task task, String sessionId, RuntimeException failure,
+      FleetGrpc.FleetBlockingStub blocking) {
+    report(TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
+        .setJobId(task.getJobId()).setRound(task.getRound()).setRefusal(Refusals.of(task, failure))
+        .build(), blocking);
+  }
+
   private static void report(TaskResult result, FleetGrpc.FleetBlockingStub blocking) {
     blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(result);
   }
@@ -209,9 +217,7 @@ final class TaskRunner {
     } catch (StatusRuntimeException e) {
       throw e;
     } catch (RuntimeException e) {
-      report(TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
-          .setJobId(task.getJobId()).setRound(task.getRound()).setRefusal(Refusals.of(task, e))
-          .build(), blocking);
+      refuse(task, sessionId, e, blocking);
       return;
     }
     upload(task, header, words, async);
@@ -244,9 +250,7 @@ final class TaskRunner {
     } catch (StatusRuntimeException e) {
       throw e;
     } catch (RuntimeException e) {
-      report(TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
-          .setJobId(task.getJobId()).setRound(task.getRound()).setRefusal(Refusals.of(task, e))
-          .build(), blocking);
+      refuse(task, sessionId, e, blocking);
       return;
     }
     upload(task, header, words, async);
