@@ -1,7 +1,6 @@
 package io.factoryfl.coordinator.strategy;
 
 import io.factoryfl.core.job.ServerOptimizerSpec;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -31,7 +30,7 @@ import java.util.Objects;
  * untouched. The moments live in memory ({@code 2d} floats); a coordinator restart starts them
  * afresh, as it does {@link ServerMomentum}'s velocity.
  */
-public final class AdaptiveServerOptimizer extends ForwardingStrategy {
+public final class AdaptiveServerOptimizer extends ServerStep {
   private final ServerOptimizerSpec settings;
   private float[] m;
   private float[] v;
@@ -42,23 +41,7 @@ public final class AdaptiveServerOptimizer extends ForwardingStrategy {
   }
 
   @Override
-  public FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
-      List<FitResult> results, List<Failure> failures) {
-    return step(base, inner.aggregateFit(round, base, aggregation, results, failures));
-  }
-
-  @Override
-  public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      double trainLoss, List<FitResult> results, List<Failure> failures) {
-    return step(base,
-        inner.aggregateSecureFit(round, base, meanDelta, totalExamples, trainLoss, results, failures));
-  }
-
-  private synchronized FitOutcome step(float[] base, FitOutcome proposed) {
-    if (!proposed.isCommitted()) {
-      return proposed;
-    }
-    float[] target = proposed.parameters();
+  float[] next(float[] base, float[] target) {
     if (m == null || m.length != base.length) {
       m = new float[base.length];
       v = new float[base.length];
@@ -82,6 +65,6 @@ public final class AdaptiveServerOptimizer extends ForwardingStrategy {
       v[i] = (float) vi;
       next[i] = (float) (base[i] + eta * mi / (Math.sqrt(vi) + tau));
     }
-    return FitOutcome.committed(next, proposed.trainLoss(), proposed.totalExamples());
+    return next;
   }
 }

@@ -1,7 +1,5 @@
 package io.factoryfl.coordinator.strategy;
 
-import java.util.List;
-
 /**
  * FedAvgM (Hsu, Qi, Brown 2019): server-side momentum on top of another strategy. The wrapped
  * strategy proposes the next model; the step from the current model to it is folded into a
@@ -10,7 +8,7 @@ import java.util.List;
  * keeps the direction the rounds agree on. Extends by wrapping, as Flower's strategies do: every
  * other decision is the wrapped strategy's.
  */
-public final class ServerMomentum extends ForwardingStrategy {
+public final class ServerMomentum extends ServerStep {
   private final double beta;
   private float[] velocity;
 
@@ -26,23 +24,7 @@ public final class ServerMomentum extends ForwardingStrategy {
   }
 
   @Override
-  public FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
-      List<FitResult> results, List<Failure> failures) {
-    return accelerate(base, inner.aggregateFit(round, base, aggregation, results, failures));
-  }
-
-  @Override
-  public FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
-      double trainLoss, List<FitResult> results, List<Failure> failures) {
-    return accelerate(base,
-        inner.aggregateSecureFit(round, base, meanDelta, totalExamples, trainLoss, results, failures));
-  }
-
-  private synchronized FitOutcome accelerate(float[] base, FitOutcome proposed) {
-    if (!proposed.isCommitted()) {
-      return proposed;
-    }
-    float[] target = proposed.parameters();
+  float[] next(float[] base, float[] target) {
     if (velocity == null || velocity.length != base.length) {
       velocity = new float[base.length];
     }
@@ -51,6 +33,6 @@ public final class ServerMomentum extends ForwardingStrategy {
       velocity[i] = (float) (beta * velocity[i] + (target[i] - base[i]));
       next[i] = base[i] + velocity[i];
     }
-    return FitOutcome.committed(next, proposed.trainLoss(), proposed.totalExamples());
+    return next;
   }
 }
