@@ -15,14 +15,6 @@ import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
-import io.factoryfl.participant.data.DatasetCatalogue;
-import io.factoryfl.participant.session.ChannelTls;
-import io.factoryfl.participant.policy.PolicyCheck;
-import io.factoryfl.participant.policy.PolicyFile;
-import io.factoryfl.participant.session.ParticipantAgent;
-import io.factoryfl.participant.session.Site;
-import io.grpc.Channel;
-import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -55,9 +47,7 @@ final class LoopbackFederation implements AutoCloseable {
   private static final Duration HEARTBEAT_GRACE = Duration.ofSeconds(5);
 
   private final CoordinatorServer coordinator;
-  private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<ParticipantAgent> agents = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
+  private final List<ParticipantNode> nodes = new ArrayList<>();
   private final ManagedChannel adminChannel;
   private final AdminClient admin;
   private final ManagedChannel auditorChannel;
@@ -147,7 +137,7 @@ final class LoopbackFederation implements AutoCloseable {
   /** The site policy of a simulated plant that agrees to plain FedAvg ({@code --no-secagg}). */
   static final String PLAIN_FEDAVG_POLICY = "{\"secure_aggregation\": {\"required\": false}}\n";
 
-  private static String siteConfig(String target, String dataset, String name, boolean policy) {
+  static String siteConfig(String target, String dataset, String name, boolean policy) {
     return """
         {
           "coordinator": "%s",
@@ -164,21 +154,7 @@ final class LoopbackFederation implements AutoCloseable {
 
   private void startParticipant(ParticipantConfig config, SplittableRandom random, List<Fault> faults)
       throws IOException {
-    TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
-    ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
-    Channel faulty = faults.isEmpty() ? channel : ClientInterceptors.intercept(channel, new FaultInjector(faults));
-    Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()),
-        SigningIdentity.load(config.certificate(), config.signingKey()),
-        tls.trustedCertificates().get(0), config.policy() == null ? PolicyCheck.defaults(Clock.systemDefaultZone())
-            : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone()),
-        config.receipts());
-    ParticipantAgent agent = new ParticipantAgent(site, faulty, config.pollWait(), random);
-    Thread thread = new Thread(agent, "participant-" + tls.self().name());
-    thread.setDaemon(true);
-    thread.start();
-    channels.add(channel);
-    agents.add(agent);
-    threads.add(thread);
+    nodes.add(ParticipantNode.start(config, random, faults.isEmpty() ? List.of() : List.of(new FaultInjector(faults))));
   }
 
   AdminClient admin() {
@@ -192,12 +168,9 @@ final class LoopbackFederation implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    agents.forEach(ParticipantAgent::stop);
-    for (Thread thread : threads) {
-      thread.join(5_000);
-    }
-    for (ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    nodes.forEach(ParticipantNode::stop);
+    for (ParticipantNode node : nodes) {
+      node.close();
     }
     adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     auditorChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -34,6 +34,10 @@ public final class SimulationMain {
         --out DIR         where summary.json, rounds.csv, global-model.zip and the sites'
                           directories go (default out/simulate)
         --local-epochs E  local epochs per round (default 2); every model gets R x E epochs
+        --learning-rate LR  the sites' Adam learning rate, also the centralized and local-only
+                          models' (defaults: ai4i 0.003, cmapss-fd003 0.002, secom 0.001)
+        --batch-size B    minibatch size of every model (defaults: ai4i and cmapss-fd003 64,
+                          secom 32)
         --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i only)
         --no-secagg       plain FedAvg: the coordinator sees each update (secure aggregation,
                           SecAgg+, is on by default)
@@ -88,7 +92,7 @@ public final class SimulationMain {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
-              "--proximal-mu", "--scenario", "--positive-weight"), Set.of("--no-secagg"));
+              "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size"), Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -113,8 +117,9 @@ public final class SimulationMain {
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
           flags.intValue("--local-epochs", cmapss ? CmapssScenario.LOCAL_EPOCHS
               : secom ? SecomScenario.LOCAL_EPOCHS : 2, 1, 1000),
-          cmapss ? CmapssScenario.BATCH_SIZE : secom ? SecomScenario.BATCH_SIZE : 64,
-          cmapss ? CmapssScenario.LEARNING_RATE : secom ? SecomScenario.LEARNING_RATE : 0.003,
+          flags.intValue("--batch-size", cmapss ? CmapssScenario.BATCH_SIZE : secom ? SecomScenario.BATCH_SIZE : 64,
+              1, 65_536),
+          learningRate(flags, cmapss ? CmapssScenario.LEARNING_RATE : secom ? SecomScenario.LEARNING_RATE : 0.003),
           cmapss ? CmapssScenario.HIDDEN : secom ? SecomScenario.HIDDEN : List.of(64, 32),
           flags.intValue("--round-deadline", cmapss ? 600 : 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
           policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss));
@@ -144,6 +149,20 @@ public final class SimulationMain {
     } catch (IllegalArgumentException e) {
       throw new UsageException("simulate", "--faults: " + e.getMessage());
     }
+  }
+
+  private static double learningRate(Flags flags, double defaultRate) throws UsageException {
+    String text = flags.get("--learning-rate", Double.toString(defaultRate));
+    try {
+      double value = Double.parseDouble(text);
+      if (value > 0 && value <= 1) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("simulate", "invalid --learning-rate '" + text
+        + "': expected a number in (0, 1], e.g. 0.003");
   }
 
   private static double momentum(Flags flags) throws UsageException {

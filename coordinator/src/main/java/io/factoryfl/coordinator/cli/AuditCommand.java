@@ -157,6 +157,9 @@ public final class AuditCommand {
     }
     out.println("OK: " + v.records() + " records, " + v.rounds() + " rounds, " + v.receipts()
         + " receipts verified");
+    for (String interruption : v.interruptions()) {
+      out.println("coordinator restart: " + interruption);
+    }
     if (v.unsignedTail() > 0) {
       long first = v.firstUnsigned();
       out.println("accepted " + v.unsignedTail() + " unsigned record(s) ("

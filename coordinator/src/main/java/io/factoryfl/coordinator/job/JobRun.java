@@ -3,7 +3,11 @@ package io.factoryfl.coordinator.job;
 import io.factoryfl.coordinator.registry.ParticipantInfo;
 import io.factoryfl.coordinator.report.InvalidReportException;
 import io.factoryfl.coordinator.report.ReportedValues;
+import io.factoryfl.coordinator.store.JobCheckpoint;
+import io.factoryfl.coordinator.store.JobStore;
+import io.factoryfl.coordinator.store.JobSubmission;
 import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.coordinator.store.StoredJob;
 import io.factoryfl.coordinator.strategy.Aggregation;
 import io.factoryfl.coordinator.strategy.EvaluateResult;
 import io.factoryfl.coordinator.strategy.EvaluationSummary;
@@ -77,12 +81,27 @@ import java.util.logging.Logger;
  * spec's {@code select} the best evaluated round's ({@link BestRound}); when such a job ends, the
  * round log records which round was chosen and why (model_selected) before job_finished, which
  * names the same model.
+ *
+ * <p>Durability: every transition goes through the job's {@link JobStore} before it is
+ * acknowledged ({@link JobCheckpoint}). A round's commit is written ahead (model file, then the
+ * checkpoint with the round prepared and the strategy's state), made final by the round log's
+ * signed round_closed record, and only then announced. A coordinator that restarts on the same
+ * store rebuilds each job ({@link #restore}): a finished one as it ended, a running one from its last
+ * committed round, recording job_interrupted and job_resumed in the round log; the round that was in
+ * progress runs again with new attempt numbers (a secure one with fresh keys in a new session).
  */
 public final class JobRun implements Runnable {
   private static final Logger LOG = Logger.getLogger(JobRun.class.getName());
 
   private final String jobId;
   private final JobSpec spec;
+  private final JobStore store;
+  /** What the store holds about the job; changed only by the job's own thread. */
+  private JobCheckpoint checkpoint;
+  /** The round the coordinator was in when it stopped, for a restored job; -1 for a new one. */
+  private int resumedRound = -1;
+  /** Set when the coordinator shuts down: the job stops without ending and resumes on restart. */
+  private volatile boolean shutdown;
   private final String specHash;
   private final Federation federation;
   private final Strategy strategy;
@@ -111,7 +130,7 @@ public final class JobRun implements Runnable {
   /** What the job learns: scores the sites' evaluations and sizes their histograms. */
   private final TaskFamily task;
   /** Rows of each site's training split as reported in round 0: bounds its evaluations. */
-  private final Map<String, Long> trainRows = new java.util.HashMap<>();
+  private Map<String, Long> trainRows = new java.util.HashMap<>();
   /**
    * Sites a secure attempt of the current round excluded for misbehaviour (bad keys, shares or
    * signatures): the round's later attempts draw their cohort without them.
@@ -119,33 +138,151 @@ public final class JobRun implements Runnable {
   private final java.util.Set<String> excludedThisRound = new java.util.HashSet<>();
 
   /**
-   * Opens the job's round log and records the submission.
+   * Records a new job in the store, then opens its round log and records the submission there.
    *
-   * @param submittedBy the identity that submitted the job
+   * @throws io.factoryfl.coordinator.store.StoreException if the store cannot record it
    */
-  public JobRun(String jobId, JobSpec spec, String specHash, String submittedBy, Federation federation,
-      Strategy strategy) {
-    this.jobId = jobId;
+  public static JobRun submit(JobSubmission submission, JobSpec spec, Federation federation, Strategy strategy,
+      JobStore store) {
+    store.create(submission);
+    JobRun run = new JobRun(submission, spec, federation, strategy, store, JobCheckpoint.submitted(), List.of(),
+        true);
+    run.log.jobSubmitted(spec.name(), run.specHash, submission.submittedBy());
+    return run;
+  }
+
+  private JobRun(JobSubmission submission, JobSpec spec, Federation federation, Strategy strategy, JobStore store,
+      JobCheckpoint checkpoint, List<RoundEvent> storedEvents, boolean openLog) {
+    this.jobId = submission.jobId();
     this.spec = spec;
-    this.specHash = specHash;
+    this.specHash = submission.specHash();
     this.federation = federation;
     this.strategy = strategy;
-    this.events = new JobEvents(jobId, federation.clock());
-    this.log = RoundLog.open(federation.ledgerOf(jobId), jobId, federation.identity(),
-        federation.clock(), federation.registry());
-    this.log.jobSubmitted(spec.name(), specHash, submittedBy);
+    this.store = store;
+    this.checkpoint = checkpoint;
+    this.events = new JobEvents(jobId, federation.clock(), (sequence, event) -> store.appendEvent(jobId, sequence,
+        event), storedEvents);
+    this.log = openLog ? RoundLog.open(federation.ledgerOf(jobId), jobId, federation.identity(),
+        federation.clock(), federation.registry()) : null;
     this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec), log);
     this.configurationJson = spec.modelConfigurationJson();
     this.task = spec.task().family(spec.schema(), federation.histogramBins());
     this.best = spec.selection().map(selection -> new BestRound(selection.mode())).orElse(null);
+    this.state = toProto(checkpoint.state());
+    this.message = checkpoint.message();
   }
 
-  /** A committed round and the model it committed. */
-  private record RoundModel(int round, ModelVersion model) {}
+  /**
+   * A job the store holds, as a restarted coordinator finds it. A finished job comes back as it
+   * ended (status, events, result model; its round log stays closed). A running one reopens its
+   * round log, settles a round whose commit was written ahead (committed if the log closed it,
+   * dropped otherwise), takes back the strategy's state, and records job_interrupted and
+   * job_resumed; {@link #run} then carries on from the last committed round.
+   *
+   * @throws io.factoryfl.coordinator.store.StoreException if the store cannot be read or written
+   */
+  public static JobRun restore(StoredJob stored, JobSpec spec, Federation federation, Strategy strategy,
+      JobStore store) {
+    List<RoundEvent> events = new ArrayList<>();
+    for (byte[] bytes : stored.events()) {
+      try {
+        events.add(RoundEvent.parseFrom(bytes));
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new io.factoryfl.coordinator.store.StoreException("event " + (events.size() + 1) + " of job "
+            + stored.submission().jobId() + " in the store is damaged; restore the store from a backup", e);
+      }
+    }
+    JobCheckpoint checkpoint = stored.checkpoint();
+    JobRun run = new JobRun(stored.submission(), spec, federation, strategy, store, checkpoint, events,
+        !checkpoint.state().finished());
+    run.restoreFrom(checkpoint);
+    if (!checkpoint.state().finished()) {
+      run.resume();
+    }
+    return run;
+  }
+
+  /** Takes the fields of a stored checkpoint (the round log settles a prepared round afterwards). */
+  private void restoreFrom(JobCheckpoint stored) {
+    trainRows = new java.util.HashMap<>(stored.trainRows());
+    if (stored.featureMean() != null) {
+      normalization = new Normalization(stored.featureMean(), stored.featureStd());
+      if (task.kind() == TaskKind.REGRESSION) {
+        labelScale = new LabelScale(stored.labelMean(), stored.labelStd());
+      }
+    }
+    completedRounds = stored.committedRound();
+    if (stored.committedRound() > 0) {
+      lastCommitted = new RoundModel(stored.committedRound(), stored.committedModel());
+    }
+    JobCheckpoint.Best b = stored.best();
+    if (best != null && b != null) {
+      best.restore(b.round(), b.value(), b.lastOffered(), b.sinceBest());
+      if (b.round() > 0 && b.model() != null) {
+        bestEvaluated = new RoundModel(b.round(), b.model());
+      }
+    }
+  }
+
+  /** A running job after a restart: settles its prepared round, its strategy, and says so in the log. */
+  private void resume() {
+    if (!log.hasSubmission()) {
+      // the coordinator stopped between recording the job in the store and in the round log
+      log.jobSubmitted(spec.name(), specHash, "(unknown: the coordinator stopped while the job was submitted)");
+    }
+    var ended = log.finished();
+    if (ended.isPresent()) {
+      // the coordinator stopped between the round log's job_finished and the store
+      String finalState = String.valueOf(ended.get().get("state"));
+      checkpoint = checkpoint.withState(JobCheckpoint.State.valueOf(finalState), String.valueOf(
+          ended.get().getOrDefault("message", "")));
+      store.save(jobId, checkpoint);
+      state = toProto(checkpoint.state());
+      message = checkpoint.message();
+      log.close();
+      return;
+    }
+    String dropped = "";
+    JobCheckpoint.Prepared prepared = checkpoint.prepared();
+    if (prepared != null && log.closed(prepared.round(), prepared.model())) {
+      checkpoint = checkpoint.committingPrepared();
+    } else if (prepared != null) {
+      dropped = "; its commit of model " + prepared.model() + " was written ahead but never closed, so it is dropped";
+      checkpoint = checkpoint.droppingPrepared();
+    }
+    restoreFrom(checkpoint);
+    if (checkpoint.started()) {
+      current = model(checkpoint.committedModel());
+      strategy.restore(store.arrays(jobId, checkpoint.committedRound()));
+    }
+    resumedRound = checkpoint.started() ? checkpoint.committedRound() + 1 : 0;
+    int lastAttempt = log.lastAttempt(resumedRound);
+    log.jobInterrupted(resumedRound, lastAttempt, (lastAttempt == 0 ? "no attempt of round " + resumedRound
+        + " had started" : "attempt " + lastAttempt + " of round " + resumedRound + " was in progress and is"
+        + " abandoned") + dropped);
+    log.jobResumed(checkpoint.committedRound(), checkpoint.committedModel(), resumedRound);
+    store.save(jobId, checkpoint);
+  }
+
+  /** A committed round and the hash of the model it committed. */
+  private record RoundModel(int round, String model) {}
+
+  /** A stored model version by hash, verified against it. */
+  private ModelVersion model(String hash) {
+    return federation.store().require(hash);
+  }
+
+  private static JobState toProto(JobCheckpoint.State state) {
+    return JobState.valueOf("JOB_STATE_" + state.name());
+  }
+
+  private static JobCheckpoint.State fromProto(JobState state) {
+    return JobCheckpoint.State.valueOf(state.name().replace("JOB_STATE_", ""));
+  }
 
   /** The job's round log file (canonical JSON lines; its signed head sits next to it). */
   public java.nio.file.Path ledgerFile() {
-    return log.file();
+    return federation.ledgerOf(jobId);
   }
 
   public String jobId() {
@@ -168,7 +305,7 @@ public final class JobRun implements Runnable {
    */
   public ModelVersion resultModel() {
     RoundModel result = result();
-    return result == null ? null : result.model();
+    return result == null ? null : model(result.model());
   }
 
   /**
@@ -204,10 +341,12 @@ public final class JobRun implements Runnable {
     ModelVersion model = current;
     if (model != null) {
       status.setModelHash(model.hash());
+    } else if (checkpoint.committedModel() != null) {
+      status.setModelHash(checkpoint.committedModel());
     }
     RoundModel result = result();
     if (result != null) {
-      status.setResultRound(result.round()).setResultModelHash(result.model().hash());
+      status.setResultRound(result.round()).setResultModelHash(result.model());
     }
     return status.build();
   }
@@ -219,8 +358,22 @@ public final class JobRun implements Runnable {
 
   /** An admin stops the job; it ends CANCELLED, keeping its result so far, and the log says who. */
   public void cancel(String reason, String by) {
-    log.adminAction(by, "cancel");
+    if (log != null) {
+      log.adminAction(by, "cancel");
+    }
     cancel(reason);
+  }
+
+  /**
+   * The coordinator shuts down: the job stops where it is without ending (no job_finished), its
+   * round log is closed, and a coordinator that starts on the same store resumes it.
+   */
+  public void stopForShutdown() {
+    shutdown = true;
+    Thread thread = runner;
+    if (thread != null) {
+      thread.interrupt();
+    }
   }
 
   /** Asks the job to stop; it ends CANCELLED with the given reason, keeping its result so far. */
@@ -236,41 +389,107 @@ public final class JobRun implements Runnable {
   @Override
   public void run() {
     runner = Thread.currentThread();
+    if (finished()) {
+      return;
+    }
     try {
       if (cancelRequested) {
         throw new InterruptedException();
       }
-      awaitParticipants();
+      if (!checkpoint.started()) {
+        awaitParticipants();
+        state = JobState.JOB_STATE_RUNNING;
+        save(checkpoint.withState(JobCheckpoint.State.RUNNING, message));
+        normalization = withRetries(0, firstAttempt(0), this::collectFeatureStats);
+        current = federation.store().put(configurationJson,
+            ModelDefinition.fromJson(configurationJson).initialParameters());
+        save(checkpoint.withStart(normalization.mean(), normalization.std(), labelScale.mean(), labelScale.std(),
+            trainRows, current.hash()));
+      }
+      if (resumedRound > 0) {
+        awaitParticipants(); // the sites reconnect to a restarted coordinator by themselves
+      }
       state = JobState.JOB_STATE_RUNNING;
-      normalization = withRetries(0, this::collectFeatureStats);
-      current = federation.store().put(configurationJson,
-          ModelDefinition.fromJson(configurationJson).initialParameters());
-      for (int round = 1; round <= spec.rounds(); round++) {
+      if (completedRounds > 0 && checkpoint.evaluatedRound() < completedRounds && evaluateOrStop(completedRounds)) {
+        return; // the coordinator stopped between a commit and its evaluation
+      }
+      for (int round = completedRounds + 1; round <= spec.rounds(); round++) {
         final int r = round;
         excludedThisRound.clear();
-        withRetries(round, attempt -> trainRound(r, attempt));
-        lastCommitted = new RoundModel(round, current);
+        withRetries(round, firstAttempt(round), attempt -> trainRound(r, attempt));
+        lastCommitted = new RoundModel(round, current.hash());
         completedRounds = round;
-        evaluate(round);
-        if (round < spec.rounds() && best != null && best.patienceExhausted(selection().patience())) {
-          stoppedEarly = true;
-          end(JobState.JOB_STATE_SUCCEEDED, "stopped early after round " + round + " of " + spec.rounds()
-              + ": " + noImprovement() + "; " + chosen());
+        if (evaluateOrStop(round)) {
           return;
         }
       }
       end(JobState.JOB_STATE_SUCCEEDED, "completed " + spec.rounds() + " rounds"
           + (best == null ? "" : "; " + chosen()));
     } catch (InterruptedException e) {
+      if (shutdown) {
+        closeForShutdown();
+        return;
+      }
       end(JobState.JOB_STATE_CANCELLED, message.isEmpty() ? "cancelled" : message);
     } catch (JobFailedException e) {
       end(JobState.JOB_STATE_FAILED, e.getMessage());
+    } catch (io.factoryfl.coordinator.store.StoreException e) {
+      if (shutdown) {
+        closeForShutdown();
+        return;
+      }
+      LOG.log(Level.SEVERE, "job " + jobId + ": the store failed", e);
+      end(JobState.JOB_STATE_FAILED, e.getMessage());
     } catch (RuntimeException e) {
+      if (shutdown) {
+        closeForShutdown();
+        return;
+      }
       LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
       // The message reaches job status, events and the round log: the detail stays in the log.
       end(JobState.JOB_STATE_FAILED, "the coordinator hit an unexpected error ("
           + e.getClass().getSimpleName() + "); the job's result so far is kept and the"
           + " coordinator's log has the detail under job " + jobId);
+    }
+  }
+
+  /**
+   * Evaluates {@code round}'s model, stores the evaluation's outcome, and with select.patience
+   * ends the job when the evaluations stopped improving.
+   *
+   * @return whether the job ended
+   */
+  private boolean evaluateOrStop(int round) throws InterruptedException {
+    evaluate(round);
+    save(checkpoint.withEvaluated(round, best == null ? null : new JobCheckpoint.Best(best.round(),
+        bestEvaluated == null ? null : bestEvaluated.model(), best.value(), best.lastOffered(),
+        best.evaluationsSinceBest())));
+    if (round < spec.rounds() && best != null && best.patienceExhausted(selection().patience())) {
+      stoppedEarly = true;
+      end(JobState.JOB_STATE_SUCCEEDED, "stopped early after round " + round + " of " + spec.rounds()
+          + ": " + noImprovement() + "; " + chosen());
+      return true;
+    }
+    return false;
+  }
+
+  /** The first attempt number of {@code round}: after the last one the round log names when resumed. */
+  private int firstAttempt(int round) {
+    return round == resumedRound ? log.lastAttempt(round) + 1 : 1;
+  }
+
+  /** Writes the job's checkpoint through the store before the transition is acknowledged. */
+  private void save(JobCheckpoint next) {
+    store.save(jobId, next);
+    checkpoint = next;
+  }
+
+  /** Leaves the job as it is in the store and closes its round log, so a restart resumes it. */
+  private void closeForShutdown() {
+    try {
+      log.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "job " + jobId + ": the round log could not be closed at shutdown", e);
     }
   }
 
@@ -308,29 +527,39 @@ public final class JobRun implements Runnable {
   private void end(JobState finalState, String why) {
     message = why;
     RoundModel result = result();
-    ModelVersion chosen = result != null ? result.model() : current;
+    String chosen = result != null ? result.model() : current == null ? null : current.hash();
     try {
       if (best != null && result != null) {
         logModelSelected(result);
       }
-      log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why, chosen == null ? null : chosen.hash());
+      log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why, chosen);
       log.close();
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, "job " + jobId + ": the round log could not be closed", e);
+    }
+    try {
+      save(checkpoint.withState(fromProto(finalState), why));
+    } catch (io.factoryfl.coordinator.store.StoreException e) {
+      // the round log has job_finished: a restarted coordinator takes the end from there
+      LOG.log(Level.SEVERE, "job " + jobId + ": its end could not be stored: " + e.getMessage(), e);
     }
     state = finalState;
     JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why)
         .setResultRound(result == null ? 0 : result.round());
     if (chosen != null) {
-      ended.setModelHash(chosen.hash());
+      ended.setModelHash(chosen);
     }
-    events.publish(completedRounds, RoundEvent.newBuilder().setEnded(ended));
+    try {
+      events.publish(completedRounds, RoundEvent.newBuilder().setEnded(ended));
+    } catch (io.factoryfl.coordinator.store.StoreException e) {
+      LOG.log(Level.SEVERE, "job " + jobId + ": its end event could not be stored: " + e.getMessage(), e);
+    }
   }
 
   /** The signed model_selected record; a failure to write it must not keep job_finished out of the log. */
   private void logModelSelected(RoundModel result) {
     try {
-      log.modelSelected(result.round(), result.model().hash(), selection(), best.found() ? best.value() : Double.NaN,
+      log.modelSelected(result.round(), result.model(), selection(), best.found() ? best.value() : Double.NaN,
           stoppedEarly, chosen() + (stoppedEarly ? "; stopped early: " + noImprovement() : ""));
     } catch (RuntimeException e) {
       LOG.log(Level.SEVERE, "job " + jobId + ": the chosen model could not be recorded in the round log", e);
@@ -362,8 +591,8 @@ public final class JobRun implements Runnable {
     Attempt<T> run(int attempt) throws InterruptedException;
   }
 
-  private <T> T withRetries(int round, Step<T> step) throws InterruptedException, JobFailedException {
-    for (int attempt = 1; ; attempt++) {
+  private <T> T withRetries(int round, int first, Step<T> step) throws InterruptedException, JobFailedException {
+    for (int attempt = first; ; attempt++) {
       Attempt<T> result = step.run(attempt);
       if (result.failure() == null) {
         return result.value();
@@ -371,8 +600,8 @@ public final class JobRun implements Runnable {
       log.roundFailed(round, attempt, result.failure());
       events.publish(round, RoundEvent.newBuilder().setRetried(
           RoundRetried.newBuilder().setReason(result.failure()).setAttempt(attempt)));
-      if (attempt >= spec.maxRoundAttempts()) {
-        throw new JobFailedException("round " + round + " failed " + attempt
+      if (attempt - first + 1 >= spec.maxRoundAttempts()) {
+        throw new JobFailedException("round " + round + " failed " + (attempt - first + 1)
             + " times (max_round_attempts); last reason: " + result.failure());
       }
     }
@@ -576,11 +805,15 @@ public final class JobRun implements Runnable {
       Map<String, String> contributions, String aggregateHash, long totalExamples, double trainLoss,
       Integer neighbours, Integer threshold) {
     ModelVersion version = federation.store().put(configurationJson, parameters);
+    JobCheckpoint.Prepared prepared = new JobCheckpoint.Prepared(round, version.hash());
+    store.save(jobId, checkpoint.withPrepared(prepared), round, strategy.state(), checkpoint.committedRound());
+    checkpoint = checkpoint.withPrepared(prepared);
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("train_loss", trainLoss);
     metrics.put("total_examples", (double) totalExamples);
     log.roundClosed(round, attempt, cohortSize, contributions, aggregateHash, version.hash(), metrics,
         spec.secureAggregation(), neighbours, threshold);
+    checkpoint = checkpoint.committingPrepared();
     current = version;
     events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
         .addAllParticipants(contributions.keySet()).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
@@ -620,7 +853,7 @@ public final class JobRun implements Runnable {
     // an evaluation no site answered says nothing about the model, as the ledger rules agree
     if (best != null && summary.participants() > 0
         && best.offer(round, summary.metrics().get(selection().metric()))) {
-      bestEvaluated = new RoundModel(round, model);
+      bestEvaluated = new RoundModel(round, model.hash());
     }
     EvaluationDone.Builder done = EvaluationDone.newBuilder()
         .setParticipants(summary.participants()).setNumExamples(summary.numExamples())

@@ -5,6 +5,11 @@ import io.factoryfl.coordinator.strategy.FedAvg;
 import io.factoryfl.coordinator.strategy.RobustStrategies;
 import io.factoryfl.coordinator.strategy.ServerMomentum;
 import io.factoryfl.coordinator.strategy.Strategy;
+import io.factoryfl.coordinator.store.CoordinatorStore;
+import io.factoryfl.coordinator.store.InMemoryStore;
+import io.factoryfl.coordinator.store.JobCheckpoint;
+import io.factoryfl.coordinator.store.JobSubmission;
+import io.factoryfl.coordinator.store.StoredJob;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.JobSpecParser;
 import java.security.SecureRandom;
@@ -19,10 +24,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Accepts jobs, runs each on its own thread, and finds them again by id. */
+/**
+ * Accepts jobs, runs each on its own thread, and finds them again by id. Jobs live in the
+ * coordinator's store: a scheduler opened on a store that holds jobs lists them all and resumes the
+ * ones that were running ({@link JobRun#restore}); closing it stops running jobs without ending
+ * them, so the next scheduler on the same store resumes them.
+ */
 public final class JobScheduler implements AutoCloseable {
+  private static final java.util.logging.Logger LOG =
+      java.util.logging.Logger.getLogger(JobScheduler.class.getName());
+
   private final Federation federation;
   private final ModelBudget budget;
+  private final CoordinatorStore store;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, JobRun> jobs = new LinkedHashMap<>();
   private final AtomicInteger threads = new AtomicInteger();
@@ -32,15 +46,69 @@ public final class JobScheduler implements AutoCloseable {
     return thread;
   });
 
-  /** A scheduler that takes models up to 10^8 parameters that fit this JVM's heap. */
+  /**
+   * A scheduler that keeps its jobs in memory only (nothing survives it) and takes models up to
+   * 10^8 parameters that fit this JVM's heap.
+   */
   public JobScheduler(Federation federation) {
-    this(federation, ModelBudget.defaults());
+    this(federation, ModelBudget.defaults(), new InMemoryStore());
   }
 
-  /** @param budget how large a model a job may have; checked at submit, before it is built */
-  public JobScheduler(Federation federation, ModelBudget budget) {
+  /**
+   * Opens the jobs {@code store} holds: finished ones as they ended, running ones resumed.
+   *
+   * @param budget how large a model a job may have; checked at submit, before it is built
+   * @param store where jobs are kept; the scheduler closes it when it closes
+   * @throws io.factoryfl.coordinator.store.StoreException if the store cannot be read
+   */
+  public JobScheduler(Federation federation, ModelBudget budget, CoordinatorStore store) {
     this.federation = federation;
     this.budget = budget;
+    this.store = store;
+    for (StoredJob stored : store.jobs().load()) {
+      JobRun run = restore(stored);
+      jobs.put(run.jobId(), run);
+      if (!run.finished()) {
+        executor.execute(run);
+      }
+    }
+  }
+
+  /** A stored job as a run; one that cannot be resumed is ended FAILED with the reason. */
+  private JobRun restore(StoredJob stored) {
+    String jobId = stored.submission().jobId();
+    JobSpec spec = JobSpecParser.parse(stored.submission().specJson());
+    try {
+      return JobRun.restore(stored, spec, federation, strategyFor(spec), store.jobs());
+    } catch (RuntimeException e) {
+      if (stored.checkpoint().state().finished()) {
+        throw e;
+      }
+      String reason = "the job could not be resumed after the coordinator restarted: " + e.getMessage();
+      LOG.log(java.util.logging.Level.SEVERE, "job " + jobId + ": " + reason, e);
+      JobCheckpoint failed = stored.checkpoint().withState(JobCheckpoint.State.FAILED, reason);
+      store.jobs().save(jobId, failed);
+      return JobRun.restore(new StoredJob(stored.submission(), failed, stored.events()), spec, federation,
+          strategyFor(spec), store.jobs());
+    }
+  }
+
+  /** The job's strategy: FedAvg for its task, wrapped as its spec asks. */
+  private Strategy strategyFor(JobSpec spec) {
+    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, spec.task().family(spec.schema(),
+        federation.histogramBins())), spec);
+    if (spec.serverMomentum() > 0) {
+      strategy = new ServerMomentum(strategy, spec.serverMomentum());
+    }
+    if (spec.serverOptimizer() != null) {
+      strategy = new AdaptiveServerOptimizer(strategy, spec.serverOptimizer());
+    }
+    return strategy;
+  }
+
+  /** Where this scheduler keeps its jobs. */
+  public CoordinatorStore store() {
+    return store;
   }
 
   /**
@@ -55,15 +123,8 @@ public final class JobScheduler implements AutoCloseable {
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
-    Strategy strategy = RobustStrategies.wrap(new FedAvg(spec, spec.task().family(spec.schema(), federation.histogramBins())), spec);
-    if (spec.serverMomentum() > 0) {
-      strategy = new ServerMomentum(strategy, spec.serverMomentum());
-    }
-    if (spec.serverOptimizer() != null) {
-      strategy = new AdaptiveServerOptimizer(strategy, spec.serverOptimizer());
-    }
-    JobRun run = new JobRun(jobId, spec, JobSpecParser.canonicalHash(specJson), submittedBy,
-        federation, strategy);
+    JobRun run = JobRun.submit(new JobSubmission(jobId, spec.name(), specJson, JobSpecParser.canonicalHash(specJson),
+        submittedBy, federation.clock().instant()), spec, federation, strategyFor(spec), store.jobs());
     synchronized (this) {
       jobs.put(jobId, run);
     }
@@ -79,12 +140,20 @@ public final class JobScheduler implements AutoCloseable {
     return new ArrayList<>(jobs.values());
   }
 
+  /**
+   * Stops the running jobs without ending them (they resume when a scheduler opens the same store
+   * again), waits up to 10 s for their threads, and closes the store.
+   */
   @Override
   public void close() throws InterruptedException {
     for (JobRun run : list()) {
-      run.cancel("coordinator shutting down");
+      run.stopForShutdown();
     }
     executor.shutdown();
-    executor.awaitTermination(10, TimeUnit.SECONDS);
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } finally {
+      store.close();
+    }
   }
 }

@@ -161,6 +161,60 @@ final class RoundLog implements AutoCloseable {
     appendSigned("model_selected", fields);
   }
 
+  /**
+   * Signs and forces that the coordinator stopped while the job ran (a crash, or a shutdown that
+   * left the job to resume): the round in progress, its last attempt, and what of that round is
+   * dropped. Written by the restarted coordinator before {@link #jobResumed}.
+   */
+  void jobInterrupted(int round, int lastAttempt, String detail) {
+    appendSigned("job_interrupted", fields("round", round, "last_attempt", lastAttempt, "detail", detail));
+  }
+
+  /**
+   * Signs and forces that the job carries on after {@link #jobInterrupted}: from {@code
+   * committedRound}'s model (0: the initial model or, before round 0, nothing), running {@code
+   * nextRound} next with fresh attempts (a secure round gets new keys and a new session).
+   */
+  void jobResumed(int committedRound, String modelHash, int nextRound) {
+    appendSigned("job_resumed", fields("committed_round", committedRound,
+        "model_hash", modelHash == null ? "" : modelHash, "next_round", nextRound));
+  }
+
+  /** Whether this job's log has a job_submitted record (a crash can come between store and log). */
+  boolean hasSubmission() {
+    return ledger.records().stream().anyMatch(record -> record.type().equals("job_submitted"));
+  }
+
+  /** The highest attempt of {@code round} any record of this log names; 0 if none. */
+  int lastAttempt(int round) {
+    int last = 0;
+    for (LedgerRecord record : ledger.records()) {
+      Map<String, Object> f = record.fields();
+      if (f.get("round") instanceof Number r && r.intValue() == round && f.get("attempt") instanceof Number a) {
+        last = Math.max(last, a.intValue());
+      }
+    }
+    return last;
+  }
+
+  /** Whether this log's round_closed record of {@code round} committed {@code modelHash}. */
+  boolean closed(int round, String modelHash) {
+    for (LedgerRecord record : ledger.records()) {
+      Map<String, Object> f = record.fields();
+      if (record.type().equals("round_closed") && f.get("round") instanceof Number r && r.intValue() == round
+          && modelHash.equals(f.get("model_hash"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The job's job_finished record's fields, if the log has one. */
+  java.util.Optional<Map<String, Object>> finished() {
+    return ledger.records().stream().filter(record -> record.type().equals("job_finished"))
+        .map(LedgerRecord::fields).reduce((first, second) -> second);
+  }
+
   void adminAction(String by, String action) {
     append("admin_action", fields("by", by, "action", action));
   }

@@ -10,6 +10,7 @@ import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.store.EmbeddedStore;
 import io.factoryfl.coordinator.store.ModelStore;
 import io.factoryfl.coordinator.task.TaskBoard;
 import io.factoryfl.core.security.SigningIdentity;
@@ -114,7 +115,8 @@ public final class CoordinatorServer {
         new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
         identity, revocations);
     return new CoordinatorServer(builder, federation,
-        new JobScheduler(federation, limits.modelBudget()), authentication, enrolment, limits);
+        new JobScheduler(federation, limits.modelBudget(), EmbeddedStore.open(dataDir)), authentication, enrolment,
+        limits);
   }
 
   public CoordinatorServer start() throws IOException {

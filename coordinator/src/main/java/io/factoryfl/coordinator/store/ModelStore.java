@@ -153,6 +153,16 @@ public final class ModelStore {
     }
   }
 
+  /**
+   * Loads a version that must be stored (a committed round's model), verifying it.
+   *
+   * @throws CorruptModelException (DATA_LOSS) naming the hash if it is missing or damaged
+   */
+  public ModelVersion require(String hash) {
+    return get(hash).orElseThrow(() -> new CorruptModelException(new CorruptModel(hash, "models/" + hash
+        + ".params", "is missing (a committed model); restore the data directory's models/ from a backup")));
+  }
+
   /** Checks every model in the store; the corrupt ones, ordered by hash. */
   synchronized List<CorruptModel> checkAll() {
     TreeSet<String> hashes = new TreeSet<>();

@@ -27,8 +27,8 @@ import java.util.Objects;
  *
  * <p>Works the same in plain and secure rounds: it sees only the proposed model, never the
  * individual updates. A round the wrapped strategy declines passes through and leaves the state
- * untouched. The moments live in memory ({@code 2d} floats); a coordinator restart starts them
- * afresh, as it does {@link ServerMomentum}'s velocity.
+ * untouched. The moments ({@code 2d} floats) are stored with each committed round ({@link #state}),
+ * so a restarted coordinator resumes with them.
  */
 public final class AdaptiveServerOptimizer extends ServerStep {
   private final ServerOptimizerSpec settings;
@@ -38,6 +38,23 @@ public final class AdaptiveServerOptimizer extends ServerStep {
   public AdaptiveServerOptimizer(Strategy inner, ServerOptimizerSpec settings) {
     super(inner);
     this.settings = Objects.requireNonNull(settings, "settings");
+  }
+
+  static final String FIRST_MOMENT = "server_optimizer.m";
+  static final String SECOND_MOMENT = "server_optimizer.v";
+
+  @Override
+  java.util.Map<String, float[]> ownState() {
+    return m == null ? java.util.Map.of() : java.util.Map.of(FIRST_MOMENT, m, SECOND_MOMENT, v);
+  }
+
+  @Override
+  void restoreOwn(java.util.Map<String, float[]> state) {
+    float[] first = state.get(FIRST_MOMENT);
+    float[] second = state.get(SECOND_MOMENT);
+    boolean both = first != null && second != null && first.length == second.length;
+    m = both ? first.clone() : null;
+    v = both ? second.clone() : null;
   }
 
   @Override

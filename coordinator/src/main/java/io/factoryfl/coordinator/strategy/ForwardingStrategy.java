@@ -48,4 +48,14 @@ abstract class ForwardingStrategy implements Strategy {
       List<Failure> failures) {
     return inner.aggregateEvaluate(round, results, failures);
   }
+
+  @Override
+  public java.util.Map<String, float[]> state() {
+    return inner.state();
+  }
+
+  @Override
+  public void restore(java.util.Map<String, float[]> state) {
+    inner.restore(state);
+  }
 }

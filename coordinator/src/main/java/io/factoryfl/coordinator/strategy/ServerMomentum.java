@@ -23,6 +23,19 @@ public final class ServerMomentum extends ServerStep {
     this.beta = beta;
   }
 
+  static final String VELOCITY = "server_momentum.velocity";
+
+  @Override
+  java.util.Map<String, float[]> ownState() {
+    return velocity == null ? java.util.Map.of() : java.util.Map.of(VELOCITY, velocity);
+  }
+
+  @Override
+  void restoreOwn(java.util.Map<String, float[]> state) {
+    float[] stored = state.get(VELOCITY);
+    velocity = stored == null ? null : stored.clone();
+  }
+
   @Override
   float[] next(float[] base, float[] target) {
     if (velocity == null || velocity.length != base.length) {

@@ -17,6 +17,25 @@ abstract class ServerStep extends ForwardingStrategy {
   /** The next global model from {@code base} and the wrapped strategy's {@code proposed} one. */
   abstract float[] next(float[] base, float[] proposed);
 
+  /** This optimiser's own arrays by name (unique among wrappers, e.g. "server_momentum.velocity"). */
+  abstract java.util.Map<String, float[]> ownState();
+
+  /** Takes back this optimiser's own arrays from {@code state} (absent names: start afresh). */
+  abstract void restoreOwn(java.util.Map<String, float[]> state);
+
+  @Override
+  public final synchronized java.util.Map<String, float[]> state() {
+    java.util.Map<String, float[]> all = new java.util.HashMap<>(inner.state());
+    ownState().forEach((name, values) -> all.put(name, values.clone()));
+    return all;
+  }
+
+  @Override
+  public final synchronized void restore(java.util.Map<String, float[]> state) {
+    inner.restore(state);
+    restoreOwn(state);
+  }
+
   @Override
   public final FitOutcome aggregateFit(int round, float[] base, Aggregation aggregation,
       List<FitResult> results, List<Failure> failures) {

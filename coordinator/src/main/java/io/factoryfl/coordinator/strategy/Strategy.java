@@ -52,4 +52,16 @@ public interface Strategy {
   /** Combines the sites' evaluations into federation-wide metrics. */
   EvaluationSummary aggregateEvaluate(
       int round, List<EvaluateResult> results, List<Failure> failures);
+
+  /**
+   * The state this strategy carries from one round to the next (server momentum's velocity, an
+   * adaptive optimiser's moments), by name and copied; empty for a strategy without any. The job
+   * stores it with each committed round, so a restarted coordinator resumes with it.
+   */
+  default java.util.Map<String, float[]> state() {
+    return java.util.Map.of();
+  }
+
+  /** Takes back a {@link #state} stored earlier; names it does not know are ignored. */
+  default void restore(java.util.Map<String, float[]> state) {}
 }

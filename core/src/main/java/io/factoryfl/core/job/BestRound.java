@@ -45,6 +45,30 @@ public final class BestRound {
     return false;
   }
 
+  /**
+   * Takes back a state read from {@link #round}, {@link #value}, {@link #lastOffered} and {@link
+   * #evaluationsSinceBest} (a coordinator resuming a job).
+   *
+   * @throws IllegalArgumentException if the values cannot come from offers
+   */
+  public void restore(int bestRound, double bestValue, int lastOfferedRound, int evaluationsSinceBest) {
+    if (bestRound < 0 || lastOfferedRound < bestRound || evaluationsSinceBest < 0
+        || (bestRound > 0) != Double.isFinite(bestValue)) {
+      throw new IllegalArgumentException("best round " + bestRound + " (value " + bestValue + "), last offered "
+          + lastOfferedRound + " and " + evaluationsSinceBest + " evaluations since the best are not a selection"
+          + " state");
+    }
+    this.round = bestRound;
+    this.value = bestRound > 0 ? bestValue : Double.NaN;
+    this.lastOffered = lastOfferedRound;
+    this.sinceBest = evaluationsSinceBest;
+  }
+
+  /** The last round offered, 0 before any. */
+  public int lastOffered() {
+    return lastOffered;
+  }
+
   /** Whether some evaluation gave a finite value. */
   public boolean found() {
     return round > 0;

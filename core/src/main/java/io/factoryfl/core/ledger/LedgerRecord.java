@@ -93,6 +93,12 @@ import java.util.regex.Pattern;
  *       with a {@code select} spec ends, before job_finished.</td></tr>
  *   <tr><td>job_finished S</td><td>job_id, state, message, model_hash (may be null; the
  *       chosen model when a model_selected record precedes it)</td></tr>
+ *   <tr><td>job_interrupted S</td><td>job_id, round (in progress when the coordinator
+ *       stopped; 0 for the feature statistics), last_attempt (its highest attempt in the log, 0 if
+ *       none), detail (what of it was dropped). Written by a restarted coordinator.</td></tr>
+ *   <tr><td>job_resumed S</td><td>job_id, committed_round (must be the last round the log
+ *       closed for the job, 0 if none), model_hash (that round's model; the initial model or ""
+ *       for round 0), next_round. The job's later attempts carry new attempt numbers.</td></tr>
  * </table>
  *
  * <p>Rules checked by the writer (before appending) and the verifier: job_id, participant and

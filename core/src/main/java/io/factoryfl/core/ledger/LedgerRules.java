@@ -21,7 +21,8 @@ import java.util.Set;
 final class LedgerRules {
 
   static final Set<String> MUST_BE_SIGNED =
-      Set.of("ledger_opened", "ledger_reopened", "round_closed", "model_selected", "job_finished");
+      Set.of("ledger_opened", "ledger_reopened", "round_closed", "model_selected", "job_finished",
+          "job_interrupted", "job_resumed");
 
   record RoundKey(String job, long round, long attempt) {
     @Override
@@ -61,6 +62,10 @@ final class LedgerRules {
   /** The model each job's model_selected record chose. */
   private final Map<String, String> selectedModels = new HashMap<>();
   private String coordinator;
+  /** Each job's last job_interrupted record not yet followed by its job_resumed. */
+  private final Map<String, JsonNode> interrupted = new HashMap<>();
+  /** The interruptions closed by a job_resumed, in log order, for people. */
+  private final List<String> interruptions = new ArrayList<>();
 
   /**
    * Checks {@code line} against its type's fields and everything before it, then takes it into
@@ -169,6 +174,34 @@ final class LedgerRules {
         evaluations.computeIfAbsent(job, k -> new ArrayList<>()).add(t);
       }
       case "model_selected" -> selectModel(line, at);
+      case "job_interrupted" -> {
+        String job = text(t, "job_id", at);
+        whole(t, "round", at);
+        whole(t, "last_attempt", at);
+        text(t, "detail", at);
+        interrupted.put(job, t);
+      }
+      case "job_resumed" -> {
+        String job = text(t, "job_id", at);
+        long committed = whole(t, "committed_round", at);
+        textOrNull(t, "model_hash", at);
+        whole(t, "next_round", at);
+        Long last = lastClosedRound.get(job);
+        if (committed != (last == null ? 0 : last)) {
+          throw new LedgerException(at + ": committed_round " + committed + " is not the last round this log"
+              + " closed for job " + job + " (" + (last == null ? "none" : last) + ")");
+        }
+        if (committed > 0 && !t.path("model_hash").asText("").equals(committedModels.get(job + "\n" + committed))) {
+          throw new LedgerException(at + ": model_hash " + t.path("model_hash") + " is not the model round "
+              + committed + " of job " + job + " committed");
+        }
+        JsonNode cause = interrupted.remove(job);
+        if (cause == null) {
+          throw new LedgerException(at + ": job " + job + " resumes without a job_interrupted record before it");
+        }
+        interruptions.add("job " + job + ": interrupted in round " + cause.path("round").asLong() + " ("
+            + cause.path("detail").asText() + "), resumed from round " + committed);
+      }
       case "admin_action" -> {
         textOrNull(t, "job_id", at);
         text(t, "by", at);
@@ -330,6 +363,11 @@ final class LedgerRules {
   }
 
   /** Every round closed so far, in ledger order. */
+  /** The interruptions closed by a job_resumed so far, one line each. */
+  List<String> interruptions() {
+    return List.copyOf(interruptions);
+  }
+
   List<ClosedRound> closedRounds() {
     return List.copyOf(closedRounds.values());
   }

@@ -154,10 +154,10 @@ public final class LedgerVerifier {
     } catch (LedgerException e) {
       return new Verification(false, pass.checked, pass.rules.closedRounds().size(),
           pass.receipts, e.getMessage(), unsigned, pass.otherJobReceipts,
-          List.copyOf(pass.otherJobs));
+          List.copyOf(pass.otherJobs), pass.rules.interruptions());
     }
     return new Verification(true, pass.checked, pass.rules.closedRounds().size(), pass.receipts,
-        null, unsigned, pass.otherJobReceipts, List.copyOf(pass.otherJobs));
+        null, unsigned, pass.otherJobReceipts, List.copyOf(pass.otherJobs), pass.rules.interruptions());
   }
 
   private static List<Path> receiptFiles(Path dir) throws IOException {

@@ -22,9 +22,12 @@ import java.util.Objects;
  * @param otherJobReceipts how many receipts were skipped because they belong to jobs this
  *     ledger does not log (a site keeps the receipts of all its jobs in one place)
  * @param otherJobs those jobs' ids, sorted, each once
+ * @param interruptions the coordinator restarts the log records (job_interrupted followed by
+ *     job_resumed), one line each in log order, e.g. {@code "job job-1f2e: interrupted in round 3
+ *     (attempt 1 of round 3 was in progress and is abandoned), resumed from round 2"}
  */
 public record Verification(boolean ok, long records, long rounds, long receipts, String problem,
-    long unsignedTail, long otherJobReceipts, List<String> otherJobs) {
+    long unsignedTail, long otherJobReceipts, List<String> otherJobs, List<String> interruptions) {
 
   public Verification {
     if (ok != (problem == null)) {
@@ -38,10 +41,11 @@ public record Verification(boolean ok, long records, long rounds, long receipts,
           + ", unsignedTail=" + unsignedTail + ", otherJobReceipts=" + otherJobReceipts);
     }
     otherJobs = List.copyOf(Objects.requireNonNull(otherJobs, "otherJobs"));
+    interruptions = List.copyOf(Objects.requireNonNull(interruptions, "interruptions"));
   }
 
   public Verification(boolean ok, long records, long rounds, long receipts, String problem) {
-    this(ok, records, rounds, receipts, problem, 0, 0, List.of());
+    this(ok, records, rounds, receipts, problem, 0, 0, List.of(), List.of());
   }
 
   /** The seq of the first record of the unsigned tail, or 0 if there is none. */
