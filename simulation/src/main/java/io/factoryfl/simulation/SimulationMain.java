@@ -6,13 +6,13 @@ import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.job.JobSpecParser;
 import io.factoryfl.core.job.ServerOptimizerSpec;
 import io.factoryfl.core.job.ServerOptimizerSpec.Algorithm;
+import io.factoryfl.core.ops.LogFormat;
+import io.factoryfl.core.ops.Logging;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** {@code factoryfl simulate}: a whole federation of factories on this machine. */
 public final class SimulationMain {
@@ -251,7 +251,6 @@ public final class SimulationMain {
 
   /** Keeps the terminal for the progress lines; warnings and errors still show. */
   private static void quietLogs() {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    Logger.getLogger("").setLevel(Level.WARNING);
+    Logging.configure(LogFormat.TEXT, "warn");
   }
 }

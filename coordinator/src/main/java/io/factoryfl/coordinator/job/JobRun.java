@@ -55,8 +55,8 @@ import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One job's round state machine, and the only code that changes the job's state:
@@ -79,7 +79,7 @@ import java.util.logging.Logger;
  * names the same model.
  */
 public final class JobRun implements Runnable {
-  private static final Logger LOG = Logger.getLogger(JobRun.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
 
   private final String jobId;
   private final JobSpec spec;
@@ -266,7 +266,7 @@ public final class JobRun implements Runnable {
     } catch (JobFailedException e) {
       end(JobState.JOB_STATE_FAILED, e.getMessage());
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
+      LOG.error("job " + jobId + " failed", e);
       // The message reaches job status, events and the round log: the detail stays in the log.
       end(JobState.JOB_STATE_FAILED, "the coordinator hit an unexpected error ("
           + e.getClass().getSimpleName() + "); the job's result so far is kept and the"
@@ -316,7 +316,7 @@ public final class JobRun implements Runnable {
       log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why, chosen == null ? null : chosen.hash());
       log.close();
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + ": the round log could not be closed", e);
+      LOG.error("job " + jobId + ": the round log could not be closed", e);
     }
     state = finalState;
     JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why)
@@ -333,7 +333,7 @@ public final class JobRun implements Runnable {
       log.modelSelected(result.round(), result.model().hash(), selection(), best.found() ? best.value() : Double.NaN,
           stoppedEarly, chosen() + (stoppedEarly ? "; stopped early: " + noImprovement() : ""));
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + ": the chosen model could not be recorded in the round log", e);
+      LOG.error("job " + jobId + ": the chosen model could not be recorded in the round log", e);
     }
   }
 
@@ -369,6 +369,7 @@ public final class JobRun implements Runnable {
         return result.value();
       }
       log.roundFailed(round, attempt, result.failure());
+      federation.metrics().roundFailed(jobId);
       events.publish(round, RoundEvent.newBuilder().setRetried(
           RoundRetried.newBuilder().setReason(result.failure()).setAttempt(attempt)));
       if (attempt >= spec.maxRoundAttempts()) {
@@ -582,6 +583,7 @@ public final class JobRun implements Runnable {
     log.roundClosed(round, attempt, cohortSize, contributions, aggregateHash, version.hash(), metrics,
         spec.secureAggregation(), neighbours, threshold);
     current = version;
+    federation.metrics().roundCommitted(jobId, cohortSize, java.time.Duration.ofMillis(federation.clock().millis() - started));
     events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
         .addAllParticipants(contributions.keySet()).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
         .setModelHash(current.hash())

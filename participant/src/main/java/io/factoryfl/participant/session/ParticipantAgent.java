@@ -17,7 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.random.RandomGenerator;
 
 /**
@@ -29,7 +30,7 @@ import java.util.random.RandomGenerator;
  * <p>Takes a {@link Channel}; whoever built the channel shuts it down.
  */
 public final class ParticipantAgent implements Runnable {
-  private static final Logger LOG = Logger.getLogger(ParticipantAgent.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ParticipantAgent.class);
   private static final long REGISTER_TIMEOUT_SECONDS = 10;
 
   private final FleetGrpc.FleetBlockingStub blocking;
@@ -86,7 +87,7 @@ public final class ParticipantAgent implements Runnable {
             continue;
           }
           Duration wait = backoff.next();
-          LOG.warning(name + ": coordinator call failed (" + e.getStatus().getCode() + ": "
+          LOG.warn(name + ": coordinator call failed (" + e.getStatus().getCode() + ": "
               + e.getStatus().getDescription() + "); retrying in " + wait.toMillis() + " ms");
           Thread.sleep(wait.toMillis());
         }

@@ -34,7 +34,8 @@ import io.factoryfl.proto.v1.UpdateHeader;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one task at the site and sends back its result. What leaves the site is exactly: feature
@@ -43,7 +44,7 @@ import java.util.logging.Logger;
  * column the job did not name.
  */
 final class TaskRunner {
-  private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
   static final long TRANSFER_TIMEOUT_SECONDS = 600;
   static final long REPORT_TIMEOUT_SECONDS = 30;
 
@@ -267,10 +268,10 @@ final class TaskRunner {
         throw status;
       }
       // The round sees the task time out; this site keeps serving.
-      LOG.log(java.util.logging.Level.WARNING, "upload of task " + task.getTaskId() + " failed",
+      LOG.warn("upload of task " + task.getTaskId() + " failed",
           e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
-      LOG.warning("upload of task " + task.getTaskId() + " got no answer within "
+      LOG.warn("upload of task " + task.getTaskId() + " got no answer within "
           + TRANSFER_TIMEOUT_SECONDS + " s");
     }
   }
