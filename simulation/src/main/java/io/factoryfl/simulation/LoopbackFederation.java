@@ -6,6 +6,7 @@ import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.enrol.RelayedRevocations;
 import io.factoryfl.coordinator.server.CoordinatorLimits;
 import io.factoryfl.coordinator.server.CoordinatorServer;
+import io.factoryfl.core.ops.ObservabilityServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.IssuedIdentity;
@@ -62,6 +63,8 @@ final class LoopbackFederation implements AutoCloseable {
   private final AdminClient admin;
   private final ManagedChannel auditorChannel;
   private final AuditClient auditor;
+  /** The coordinator's observability endpoint, or null without --metrics-port. */
+  private ObservabilityServer metrics;
 
   private LoopbackFederation(CoordinatorServer coordinator, ManagedChannel adminChannel,
       ManagedChannel auditorChannel) {
@@ -109,6 +112,15 @@ final class LoopbackFederation implements AutoCloseable {
     LoopbackFederation federation = new LoopbackFederation(server,
         AdminClient.openChannel(target, TlsMaterial.of(engineer)),
         AdminClient.openChannel(target, TlsMaterial.of(auditor)));
+    if (simulation.metricsPort() != 0) {
+      try {
+        federation.metrics = ObservabilityServer.start(new InetSocketAddress("127.0.0.1", simulation.metricsPort()),
+            server.metrics().registry(), server.readiness());
+      } catch (IOException e) {
+        federation.closeQuietly();
+        throw e;
+      }
+    }
     int index = 0;
     for (Factory factory : factories) {
       Path site = out.resolve("sites").resolve(factory.name());
@@ -181,6 +193,11 @@ final class LoopbackFederation implements AutoCloseable {
     threads.add(thread);
   }
 
+  /** The port of the coordinator's /metrics, /healthz and /readyz on 127.0.0.1; 0 when not served. */
+  int metricsPort() {
+    return metrics == null ? 0 : metrics.port();
+  }
+
   AdminClient admin() {
     return admin;
   }
@@ -188,6 +205,14 @@ final class LoopbackFederation implements AutoCloseable {
   /** The federation's auditor, who may only read (the round logs). */
   AuditClient auditor() {
     return auditor;
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -202,5 +227,8 @@ final class LoopbackFederation implements AutoCloseable {
     adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     auditorChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     coordinator.stop();
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 }
