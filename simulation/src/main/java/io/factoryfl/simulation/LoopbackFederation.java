@@ -16,6 +16,7 @@ import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.session.ChannelTls;
 import io.factoryfl.participant.policy.PolicyCheck;
@@ -58,6 +59,7 @@ final class LoopbackFederation implements AutoCloseable {
   private final CoordinatorServer coordinator;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<ParticipantAgent> agents = new ArrayList<>();
+  private final List<ParticipantMetrics> siteMetrics = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final ManagedChannel adminChannel;
   private final AdminClient admin;
@@ -184,7 +186,9 @@ final class LoopbackFederation implements AutoCloseable {
         tls.trustedCertificates().get(0), config.policy() == null ? PolicyCheck.defaults(Clock.systemDefaultZone())
             : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone()),
         config.receipts());
-    ParticipantAgent agent = new ParticipantAgent(site, faulty, config.pollWait(), random);
+    ParticipantMetrics metrics = ParticipantMetrics.fresh();
+    ParticipantAgent agent = new ParticipantAgent(site, faulty, config.pollWait(), random, metrics);
+    siteMetrics.add(metrics);
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);
     thread.start();
@@ -196,6 +200,11 @@ final class LoopbackFederation implements AutoCloseable {
   /** The port of the coordinator's /metrics, /healthz and /readyz on 127.0.0.1; 0 when not served. */
   int metricsPort() {
     return metrics == null ? 0 : metrics.port();
+  }
+
+  /** The meters of the {@code index}-th site (in the order of the factories), as its node would serve them. */
+  ParticipantMetrics siteMetrics(int index) {
+    return siteMetrics.get(index);
   }
 
   AdminClient admin() {

@@ -8,6 +8,7 @@ import io.factoryfl.proto.v1.PollTaskResponse;
 import io.factoryfl.proto.v1.RegisterRequest;
 import io.factoryfl.proto.v1.RegisterResponse;
 import io.factoryfl.core.ledger.ReceiptLog;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Status;
@@ -42,6 +43,7 @@ public final class ParticipantAgent implements Runnable {
   private final TaskRunner runner;
   private final String name;
   private final ScheduledExecutorService heartbeats;
+  private final ParticipantMetrics metrics;
   private volatile boolean stopped;
   private volatile boolean sessionValid;
   private volatile Thread thread;
@@ -50,11 +52,21 @@ public final class ParticipantAgent implements Runnable {
    * @param random jitter for reconnect backoff
    */
   public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random) {
+    this(site, channel, pollWait, random, ParticipantMetrics.fresh());
+  }
+
+  /**
+   * @param random jitter for reconnect backoff
+   * @param metrics this node's meters and readiness (served on its observability endpoint)
+   */
+  public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random,
+      ParticipantMetrics metrics) {
+    this.metrics = metrics;
     this.name = site.name();
     this.site = site;
     CoordinatorSigningKey coordinatorKey = new CoordinatorSigningKey(site.ca(), Clock.systemUTC());
     this.receipts = new ReceiptKeeper(ReceiptLog.open(site.receiptLog()), name, coordinatorKey);
-    Channel learning = ClientInterceptors.intercept(channel, coordinatorKey);
+    Channel learning = ClientInterceptors.intercept(channel, coordinatorKey, metrics.rpcBytes());
     this.blocking = FleetGrpc.newBlockingStub(learning);
     this.async = FleetGrpc.newStub(learning);
     this.pollWait = pollWait;
@@ -62,7 +74,7 @@ public final class ParticipantAgent implements Runnable {
     this.runner = new TaskRunner(site.catalogue(), site.signing() == null ? null
         : new SecureSessions(site.signing(), site.ca(), Clock.systemUTC(),
             ContributionLog.open(site.contributionLog(), Clock.systemUTC())).checkingPeersWith(
-            PeerCheck.forSite(site.ca(), site.receiptLog(), Clock.systemUTC())), site.policy());
+            PeerCheck.forSite(site.ca(), site.receiptLog(), Clock.systemUTC())), site.policy(), metrics);
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + name);
       t.setDaemon(true);
@@ -81,6 +93,7 @@ public final class ParticipantAgent implements Runnable {
           if (stopped) {
             return;
           }
+          metrics.disconnected(e.getStatus());
           if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
               && String.valueOf(e.getStatus().getDescription()).contains("Register")) {
             LOG.info(name + ": session expired, registering again");
@@ -110,6 +123,7 @@ public final class ParticipantAgent implements Runnable {
     backoff.reset();
     String sessionId = registered.getSessionId();
     sessionValid = true;
+    metrics.connected();
     LOG.info(name + ": registered as '" + registered.getParticipantId() + "'");
     long interval = Math.max(100, registered.getHeartbeatIntervalMillis());
     ScheduledFuture<?> beat = heartbeats.scheduleWithFixedDelay(
