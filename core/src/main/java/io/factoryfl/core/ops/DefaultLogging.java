@@ -26,7 +26,7 @@ public final class DefaultLogging extends ContextAwareBase implements Configurat
     try {
       level = Logging.level("info");
     } catch (IllegalArgumentException e) {
-      addError(e.getMessage());
+      // the main's Logging.configure says so; here, before any flag is read, just carry on
       level = ch.qos.logback.classic.Level.INFO;
     }
     Logging.install(context, console, LogFormat.TEXT, level);

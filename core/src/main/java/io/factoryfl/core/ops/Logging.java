@@ -36,7 +36,8 @@ public final class Logging {
   /**
    * Configures the process's logging: {@code format} on standard error, the root level from
    * {@value #LEVEL_PROPERTY} or {@code defaultLevel}, and java.util.logging bridged into SLF4J.
-   * Does nothing when the operator gave {@code -Dlogback.configurationFile}.
+   * Does nothing when the operator gave {@code -Dlogback.configurationFile}. An unknown level in
+   * the property is logged as a warning and {@code defaultLevel} used instead.
    */
   public static void configure(LogFormat format, String defaultLevel) {
     if (System.getProperty("logback.configurationFile") != null) {
@@ -45,8 +46,19 @@ public final class Logging {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
     ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
     console.setTarget("System.err");
-    install(context, console, format, level(defaultLevel));
+    String problem = null;
+    Level level;
+    try {
+      level = level(defaultLevel);
+    } catch (IllegalArgumentException e) {
+      problem = e.getMessage() + "; logging at " + defaultLevel;
+      level = Level.toLevel(defaultLevel, Level.INFO);
+    }
+    install(context, console, format, level);
     bridgeJavaUtilLogging(context);
+    if (problem != null) {
+      LoggerFactory.getLogger(Logging.class).warn(problem);
+    }
   }
 
   /** As {@link #configure}, writing to {@code out} instead of standard error (for tests). */

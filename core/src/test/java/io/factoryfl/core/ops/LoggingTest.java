@@ -68,6 +68,28 @@ class LoggingTest {
   }
 
   @Test
+  void configure_withAnUnknownLevel_usesTheDefaultInsteadOfFailing() {
+    String before = System.getProperty(Logging.LEVEL_PROPERTY);
+    try {
+      System.setProperty(Logging.LEVEL_PROPERTY, "loud");
+      Logging.configure(LogFormat.TEXT, "warn");
+      ch.qos.logback.classic.Logger root =
+          (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
+      assertEquals(ch.qos.logback.classic.Level.WARN, root.getLevel());
+    } finally {
+      restore(before);
+    }
+  }
+
+  private static void restore(String level) {
+    if (level == null) {
+      System.clearProperty(Logging.LEVEL_PROPERTY);
+    } else {
+      System.setProperty(Logging.LEVEL_PROPERTY, level);
+    }
+  }
+
+  @Test
   void level_comesFromThePropertyOverTheDefault() {
     String before = System.getProperty(Logging.LEVEL_PROPERTY);
     try {
@@ -77,11 +99,7 @@ class LoggingTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Logging.level("info"));
       assertTrue(e.getMessage().startsWith("-Dfactoryfl.log.level was 'loud'"), e.getMessage());
     } finally {
-      if (before == null) {
-        System.clearProperty(Logging.LEVEL_PROPERTY);
-      } else {
-        System.setProperty(Logging.LEVEL_PROPERTY, before);
-      }
+      restore(before);
     }
   }
 }
