@@ -102,7 +102,8 @@ public final class ParticipantMain {
       }));
       System.out.println("participant '" + tls.self().name() + "' dialling " + config.coordinator()
           + " with datasets " + config.datasets().keySet()
-          + (endpoint == null ? "" : "; metrics on http://" + ops.metricsAddress() + ":" + endpoint.port() + "/metrics"));
+          + (endpoint == null ? ""
+              : "; metrics on http://" + ops.metricsAddress() + ":" + endpoint.port() + "/metrics"));
       agent.run();
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       if (endpoint != null) {

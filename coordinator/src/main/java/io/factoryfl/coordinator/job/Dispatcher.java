@@ -65,7 +65,8 @@ final class Dispatcher {
       tasks.add(federation.board().open(id, task, gate));
       federation.registry().send(id, task);
     }
-    List<TaskOutcome> outcomes = RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
+    List<TaskOutcome> outcomes =
+        RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
     federation.metrics().stageFinished(kind, java.time.Duration.between(started, federation.clock().instant()));
     return outcomes;
   }

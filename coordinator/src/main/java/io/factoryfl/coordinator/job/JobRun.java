@@ -583,7 +583,7 @@ public final class JobRun implements Runnable {
     log.roundClosed(round, attempt, cohortSize, contributions, aggregateHash, version.hash(), metrics,
         spec.secureAggregation(), neighbours, threshold);
     current = version;
-    federation.metrics().roundCommitted(jobId, cohortSize, java.time.Duration.ofMillis(federation.clock().millis() - started));
+    federation.metrics().roundCommitted(jobId, cohortSize, federation.clock().millis() - started);
     events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
         .addAllParticipants(contributions.keySet()).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
         .setModelHash(current.hash())

@@ -67,13 +67,18 @@ public final class CoordinatorMetrics {
     }
   }
 
-  /** A round committed a new model version: counts it and records its size and duration. */
-  public void roundCommitted(String jobId, int cohortSize, Duration took) {
+  /**
+   * A round committed a new model version: counts it and records its cohort size and duration.
+   *
+   * @param millis from cohort selection to the commit, on the federation's clock
+   */
+  public void roundCommitted(String jobId, int cohortSize, long millis) {
     Counter.builder("factoryfl.rounds.committed").description("rounds that committed a new model version")
         .tag("job", jobId).register(registry).increment();
     Timer.builder("factoryfl.round.duration").description("from cohort selection to the committed model")
-        .register(registry).record(took);
-    DistributionSummary.builder("factoryfl.round.cohort.size").description("participants selected for a committed round")
+        .register(registry).record(Duration.ofMillis(millis));
+    DistributionSummary.builder("factoryfl.round.cohort.size")
+        .description("participants selected for a committed round")
         .baseUnit("participants").register(registry).record(cohortSize);
   }
 
@@ -90,7 +95,8 @@ public final class CoordinatorMetrics {
    * {@code secagg-unmask}.
    */
   public void stageFinished(String stage, Duration took) {
-    Timer.builder("factoryfl.round.stage.duration").description("time to collect one stage's answers")
+    Timer.builder("factoryfl.round.stage.duration")
+        .description("time to collect one stage's answers")
         .tag("stage", stage).register(registry).record(took);
   }
 

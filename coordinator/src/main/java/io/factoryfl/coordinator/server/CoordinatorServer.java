@@ -169,7 +169,8 @@ public final class CoordinatorServer {
    */
   public Readiness readiness() {
     return () -> serving ? Optional.empty()
-        : Optional.of(server.isShutdown() ? "the coordinator is shutting down" : "the coordinator has not started serving yet");
+        : Optional.of(server.isShutdown() ? "the coordinator is shutting down"
+            : "the coordinator has not started serving yet");
   }
 
   /** The port the server listens on (useful when started on port 0). */

@@ -3,12 +3,7 @@ package io.factoryfl.participant.metrics;
 import io.factoryfl.core.ops.Readiness;
 import io.factoryfl.proto.v1.RefusalCode;
 import io.factoryfl.proto.v1.Task;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
-import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
-import io.grpc.ClientStreamTracer;
-import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -103,34 +98,6 @@ public final class ParticipantMetrics {
    * the wire (model downloads, update uploads and everything else).
    */
   public ClientInterceptor rpcBytes() {
-    return new ClientInterceptor() {
-      @Override
-      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-        // "factoryfl.v1.Fleet/SubmitUpdate" -> "Fleet/SubmitUpdate"; only the stubs' own methods get here
-        String full = method.getFullMethodName();
-        String name = full.substring(full.lastIndexOf('.', full.indexOf('/')) + 1);
-        Counter sent = Counter.builder("factoryfl.participant.rpc.sent").baseUnit("bytes")
-            .description("bytes of gRPC messages sent to the coordinator").tag("method", name).register(registry);
-        Counter received = Counter.builder("factoryfl.participant.rpc.received").baseUnit("bytes")
-            .description("bytes of gRPC messages received from the coordinator").tag("method", name).register(registry);
-        ClientStreamTracer.Factory tracer = new ClientStreamTracer.Factory() {
-          @Override
-          public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, io.grpc.Metadata headers) {
-            return new ClientStreamTracer() {
-              @Override
-              public void outboundWireSize(long bytes) {
-                sent.increment(bytes);
-              }
-
-              @Override
-              public void inboundWireSize(long bytes) {
-                received.increment(bytes);
-              }
-            };
-          }
-        };
-        return next.newCall(method, options.withStreamTracerFactory(tracer));
-      }
-    };
+    return new RpcBytes(registry);
   }
 }
