@@ -6,7 +6,12 @@ import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
+import io.factoryfl.core.ops.LogFormat;
+import io.factoryfl.core.ops.Logging;
+import io.factoryfl.core.ops.ObservabilityServer;
+import io.factoryfl.core.ops.OpsFlags;
 import io.factoryfl.participant.config.ParticipantConfig;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.enrol.EnrolCommand;
 import io.factoryfl.participant.session.ChannelTls;
@@ -25,6 +30,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Entry point of the participant jar: runs a site's node until it is stopped. */
 public final class ParticipantMain {
+  /** The participant's default observability port (the coordinator's is 9464). */
+  static final int METRICS_PORT = 9465;
+
   static final String HELP = """
       Usage: factoryfl participant --config FILE
              factoryfl participant enroll --token TOKEN --coordinator HOST:PORT --out DIR
@@ -33,6 +41,7 @@ public final class ParticipantMain {
         trains on local data and sends only model updates and aggregate metrics.
         --config FILE   the participant config (JSON): coordinator address, TLS files, datasets.
                         See README.md, "Participant config".
+      """ + OpsFlags.help(METRICS_PORT, "127.0.0.1") + """
         enroll          get this node's certificate with a one-time token (enroll --help)
         renew           renew it before it expires (renew --help)
         predict         score a CSV with a model bundle from `job model` (predict --help)
@@ -42,6 +51,9 @@ public final class ParticipantMain {
   private ParticipantMain() {}
 
   public static void main(String[] args) {
+    // text at -Dfactoryfl.log.level (default info), gRPC's java.util.logging included;
+    // --log-format json switches to JSON
+    Logging.configure(LogFormat.TEXT, "info");
     System.exit(run(args));
   }
 
@@ -56,7 +68,11 @@ public final class ParticipantMain {
           : EnrolCommand.renew(rest, System.out, System.err, new SecureRandom());
     }
     try {
-      Flags flags = Flags.parse("participant", args, Set.of("--config"), Set.of());
+      Set<String> valued = new java.util.HashSet<>(OpsFlags.NAMES);
+      valued.add("--config");
+      Flags flags = Flags.parse("participant", args, valued, Set.of());
+      OpsFlags ops = OpsFlags.from(flags, METRICS_PORT, "127.0.0.1");
+      ops.configureLogging();
       ParticipantConfig config = ParticipantConfig.load(Path.of(flags.required("--config")));
       TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
       ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
@@ -67,16 +83,32 @@ public final class ParticipantMain {
           : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone());
       Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()), signing,
           tls.trustedCertificates().get(0), policy, config.receipts());
+      ParticipantMetrics metrics = ParticipantMetrics.fresh();
+      ObservabilityServer endpoint;
+      try {
+        endpoint = ops.startEndpoint(metrics.registry(), metrics.readiness()).orElse(null);
+      } catch (java.io.IOException e) {
+        channel.shutdownNow();
+        throw new UsageException("participant", e.getMessage());
+      }
       ParticipantAgent agent = new ParticipantAgent(site, channel, config.pollWait(),
-          new SplittableRandom(new SecureRandom().nextLong()));
+          new SplittableRandom(new SecureRandom().nextLong()), metrics);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         agent.stop();
         channel.shutdown();
+        if (endpoint != null) {
+          endpoint.close();
+        }
       }));
       System.out.println("participant '" + tls.self().name() + "' dialling " + config.coordinator()
-          + " with datasets " + config.datasets().keySet());
+          + " with datasets " + config.datasets().keySet()
+          + (endpoint == null ? ""
+              : "; metrics on http://" + ops.metricsAddress() + ":" + endpoint.port() + "/metrics"));
       agent.run();
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      if (endpoint != null) {
+        endpoint.close();
+      }
       return 0;
     } catch (HelpRequested help) {
       System.out.print(HELP);

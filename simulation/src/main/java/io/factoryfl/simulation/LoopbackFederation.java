@@ -6,6 +6,7 @@ import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.enrol.RelayedRevocations;
 import io.factoryfl.coordinator.server.CoordinatorLimits;
 import io.factoryfl.coordinator.server.CoordinatorServer;
+import io.factoryfl.core.ops.ObservabilityServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.IssuedIdentity;
@@ -15,6 +16,7 @@ import io.factoryfl.core.security.Role;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -52,6 +54,8 @@ final class LoopbackFederation implements AutoCloseable {
   private final AdminClient admin;
   private final ManagedChannel auditorChannel;
   private final AuditClient auditor;
+  /** The coordinator's observability endpoint, or null without --metrics-port. */
+  private ObservabilityServer metrics;
 
   private LoopbackFederation(CoordinatorServer coordinator, ManagedChannel adminChannel,
       ManagedChannel auditorChannel) {
@@ -99,6 +103,15 @@ final class LoopbackFederation implements AutoCloseable {
     LoopbackFederation federation = new LoopbackFederation(server,
         AdminClient.openChannel(target, TlsMaterial.of(engineer)),
         AdminClient.openChannel(target, TlsMaterial.of(auditor)));
+    if (simulation.metricsPort() != 0) {
+      try {
+        federation.metrics = ObservabilityServer.start(new InetSocketAddress("127.0.0.1", simulation.metricsPort()),
+            server.metrics().registry(), server.readiness());
+      } catch (IOException e) {
+        federation.closeQuietly();
+        throw e;
+      }
+    }
     int index = 0;
     for (Factory factory : factories) {
       Path site = out.resolve("sites").resolve(factory.name());
@@ -157,6 +170,16 @@ final class LoopbackFederation implements AutoCloseable {
     nodes.add(ParticipantNode.start(config, random, faults.isEmpty() ? List.of() : List.of(new FaultInjector(faults))));
   }
 
+  /** The port of the coordinator's /metrics, /healthz and /readyz on 127.0.0.1; 0 when not served. */
+  int metricsPort() {
+    return metrics == null ? 0 : metrics.port();
+  }
+
+  /** The meters of the {@code index}-th site (in the order of the factories), as its node would serve them. */
+  ParticipantMetrics siteMetrics(int index) {
+    return nodes.get(index).metrics();
+  }
+
   AdminClient admin() {
     return admin;
   }
@@ -164,6 +187,14 @@ final class LoopbackFederation implements AutoCloseable {
   /** The federation's auditor, who may only read (the round logs). */
   AuditClient auditor() {
     return auditor;
+  }
+
+  private void closeQuietly() {
+    try {
+      close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -175,5 +206,8 @@ final class LoopbackFederation implements AutoCloseable {
     adminChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     auditorChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     coordinator.stop();
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 }

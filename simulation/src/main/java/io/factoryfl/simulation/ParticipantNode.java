@@ -4,6 +4,7 @@ import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.factoryfl.participant.policy.PolicyCheck;
 import io.factoryfl.participant.policy.PolicyFile;
 import io.factoryfl.participant.session.ChannelTls;
@@ -29,11 +30,18 @@ final class ParticipantNode implements AutoCloseable {
   private final ManagedChannel channel;
   private final ParticipantAgent agent;
   private final Thread thread;
+  private final ParticipantMetrics metrics;
 
-  private ParticipantNode(ManagedChannel channel, ParticipantAgent agent, Thread thread) {
+  private ParticipantNode(ManagedChannel channel, ParticipantAgent agent, Thread thread, ParticipantMetrics metrics) {
     this.channel = channel;
     this.agent = agent;
     this.thread = thread;
+    this.metrics = metrics;
+  }
+
+  /** The node's meters, as its /metrics endpoint would serve them. */
+  ParticipantMetrics metrics() {
+    return metrics;
   }
 
   /**
@@ -52,11 +60,12 @@ final class ParticipantNode implements AutoCloseable {
         tls.trustedCertificates().get(0), config.policy() == null ? PolicyCheck.defaults(Clock.systemDefaultZone())
             : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone()),
         config.receipts());
-    ParticipantAgent agent = new ParticipantAgent(site, calls, config.pollWait(), random);
+    ParticipantMetrics metrics = ParticipantMetrics.fresh();
+    ParticipantAgent agent = new ParticipantAgent(site, calls, config.pollWait(), random, metrics);
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);
     thread.start();
-    return new ParticipantNode(channel, agent, thread);
+    return new ParticipantNode(channel, agent, thread, metrics);
   }
 
   /** Asks the agent to stop; {@link #close} waits for it. */

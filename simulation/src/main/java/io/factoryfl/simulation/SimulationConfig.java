@@ -7,12 +7,25 @@ import java.util.List;
 /**
  * What to simulate: how many factories, how many rounds, the seed, where results go, and the
  * local training budget shared by the federated, centralized and local-only models.
+ *
+ * @param metricsPort where the in-process coordinator's /metrics is served on 127.0.0.1; 0: nowhere
  */
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
     double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
     boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
-    ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight) {
+    ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight, int metricsPort) {
+
+  /** A simulation whose coordinator serves no metrics endpoint. */
+  SimulationConfig(
+      int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
+      double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
+      boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
+      ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight) {
+    this(factories, rounds, seed, out, dataset, localEpochs, batchSize, learningRate, hiddenLayers,
+        roundDeadlineSeconds, faults, secureAggregation, policies, serverMomentum, serverOptimizer, proximalMu,
+        positiveWeight, 0);
+  }
 
   /** A simulation without class weights (the positive class weighs 1). */
   SimulationConfig(

@@ -6,13 +6,13 @@ import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.job.JobSpecParser;
 import io.factoryfl.core.job.ServerOptimizerSpec;
 import io.factoryfl.core.job.ServerOptimizerSpec.Algorithm;
+import io.factoryfl.core.ops.LogFormat;
+import io.factoryfl.core.ops.Logging;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /** {@code factoryfl simulate}: a whole federation of factories on this machine. */
 public final class SimulationMain {
@@ -58,6 +58,8 @@ public final class SimulationMain {
                           model after every local step (default 0, none); e.g. 0.01
         --policy FACTORY=FILE[,FACTORY=FILE...]
                           give a factory a site policy file (see README "Site policy")
+        --metrics-port N  serve the coordinator's /metrics (Prometheus), /healthz and /readyz on
+                          http://127.0.0.1:N while the federation runs (default 0: off)
       """;
 
   /** The default scenario; {@value CmapssScenario#NAME} is the other. */
@@ -92,7 +94,8 @@ public final class SimulationMain {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
-              "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size"), Set.of("--no-secagg"));
+              "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size", "--metrics-port"),
+              Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -122,7 +125,8 @@ public final class SimulationMain {
           learningRate(flags, cmapss ? CmapssScenario.LEARNING_RATE : secom ? SecomScenario.LEARNING_RATE : 0.003),
           cmapss ? CmapssScenario.HIDDEN : secom ? SecomScenario.HIDDEN : List.of(64, 32),
           flags.intValue("--round-deadline", cmapss ? 600 : 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
-          policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss));
+          policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss),
+          flags.intValue("--metrics-port", 0, 0, 65535));
       SimulationResult result = cmapss ? new CmapssScenario(config, out).run()
           : secom ? new SecomScenario(config, out).run() : new SimulationRunner(config, out).run();
       SimulationReport.write(result, config.out());
@@ -270,7 +274,6 @@ public final class SimulationMain {
 
   /** Keeps the terminal for the progress lines; warnings and errors still show. */
   private static void quietLogs() {
-    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-    Logger.getLogger("").setLevel(Level.WARNING);
+    Logging.configure(LogFormat.TEXT, "warn");
   }
 }

@@ -61,6 +61,9 @@ final class SimulationRunner {
       String jobId = federation.admin().submit(specJson).getJobId();
       out.println("submitted job " + jobId + " to the coordinator over mutual TLS; "
           + factories.size() + " participants dialled in");
+      if (federation.metricsPort() != 0) {
+        out.println("coordinator metrics: curl http://127.0.0.1:" + federation.metricsPort() + "/metrics");
+      }
       RoundProgress progress = new RoundProgress(out, rounds);
       RoundEvent end = federation.admin().watch(jobId, JOB_TIMEOUT, progress::accept);
       if (end == null || end.getEnded().getState() != JobState.JOB_STATE_SUCCEEDED) {

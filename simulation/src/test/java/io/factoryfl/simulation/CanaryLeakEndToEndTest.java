@@ -3,6 +3,14 @@ package io.factoryfl.simulation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import io.factoryfl.core.ops.DefaultLogging;
+import io.factoryfl.core.ops.LogFormat;
+import io.factoryfl.core.ops.Logging;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
@@ -38,14 +46,11 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Nothing private leaves a plant. A real federation over loopback TLS whose sites' file paths,
@@ -77,28 +82,17 @@ class CanaryLeakEndToEndTest {
 
   @TempDir Path dir;
 
-  private final List<LogRecord> coordinatorLog = new ArrayList<>();
-  private final List<LogRecord> siteLog = new ArrayList<>();
-  private final Handler capture = new Handler() {
-    @Override
-    public synchronized void publish(LogRecord record) {
-      String logger = String.valueOf(record.getLoggerName());
-      (logger.startsWith("io.factoryfl.participant") ? siteLog : coordinatorLog).add(record);
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  /** Every log event of the run, at INFO and above, java.util.logging's (gRPC's) included. */
+  private final ListAppender<ILoggingEvent> capture = new ListAppender<>();
+  private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final List<ParticipantAgent> agents = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private CoordinatorServer coordinator;
 
   @AfterEach
   void stop() throws InterruptedException {
-    Logger.getLogger("").removeHandler(capture);
+    root.detachAppender(capture);
+    new DefaultLogging().configure(root.getLoggerContext());
     agents.forEach(ParticipantAgent::stop);
     channels.forEach(ManagedChannel::shutdownNow);
     if (coordinator != null) {
@@ -108,7 +102,11 @@ class CanaryLeakEndToEndTest {
 
   @Test
   void everyKindOfSiteFailure_leavesNoCanaryInAnyCoordinatorArtifact() throws Exception {
-    Logger.getLogger("").addHandler(capture);
+    // as the mains do (java.util.logging routed into SLF4J), then every event at INFO and above
+    Logging.configure(LogFormat.TEXT, "info");
+    root.setLevel(Level.INFO);
+    capture.start();
+    root.addAppender(capture);
     Clock clock = Clock.systemUTC();
     CertificateAuthority ca = CertificateAuthority.create("canary", clock, Duration.ofDays(2),
         new SecureRandom());
@@ -186,9 +184,9 @@ class CanaryLeakEndToEndTest {
     assertNoCanary("job watch output and raw events", watched.toString());
     assertNoCanary("job status and job list", status);
     assertNoCanary("audit report", Files.readString(report));
-    assertNoCanary("coordinator log", render(coordinatorLog));
+    assertNoCanary("coordinator log", render(event -> !event.getLoggerName().startsWith("io.factoryfl.participant")));
 
-    String local = render(siteLog);
+    String local = render(event -> event.getLoggerName().startsWith("io.factoryfl.participant"));
     for (String canary : List.of(PATH, COLUMN, CELL)) {
       assertTrue(local.contains(canary), "the site's own log keeps the detail (" + canary + ")");
     }
@@ -203,12 +201,17 @@ class CanaryLeakEndToEndTest {
     }
   }
 
-  private static synchronized String render(List<LogRecord> records) {
-    SimpleFormatter formatter = new SimpleFormatter();
+  private String render(java.util.function.Predicate<ILoggingEvent> which) {
     StringBuilder out = new StringBuilder();
-    synchronized (records) {
-      for (LogRecord record : records) {
-        out.append(formatter.format(record));
+    synchronized (capture) {
+      for (ILoggingEvent event : capture.list) {
+        if (which.test(event)) {
+          out.append(event.getLevel()).append(' ').append(event.getLoggerName()).append(" - ")
+              .append(event.getFormattedMessage()).append('\n');
+          if (event.getThrowableProxy() != null) {
+            out.append(ThrowableProxyUtil.asString(event.getThrowableProxy())).append('\n');
+          }
+        }
       }
     }
     return out.toString();

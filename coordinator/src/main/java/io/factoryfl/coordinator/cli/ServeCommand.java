@@ -9,6 +9,8 @@ import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.core.ops.ObservabilityServer;
+import io.factoryfl.core.ops.OpsFlags;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
 import java.io.IOException;
@@ -25,6 +27,9 @@ import io.grpc.ManagedChannel;
 
 /** {@code factoryfl coordinator}: runs the coordinator until it is stopped. */
 final class ServeCommand {
+  /** The coordinator's default observability port (the participant's is 9465). */
+  static final int METRICS_PORT = 9464;
+
   static final String HELP = """
       Usage: factoryfl coordinator --cert FILE --key FILE --ca FILE [options]
         Runs the coordinator: participants dial in over mutual TLS 1.3, ML engineers submit jobs.
@@ -64,6 +69,9 @@ final class ServeCommand {
         --max-upload-buffer-mib N
                            memory all updates in flight may buffer together (default: half the
                            heap); an upload beyond it is refused with RESOURCE_EXHAUSTED
+      """ + OpsFlags.help(METRICS_PORT, "0.0.0.0") + """
+        The gRPC port also serves the standard grpc.health.v1 Health service (SERVING while
+        the coordinator serves); see docs/operations.md, "Metrics and health".
       """;
 
   static final String DEV_CA_WARNING = """
@@ -82,10 +90,13 @@ final class ServeCommand {
     valued.addAll(Set.of("--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key",
         "--ca-dir", "--ca-service", "--revocation-list", "--max-model-parameters",
         "--max-uploads-per-participant", "--max-upload-buffer-mib"));
+    valued.addAll(OpsFlags.NAMES);
     Flags flags = Flags.parse("coordinator", args, valued, Set.of("--dev-ca"));
     if (!flags.positional().isEmpty()) {
       throw new UsageException("coordinator", "unexpected argument '" + flags.positional().get(0) + "'");
     }
+    OpsFlags ops = OpsFlags.from(flags, METRICS_PORT, "0.0.0.0");
+    ops.configureLogging();
     int port = flags.intValue("--port", 7443, 0, 65535);
     int grace = flags.intValue("--heartbeat-grace-seconds", 15, 1, 3600);
     CoordinatorLimits limits = limits(flags);
@@ -158,13 +169,24 @@ final class ServeCommand {
     CoordinatorServer server = CoordinatorServer.assemble(ServerTls.serverBuilder(address, tls),
         Path.of(flags.get("--data", "coordinator-data")), clock,
         Duration.ofSeconds(grace), gate, identity, enrolment, limits, revocations).start();
+    ObservabilityServer endpoint;
+    try {
+      endpoint = ops.startEndpoint(server.metrics().registry(), server.readiness()).orElse(null);
+    } catch (IOException e) {
+      server.stop();
+      throw new UsageException("coordinator", e.getMessage());
+    }
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
         + " (TLS 1.3; " + enrolment.auditLog().map(log -> "DEVELOPMENT CA: enrolment open,"
             + " audited in " + log).orElse("no CA key here") + "; revocation list: "
-        + revocations.source() + ")");
+        + revocations.source() + ")"
+        + (endpoint == null ? "" : "; metrics on http://" + ops.metricsAddress() + ":" + endpoint.port() + "/metrics"));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         server.stop();
+        if (endpoint != null) {
+          endpoint.close();
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The enrolment audit log: one JSON line per call of the Enrolment service, successful,
@@ -38,7 +38,7 @@ public final class EnrolmentAuditLog {
 
   /** The file name in the CA directory. */
   public static final String FILE = "enrolment-audit.jsonl";
-  private static final Logger LOG = Logger.getLogger(EnrolmentAuditLog.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EnrolmentAuditLog.class);
 
   private final Path file;
   private String lastFailure;
@@ -75,10 +75,10 @@ public final class EnrolmentAuditLog {
       String failure = e.getClass().getSimpleName() + ": " + e.getMessage();
       if (!failure.equals(lastFailure)) {
         lastFailure = failure;
-        LOG.log(Level.WARNING, "cannot write the enrolment audit log " + file + " (" + failure
+        LOG.warn("cannot write the enrolment audit log " + file + " (" + failure
             + "); enrolment goes on without its audit records until this is fixed", e);
       } else {
-        LOG.warning("enrolment audit record not written to " + file + ": " + attempt.method()
+        LOG.warn("enrolment audit record not written to " + file + ": " + attempt.method()
             + " from " + attempt.peer() + " " + attempt.outcome().outcome());
       }
     }

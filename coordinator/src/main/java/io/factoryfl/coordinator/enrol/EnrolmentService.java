@@ -36,8 +36,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Enrolment service: turns a one-time token and a certificate request made at the site into
@@ -75,7 +75,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       + " 'factoryfl ca issue'";
   /** Kept off the end of a certificate's validity so it never outlives the CA certificate. */
   private static final Duration CA_EXPIRY_MARGIN = Duration.ofMinutes(1);
-  private static final Logger LOG = Logger.getLogger(EnrolmentService.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EnrolmentService.class);
 
   private final CertificateAuthority ca;
   private final Path caDir;
@@ -222,7 +222,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       }
       X509Certificate renewed = sign(csr, caller.role(), lifetime, continuity);
       CertificateLog.record(caDir, renewed, "renew", clock);
-      LOG.info(() -> "renewed " + caller.role().wireName() + " certificate of '"
+      LOG.atInfo().log(() -> "renewed " + caller.role().wireName() + " certificate of '"
           + caller.name() + "': serial " + serial(current) + " -> " + serial(renewed));
       answer = answer(renewed);
     } catch (Refusal refusal) {
@@ -310,7 +310,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       X509Certificate certificate = sign(csr, token.role(), token.certificateValidity(),
           List.of());
       CertificateLog.record(caDir, certificate, "enrol", clock);
-      LOG.info(() -> "enrolled " + token.role().wireName() + " '" + token.site()
+      LOG.atInfo().log(() -> "enrolled " + token.role().wireName() + " '" + token.site()
           + "': serial " + serial(certificate));
       return certificate;
     } catch (IOException e) {
@@ -396,7 +396,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
       // a diagnostic line when the limit starts to bite, at most once per refill interval
       if (byPeer.waitFor(attempt.peer).isPresent()
           || (attempt.site != null && bySite.waitFor(attempt.site).isPresent())) {
-        LOG.warning(() -> "throttling enrolment from " + attempt.peer
+        LOG.atWarn().log(() -> "throttling enrolment from " + attempt.peer
             + (attempt.site == null ? "" : " and for site '" + attempt.site + "'")
             + " after repeated failures (limit " + byPeer.limit() + "); the attempts are in "
             + audit.file());
@@ -413,7 +413,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
 
   private static Refusal storeFailure(Exception e) {
     Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-    LOG.log(Level.SEVERE, "enrolment failed on the CA directory: " + cause.getMessage(), cause);
+    LOG.error("enrolment failed on the CA directory: " + cause.getMessage(), cause);
     return new Refusal(Outcome.STORE_FAILURE, Status.INTERNAL.withDescription("the CA could not"
         + " update its records, so no certificate was handed out and an enrolment token stays"
         + " unused; the coordinator's log says why"));
@@ -421,7 +421,7 @@ public final class EnrolmentService implements BindableService, EnrolmentGrpc.As
 
   /** A bug, not the caller's fault: logged in full, answered INTERNAL rather than UNKNOWN. */
   private static Refusal internalError(RuntimeException e) {
-    LOG.log(Level.SEVERE, "enrolment failed unexpectedly", e);
+    LOG.error("enrolment failed unexpectedly", e);
     return new Refusal(Outcome.INTERNAL_ERROR, Status.INTERNAL.withDescription("the CA failed"
         + " unexpectedly, so no certificate was handed out and an enrolment token stays unused;"
         + " the coordinator's log says why"));

@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The coordinator's copy of the CA's signed revocation list: it refuses revoked callers with it
@@ -40,7 +41,7 @@ public final class RelayedRevocations implements RevocationSource {
   /** How often the list is fetched again by default. */
   public static final Duration DEFAULT_REFRESH = Duration.ofMinutes(1);
   private static final Duration FETCH_DEADLINE = Duration.ofSeconds(10);
-  private static final Logger LOG = Logger.getLogger(RelayedRevocations.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(RelayedRevocations.class);
 
   /** One fetch of the signed list, verified against the federation CA. */
   @FunctionalInterface
@@ -208,7 +209,7 @@ public final class RelayedRevocations implements RevocationSource {
       } catch (IOException | RuntimeException e) {
         fetchedAt = now;
         if (!String.valueOf(e.getMessage()).equals(problem)) {
-          LOG.warning("cannot refresh the revocation list from " + source + " (keeping the one"
+          LOG.warn("cannot refresh the revocation list from " + source + " (keeping the one"
               + " issued at " + (latest == null ? "never" : latest.issuedAt()) + "): "
               + e.getMessage());
         }

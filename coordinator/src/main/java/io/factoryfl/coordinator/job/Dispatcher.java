@@ -56,6 +56,7 @@ final class Dispatcher {
    */
   List<TaskOutcome> run(List<String> participantIds, int round, int attempt, String kind,
       Instant deadline, RoundGate gate, Function<String, Task.Builder> body) throws InterruptedException {
+    Instant started = federation.clock().instant();
     List<PendingTask> tasks = new ArrayList<>();
     for (String id : participantIds) {
       Task task = body.apply(id).setTaskId(jobId + "/r" + round + "/a" + attempt + "/" + kind + "/" + id)
@@ -64,7 +65,10 @@ final class Dispatcher {
       tasks.add(federation.board().open(id, task, gate));
       federation.registry().send(id, task);
     }
-    return RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
+    List<TaskOutcome> outcomes =
+        RoundCollector.collect(tasks, deadline, gate, federation.registry(), federation.clock());
+    federation.metrics().stageFinished(kind, java.time.Duration.between(started, federation.clock().instant()));
+    return outcomes;
   }
 
   /**
@@ -75,6 +79,7 @@ final class Dispatcher {
    */
   Failure report(int round, int attempt, String stage, TaskOutcome outcome) {
     TaskOutcome.Failed failed = (TaskOutcome.Failed) outcome;
+    federation.metrics().taskFailed(stage, failed.kind());
     if (failed.kind() == TaskOutcome.FailureKind.REFUSED) {
       log.refusal(round, failed.participantId(), failed.reason());
     } else {

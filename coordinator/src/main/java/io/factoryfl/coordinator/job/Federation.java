@@ -13,11 +13,21 @@ import java.time.Clock;
  * @param ledgers directory of the jobs' round logs ({@code <job id>.jsonl})
  * @param identity the coordinator's signing identity (signs round logs and receipts)
  * @param revocations the CA's signed revocation list, relayed to sites in secure rounds
+ * @param metrics the coordinator's meters (rounds, dropouts, stages), served on /metrics
  */
 public record Federation(
     ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock, int histogramBins,
     java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity,
-    io.factoryfl.coordinator.enrol.RelayedRevocations revocations) {
+    io.factoryfl.coordinator.enrol.RelayedRevocations revocations,
+    io.factoryfl.coordinator.metrics.CoordinatorMetrics metrics) {
+
+  /** With meters of its own, which nothing serves. */
+  public Federation(ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock,
+      int histogramBins, java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity,
+      io.factoryfl.coordinator.enrol.RelayedRevocations revocations) {
+    this(registry, board, store, clock, histogramBins, ledgers, identity, revocations,
+        io.factoryfl.coordinator.metrics.CoordinatorMetrics.fresh());
+  }
 
   /** Without a revocation list to relay (sites refuse secure rounds). */
   public Federation(ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock,

@@ -59,8 +59,8 @@ import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One job's round state machine, and the only code that changes the job's state:
@@ -91,7 +91,7 @@ import java.util.logging.Logger;
  * progress runs again with new attempt numbers (a secure one with fresh keys in a new session).
  */
 public final class JobRun implements Runnable {
-  private static final Logger LOG = Logger.getLogger(JobRun.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
 
   private final String jobId;
   private final JobSpec spec;
@@ -438,14 +438,14 @@ public final class JobRun implements Runnable {
         closeForShutdown();
         return;
       }
-      LOG.log(Level.SEVERE, "job " + jobId + ": the store failed", e);
+      LOG.error("job " + jobId + ": the store failed", e);
       end(JobState.JOB_STATE_FAILED, e.getMessage());
     } catch (RuntimeException e) {
       if (shutdown) {
         closeForShutdown();
         return;
       }
-      LOG.log(Level.SEVERE, "job " + jobId + " failed", e);
+      LOG.error("job " + jobId + " failed", e);
       // The message reaches job status, events and the round log: the detail stays in the log.
       end(JobState.JOB_STATE_FAILED, "the coordinator hit an unexpected error ("
           + e.getClass().getSimpleName() + "); the job's result so far is kept and the"
@@ -489,7 +489,7 @@ public final class JobRun implements Runnable {
     try {
       log.close();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "job " + jobId + ": the round log could not be closed at shutdown", e);
+      LOG.warn("job " + jobId + ": the round log could not be closed at shutdown", e);
     }
   }
 
@@ -535,13 +535,13 @@ public final class JobRun implements Runnable {
       log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why, chosen);
       log.close();
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + ": the round log could not be closed", e);
+      LOG.error("job " + jobId + ": the round log could not be closed", e);
     }
     try {
       save(checkpoint.withState(fromProto(finalState), why));
     } catch (io.factoryfl.coordinator.store.StoreException e) {
       // the round log has job_finished: a restarted coordinator takes the end from there
-      LOG.log(Level.SEVERE, "job " + jobId + ": its end could not be stored: " + e.getMessage(), e);
+      LOG.error("job " + jobId + ": its end could not be stored: " + e.getMessage(), e);
     }
     state = finalState;
     JobEnded.Builder ended = JobEnded.newBuilder().setState(finalState).setMessage(why)
@@ -552,7 +552,7 @@ public final class JobRun implements Runnable {
     try {
       events.publish(completedRounds, RoundEvent.newBuilder().setEnded(ended));
     } catch (io.factoryfl.coordinator.store.StoreException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + ": its end event could not be stored: " + e.getMessage(), e);
+      LOG.error("job " + jobId + ": its end event could not be stored: " + e.getMessage(), e);
     }
   }
 
@@ -562,7 +562,7 @@ public final class JobRun implements Runnable {
       log.modelSelected(result.round(), result.model(), selection(), best.found() ? best.value() : Double.NaN,
           stoppedEarly, chosen() + (stoppedEarly ? "; stopped early: " + noImprovement() : ""));
     } catch (RuntimeException e) {
-      LOG.log(Level.SEVERE, "job " + jobId + ": the chosen model could not be recorded in the round log", e);
+      LOG.error("job " + jobId + ": the chosen model could not be recorded in the round log", e);
     }
   }
 
@@ -598,6 +598,7 @@ public final class JobRun implements Runnable {
         return result.value();
       }
       log.roundFailed(round, attempt, result.failure());
+      federation.metrics().roundFailed(jobId);
       events.publish(round, RoundEvent.newBuilder().setRetried(
           RoundRetried.newBuilder().setReason(result.failure()).setAttempt(attempt)));
       if (attempt - first + 1 >= spec.maxRoundAttempts()) {
@@ -815,6 +816,7 @@ public final class JobRun implements Runnable {
         spec.secureAggregation(), neighbours, threshold);
     checkpoint = checkpoint.committingPrepared();
     current = version;
+    federation.metrics().roundCommitted(jobId, cohortSize, federation.clock().millis() - started);
     events.publish(round, RoundEvent.newBuilder().setCommitted(RoundCommitted.newBuilder()
         .addAllParticipants(contributions.keySet()).setTotalExamples(totalExamples).setTrainLoss(trainLoss)
         .setModelHash(current.hash())

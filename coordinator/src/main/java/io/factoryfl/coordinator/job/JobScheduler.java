@@ -31,8 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * them, so the next scheduler on the same store resumes them.
  */
 public final class JobScheduler implements AutoCloseable {
-  private static final java.util.logging.Logger LOG =
-      java.util.logging.Logger.getLogger(JobScheduler.class.getName());
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobScheduler.class);
 
   private final Federation federation;
   private final ModelBudget budget;
@@ -85,7 +84,7 @@ public final class JobScheduler implements AutoCloseable {
         throw e;
       }
       String reason = "the job could not be resumed after the coordinator restarted: " + e.getMessage();
-      LOG.log(java.util.logging.Level.SEVERE, "job " + jobId + ": " + reason, e);
+      LOG.error("job {}: {}", jobId, reason, e);
       JobCheckpoint failed = stored.checkpoint().withState(JobCheckpoint.State.FAILED, reason);
       store.jobs().save(jobId, failed);
       return JobRun.restore(new StoredJob(stored.submission(), failed, stored.events()), spec, federation,

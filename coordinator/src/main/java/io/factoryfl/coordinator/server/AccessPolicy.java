@@ -6,6 +6,7 @@ import io.factoryfl.proto.v1.AdminGrpc;
 import io.factoryfl.proto.v1.EnrolmentGrpc;
 import io.factoryfl.proto.v1.FleetGrpc;
 import io.grpc.MethodDescriptor;
+import io.grpc.health.v1.HealthGrpc;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -22,8 +23,12 @@ import java.util.stream.Collectors;
  * <p>Rules name either one method ({@code factoryfl.v1.Admin/SubmitJob}) or every method of a
  * service ({@code factoryfl.v1.Fleet/*}); a method rule wins over its service's rule. A method
  * no rule names is open to nobody, so a new RPC stays closed until someone decides who may call
- * it. Exactly one method may be called without a certificate: {@code Enrolment/Enrol}, whose
- * callers have none yet.
+ * it. Two methods may be called without a certificate: {@code Enrolment/Enrol}, whose callers
+ * have none yet, and the standard health check {@code grpc.health.v1.Health/Check}, so that a
+ * probe or load balancer that speaks TLS but holds no federation identity (grpc_health_probe,
+ * an Envoy health check) can ask whether the coordinator serves; the answer is only SERVING or
+ * NOT_SERVING. The connection is TLS 1.3 either way (the port speaks nothing else);
+ * {@code Health/Watch}, a stream that stays open, needs a certificate of any role.
  *
  * <p>The {@link #standard()} table:
  * <pre>
@@ -35,6 +40,8 @@ import java.util.stream.Collectors;
  *   factoryfl.v1.Enrolment/Enrol                 anyone, with or without a certificate
  *   factoryfl.v1.Enrolment/Renew                 any role (with a certificate)
  *   factoryfl.v1.Enrolment/GetRevocationList     any role (with a certificate)
+ *   grpc.health.v1.Health/Check                  anyone, with or without a certificate
+ *   grpc.health.v1.Health/*                      any role (with a certificate)
  * </pre>
  * Instances are immutable.
  */
@@ -70,7 +77,10 @@ public final class AccessPolicy {
     rules.put(EnrolmentGrpc.getRenewMethod().getFullMethodName(), EnumSet.allOf(Role.class));
     rules.put(EnrolmentGrpc.getGetRevocationListMethod().getFullMethodName(),
         EnumSet.allOf(Role.class));
-    return new AccessPolicy(rules, Set.of(enrol));
+    rules.put(HealthGrpc.SERVICE_NAME + "/*", EnumSet.allOf(Role.class));
+    String healthCheck = HealthGrpc.getCheckMethod().getFullMethodName();
+    rules.put(healthCheck, EnumSet.allOf(Role.class));
+    return new AccessPolicy(rules, Set.of(enrol, healthCheck));
   }
 
   /** Whether {@code fullMethodName} may be called without a client certificate. */

@@ -22,8 +22,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -36,7 +36,8 @@ import javax.net.ssl.SSLSession;
  *
  * <p>For every call, before any service code runs:
  * <ol>
- *   <li>No client certificate: only {@code Enrolment/Enrol} proceeds (anonymously); anything
+ *   <li>No client certificate: only what {@link AccessPolicy} opens to anyone ({@code Enrolment/Enrol},
+ *       {@code grpc.health.v1.Health/Check}) proceeds (anonymously); anything
  *       else is closed with {@code UNAUTHENTICATED}.
  *   <li>A certificate whose subject is not a valid identity, that is expired or not yet valid
  *       on the injected clock, or that the revocation list names (by CN or serial):
@@ -54,7 +55,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
 
   static final String CERTIFICATE_REQUIRED =
       "a client certificate issued by the federation CA is required";
-  private static final Logger LOG = Logger.getLogger(AuthenticationInterceptor.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(AuthenticationInterceptor.class);
 
   private final AccessPolicy policy;
   private final RevocationSource revocations;
@@ -143,7 +144,7 @@ public final class AuthenticationInterceptor implements ServerInterceptor {
       } catch (IOException e) {
         if (!e.getMessage().equals(lastLoggedFailure)) {
           lastLoggedFailure = e.getMessage();
-          LOG.log(Level.SEVERE, "refusing every call until the revocation list is fixed: "
+          LOG.error("refusing every call until the revocation list is fixed: "
               + e.getMessage(), e);
         }
         throw Status.UNAVAILABLE.withDescription("the coordinator cannot read its revocation"

@@ -4,8 +4,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs a service method body so that every failure reaches the client as a status with a
@@ -15,7 +15,7 @@ import java.util.logging.Logger;
  * its stack trace and answered INTERNAL with a short description that carries no exception text.
  */
 final class Calls {
-  private static final Logger LOG = Logger.getLogger(Calls.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
 
   private Calls() {}
 
@@ -48,7 +48,7 @@ final class Calls {
 
   /** Logs an unexpected exception and returns the INTERNAL status that describes it safely. */
   static StatusRuntimeException internal(RuntimeException e) {
-    LOG.log(Level.SEVERE, "unexpected failure while serving a call", e);
+    LOG.error("unexpected failure while serving a call", e);
     return internalStatus(e).asRuntimeException();
   }
 

@@ -9,6 +9,11 @@ import io.grpc.Server;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.factoryfl.coordinator.metrics.RpcBytes;
+import io.factoryfl.core.ops.Readiness;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.store.EmbeddedStore;
 import io.factoryfl.coordinator.store.ModelStore;
@@ -18,12 +23,22 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The coordinator's gRPC server: lifecycle only (start, stop, block until shutdown); the
  * services do the work. Takes a {@link ServerBuilder} so tests can pass an in-process one and
  * production a TLS one from {@link ServerTls}.
+ *
+ * <p>It also serves the standard {@code grpc.health.v1.Health} service: SERVING for the server
+ * ({@code ""}) and for each FactoryFL service from {@link #start} until {@link #stop}, then
+ * NOT_SERVING. Health calls pass the same {@link AuthenticationInterceptor} as every other call;
+ * {@link AccessPolicy} lets anyone reach {@code Check} (see there why).
  */
 public final class CoordinatorServer {
   /** One parameter chunk plus generous room for the message framing. */
@@ -36,6 +51,10 @@ public final class CoordinatorServer {
   private final JobScheduler scheduler;
   private final Federation federation;
   private final UploadSlots uploads;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final List<String> serviceNames = new ArrayList<>();
+  private volatile boolean serving;
+  private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
   public CoordinatorServer(ServerBuilder<?> builder, Federation federation, JobScheduler scheduler,
       ServerInterceptor authentication) {
@@ -62,17 +81,32 @@ public final class CoordinatorServer {
     // status with a description.
     ServerInterceptor failures = new FailureInterceptor();
     this.uploads = limits.uploadSlots();
-    builder
-        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-        .addService(ServerInterceptors.intercept(new FleetService(federation.registry(),
-            federation.board(), federation.store(), uploads), authentication, failures))
-        .addService(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()),
-            authentication, failures))
-        .addService(ServerInterceptors.intercept(new AuditService(scheduler, federation::ledgerOf),
-            authentication, failures));
+    List<ServerServiceDefinition> services = new ArrayList<>();
+    services.add(ServerInterceptors.intercept(new FleetService(federation.registry(),
+        federation.board(), federation.store(), uploads, federation.metrics()), authentication, failures));
+    services.add(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()),
+        authentication, failures));
+    services.add(ServerInterceptors.intercept(new AuditService(scheduler, federation::ledgerOf),
+        authentication, failures));
     if (enrolment != null) {
-      builder.addService(ServerInterceptors.intercept(enrolment, authentication, failures));
+      services.add(ServerInterceptors.intercept(enrolment, authentication, failures));
     }
+    services.add(ServerInterceptors.intercept(health.getHealthService(), authentication, failures));
+    builder.maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
+    Set<String> methods = new HashSet<>();
+    for (ServerServiceDefinition service : services) {
+      builder.addService(service);
+      service.getMethods().forEach(method -> methods.add(method.getMethodDescriptor().getFullMethodName()));
+      String name = service.getServiceDescriptor().getName();
+      if (name.startsWith("factoryfl.")) {
+        serviceNames.add(name);
+      }
+    }
+    builder.addStreamTracerFactory(new RpcBytes(federation.metrics(), methods));
+    federation.metrics().watchJobs(() -> scheduler.list().stream().map(run -> run.status().getState()).toList());
+    federation.metrics().watchParticipants(() -> (int) federation.registry().all().stream()
+        .filter(participant -> federation.registry().isAlive(participant.id())).count());
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
     this.server = builder.build();
   }
 
@@ -121,7 +155,24 @@ public final class CoordinatorServer {
 
   public CoordinatorServer start() throws IOException {
     server.start();
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    serviceNames.forEach(name -> health.setStatus(name, ServingStatus.SERVING));
+    serving = true;
     return this;
+  }
+
+  /** The coordinator's meters, for the observability endpoint ({@code /metrics}). */
+  public io.factoryfl.coordinator.metrics.CoordinatorMetrics metrics() {
+    return federation.metrics();
+  }
+
+  /**
+   * Ready ({@code /readyz}) from {@link #start} until {@link #stop}; the reason otherwise.
+   */
+  public Readiness readiness() {
+    return () -> serving ? Optional.empty()
+        : Optional.of(server.isShutdown() ? "the coordinator is shutting down"
+            : "the coordinator has not started serving yet");
   }
 
   /** The port the server listens on (useful when started on port 0). */
@@ -139,6 +190,10 @@ public final class CoordinatorServer {
   }
 
   public void stop() throws InterruptedException {
+    serving = false;
+    if (stopped.compareAndSet(false, true)) {
+      health.enterTerminalState();
+    }
     scheduler.close();
     federation.registry().close();
     server.shutdown();

@@ -8,8 +8,8 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The last line behind {@link Calls}: catches a runtime exception thrown while starting a call or
@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  * authentication interceptor.
  */
 final class FailureInterceptor implements ServerInterceptor {
-  private static final Logger LOG = Logger.getLogger(FailureInterceptor.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(FailureInterceptor.class);
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
@@ -58,7 +58,7 @@ final class FailureInterceptor implements ServerInterceptor {
       if (e instanceof StatusRuntimeException known) {
         status = known.getStatus();
       } else {
-        LOG.log(Level.SEVERE, "unexpected failure in " + method, e);
+        LOG.error("unexpected failure in " + method, e);
         status = Calls.internalStatus(e);
       }
       if (closed) {
@@ -103,7 +103,7 @@ final class FailureInterceptor implements ServerInterceptor {
       try {
         super.onCancel();
       } catch (RuntimeException e) {
-        LOG.log(Level.SEVERE, "unexpected failure cancelling a call", e);
+        LOG.error("unexpected failure cancelling a call", e);
       }
     }
 
@@ -112,7 +112,7 @@ final class FailureInterceptor implements ServerInterceptor {
       try {
         super.onComplete();
       } catch (RuntimeException e) {
-        LOG.log(Level.SEVERE, "unexpected failure completing a call", e);
+        LOG.error("unexpected failure completing a call", e);
       }
     }
 

@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.server;
 
+import io.factoryfl.coordinator.metrics.CoordinatorMetrics;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.registry.UnknownSessionException;
 import io.factoryfl.coordinator.store.ModelStore;
@@ -39,12 +40,15 @@ final class FleetService extends FleetGrpc.FleetImplBase {
   private final TaskBoard board;
   private final ModelStore store;
   private final UploadSlots uploads;
+  private final CoordinatorMetrics metrics;
 
-  FleetService(ParticipantRegistry registry, TaskBoard board, ModelStore store, UploadSlots uploads) {
+  FleetService(ParticipantRegistry registry, TaskBoard board, ModelStore store, UploadSlots uploads,
+      CoordinatorMetrics metrics) {
     this.registry = registry;
     this.board = board;
     this.store = store;
     this.uploads = uploads;
+    this.metrics = metrics;
   }
 
   @Override
@@ -103,7 +107,7 @@ final class FleetService extends FleetGrpc.FleetImplBase {
           + " the most this coordinator allows; finish or cancel one first").asRuntimeException());
       return new DiscardingObserver<>();
     }
-    return new UpdateReceiver(uploads, caller, registry, board, store, response);
+    return new UpdateReceiver(uploads, caller, registry, board, store, metrics, response);
   }
 
   /** Swallows the rest of a client stream that was already refused. */

@@ -1,5 +1,7 @@
 package io.factoryfl.coordinator.server;
 
+import io.factoryfl.coordinator.metrics.CoordinatorMetrics;
+import io.factoryfl.coordinator.metrics.CoordinatorMetrics.UpdateRejection;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.registry.UnknownSessionException;
 import io.factoryfl.coordinator.report.InvalidReportException;
@@ -21,8 +23,8 @@ import io.factoryfl.proto.v1.UpdateHeader;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Receives one client-streamed update and lets it into the round only after every check passed:
@@ -39,13 +41,14 @@ import java.util.logging.Logger;
  * settle on a job thread.
  */
 final class UpdateReceiver implements StreamObserver<UpdateChunk> {
-  private static final Logger LOG = Logger.getLogger(UpdateReceiver.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(UpdateReceiver.class);
 
   private final UploadSlots slots;
   private final String caller;
   private final ParticipantRegistry registry;
   private final TaskBoard board;
   private final ModelStore store;
+  private final CoordinatorMetrics metrics;
   private final StreamObserver<SubmitUpdateResponse> response;
 
   private UpdateHeader header;
@@ -63,12 +66,13 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
    * @param slots the upload limits; the caller has already opened a stream slot for {@code caller}
    */
   UpdateReceiver(UploadSlots slots, String caller, ParticipantRegistry registry, TaskBoard board,
-      ModelStore store, StreamObserver<SubmitUpdateResponse> response) {
+      ModelStore store, CoordinatorMetrics metrics, StreamObserver<SubmitUpdateResponse> response) {
     this.slots = slots;
     this.caller = caller;
     this.registry = registry;
     this.board = board;
     this.store = store;
+    this.metrics = metrics;
     this.response = response;
   }
 
@@ -81,17 +85,19 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       if (header == null) {
         begin(chunk);
       } else if (chunk.hasHeader()) {
-        throw reject(Status.INVALID_ARGUMENT, "the header was sent twice; send it once, first");
+        throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT,
+            "the header was sent twice; send it once, first");
       } else {
         try {
           assembler.append(chunk.getData().toByteArray());
         } catch (IllegalArgumentException e) {
-          throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+          throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT, e.getMessage());
         }
       }
     } catch (StatusRuntimeException e) {
       fail(e);
     } catch (UnknownSessionException | TaskBindingException e) {
+      metrics.updateRejected(UpdateRejection.WRONG_TASK);
       fail(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
     } catch (RuntimeException e) {
       unexpected(e);
@@ -100,6 +106,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
 
   private void begin(UpdateChunk chunk) {
     if (!chunk.hasHeader()) {
+      metrics.updateRejected(UpdateRejection.MALFORMED);
       throw Status.INVALID_ARGUMENT
           .withDescription("the first message of SubmitUpdate must be the UpdateHeader")
           .asRuntimeException();
@@ -124,15 +131,18 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       train = task.task().getSecaggMaskedInput().getTrain();
       masked = true;
     } else {
-      throw reject(Status.INVALID_ARGUMENT, "task '" + h.getTaskId() + "' is not a training task");
+      throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT,
+          "task '" + h.getTaskId() + "' is not a training task");
     }
     if (h.getMasked() != masked) {
-      throw reject(Status.INVALID_ARGUMENT, "task '" + h.getTaskId() + "' expects a "
+      throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT,
+          "task '" + h.getTaskId() + "' expects a "
           + (masked ? "masked (secure aggregation)" : "plain") + " update, the header says masked = "
           + h.getMasked());
     }
     if (!h.getJobId().equals(task.task().getJobId()) || h.getRound() != task.task().getRound()) {
-      throw reject(Status.INVALID_ARGUMENT, "the update names job '" + h.getJobId() + "' round "
+      throw reject(UpdateRejection.WRONG_TASK, Status.INVALID_ARGUMENT,
+          "the update names job '" + h.getJobId() + "' round "
           + h.getRound() + ", but task '" + h.getTaskId() + "' belongs to job '"
           + task.task().getJobId() + "' round " + task.task().getRound());
     }
@@ -142,11 +152,12 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
       expectUpdate(h, train.getModelHash());
     }
     if (masked && h.getNumExamples() != 0) {
-      throw reject(Status.INVALID_ARGUMENT, "num_examples was " + h.getNumExamples()
+      throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT,
+          "num_examples was " + h.getNumExamples()
           + "; a masked update must leave it 0 (the count travels masked, as the last word)");
     }
     if (!h.getSha256().matches("[0-9a-f]{64}")) {
-      throw reject(Status.INVALID_ARGUMENT,
+      throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT,
           "sha256 must be 64 lower-case hex digits, got '" + h.getSha256() + "'");
     }
     try {
@@ -157,7 +168,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
         ReportedValues.trainingMetrics(h.getMetricsMap());
       }
     } catch (InvalidReportException e) {
-      throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+      throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT, e.getMessage());
     }
     long bytes = Math.multiplyExact(h.getNumParameters(), (long) Integer.BYTES);
     if (!slots.reserve(bytes)) {
@@ -177,14 +188,16 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
   /** A masked training input: the round's base model, d + 2 words ({@link MaskedLayout}). */
   private void expectUpdate(UpdateHeader h, String base) {
     if (!h.getBaseModelHash().equals(base)) {
-      throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
+      throw reject(UpdateRejection.WRONG_MODEL, Status.INVALID_ARGUMENT,
+          "base_model_hash is '" + h.getBaseModelHash()
           + "', but the round trains from model '" + base + "'");
     }
-    ModelVersion model = store.get(base).orElseThrow(() -> reject(Status.INTERNAL,
+    ModelVersion model = store.get(base).orElseThrow(() -> reject(UpdateRejection.INTERNAL, Status.INTERNAL,
         "the round's base model " + base + " is missing from the store"));
     long expected = masked ? new MaskedLayout(model.dimension()).words() : model.dimension();
     if (h.getNumParameters() != expected) {
-      throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters()
+      throw reject(UpdateRejection.WRONG_MODEL, Status.INVALID_ARGUMENT,
+          "num_parameters was " + h.getNumParameters()
           + "; the model of job '" + h.getJobId() + "' has " + model.dimension() + " parameters"
           + (masked ? " (plus 2 for the masked training loss and example count)" : ""));
     }
@@ -194,12 +207,14 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
   private void expectStatistics(UpdateHeader h) {
     String subject = StatisticsLayout.subject(task.task().getJobId());
     if (!h.getBaseModelHash().equals(subject)) {
-      throw reject(Status.INVALID_ARGUMENT, "base_model_hash is '" + h.getBaseModelHash()
+      throw reject(UpdateRejection.WRONG_MODEL, Status.INVALID_ARGUMENT,
+          "base_model_hash is '" + h.getBaseModelHash()
           + "', but a feature-statistics input of job '" + task.task().getJobId() + "' names '" + subject + "'");
     }
     long expected = new StatisticsLayout(StatisticsLayout.columnsOf(task.task().getDataset()).size()).words();
     if (h.getNumParameters() != expected) {
-      throw reject(Status.INVALID_ARGUMENT, "num_parameters was " + h.getNumParameters() + "; the feature"
+      throw reject(UpdateRejection.WRONG_MODEL, Status.INVALID_ARGUMENT,
+          "num_parameters was " + h.getNumParameters() + "; the feature"
           + " statistics of job '" + h.getJobId() + "' have " + expected + " words");
     }
   }
@@ -209,6 +224,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     if (finished || settling) {
       return;
     }
+    metrics.updateRejected(UpdateRejection.LATE);
     fail(Status.FAILED_PRECONDITION.withDescription("round " + header.getRound() + " of job '"
         + header.getJobId() + "' no longer accepts this update (deadline passed or the"
         + " participant was dropped)").asRuntimeException());
@@ -221,21 +237,24 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     }
     try {
       if (header == null) {
+        metrics.updateRejected(UpdateRejection.MALFORMED);
         throw Status.INVALID_ARGUMENT.withDescription("the update stream was empty; send the header first")
             .asRuntimeException();
       }
       if (!assembler.complete()) {
-        throw reject(Status.INVALID_ARGUMENT, "the stream ended after " + assembler.received() + " of "
+        throw reject(UpdateRejection.INCOMPLETE, Status.INVALID_ARGUMENT,
+            "the stream ended after " + assembler.received() + " of "
             + header.getNumParameters() + " parameters");
       }
       String actual = assembler.finishHash();
       if (!ContentHash.matches(header.getSha256(), actual)) {
-        throw reject(Status.INVALID_ARGUMENT, "sha256 mismatch: the header announced "
+        throw reject(UpdateRejection.HASH_MISMATCH, Status.INVALID_ARGUMENT,
+            "sha256 mismatch: the header announced "
             + header.getSha256() + " but the parameters hash to " + actual);
       }
       long bad = masked ? -1 : assembler.firstNonFiniteIndex();
       if (bad >= 0) {
-        throw reject(Status.INVALID_ARGUMENT, "parameter " + bad + " is "
+        throw reject(UpdateRejection.NON_FINITE, Status.INVALID_ARGUMENT, "parameter " + bad + " is "
             + Float.intBitsToFloat(assembler.words()[(int) bad])
             + "; updates must contain only finite values");
       }
@@ -244,17 +263,19 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
         settling = true;
         admitted = task.gate().admit(task, assembler, header);
       } catch (IllegalArgumentException e) {
-        throw reject(Status.INVALID_ARGUMENT, e.getMessage());
+        throw reject(UpdateRejection.AGGREGATE_REFUSED, Status.INVALID_ARGUMENT, e.getMessage());
       } finally {
         settling = false;
       }
       if (!admitted) {
+        metrics.updateRejected(UpdateRejection.LATE);
         throw Status.FAILED_PRECONDITION.withDescription("round " + header.getRound() + " of job '"
             + header.getJobId() + "' no longer accepts this update (deadline passed or the"
             + " participant was dropped)").asRuntimeException();
       }
       finished = true;
       release();
+      metrics.updateAccepted();
       response.onNext(SubmitUpdateResponse.newBuilder().setAccepted(true).build());
       response.onCompleted();
     } catch (StatusRuntimeException e) {
@@ -272,8 +293,9 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     release();
   }
 
-  /** Settles the claimed task as rejected and returns the status to send. */
-  private StatusRuntimeException reject(Status status, String reason) {
+  /** Settles the claimed task as rejected, counts the rejection and returns the status to send. */
+  private StatusRuntimeException reject(UpdateRejection why, Status status, String reason) {
+    metrics.updateRejected(why);
     if (task != null) {
       settling = true;
       try {
@@ -286,7 +308,8 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
   }
 
   private void unexpected(RuntimeException e) {
-    LOG.log(Level.SEVERE, "SubmitUpdate from " + caller + " failed unexpectedly", e);
+    metrics.updateRejected(UpdateRejection.INTERNAL);
+    LOG.error("SubmitUpdate from " + caller + " failed unexpectedly", e);
     fail(Status.INTERNAL.withDescription("the coordinator failed to process the update ("
         + e.getClass().getSimpleName() + "); see the coordinator log").asRuntimeException());
   }

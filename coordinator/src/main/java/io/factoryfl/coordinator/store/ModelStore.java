@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,7 +39,7 @@ import java.util.regex.Pattern;
  * that is committed again (a corrupt or missing file is rewritten from the committed content).
  */
 public final class ModelStore {
-  private static final Logger LOG = Logger.getLogger(ModelStore.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
   private static final int CACHE_SIZE = 8;
   private static final Pattern FILE = Pattern.compile("([0-9a-f]{64})\\.(params|json)");
   /** A configuration is a few KiB; anything near this is not one. */
@@ -70,11 +71,11 @@ public final class ModelStore {
     }
     this.corruptAtStart = List.copyOf(checkAll());
     for (CorruptModel corrupt : corruptAtStart) {
-      LOG.severe("model store " + this.directory + ": " + corrupt.description() + ". To repair: "
+      LOG.error("model store " + this.directory + ": " + corrupt.description() + ". To repair: "
           + corrupt.remedy());
     }
     if (!corruptAtStart.isEmpty()) {
-      LOG.severe("model store " + this.directory + ": " + corruptAtStart.size()
+      LOG.error("model store " + this.directory + ": " + corruptAtStart.size()
           + " corrupt model(s) found at start; jobs and downloads that need them fail with"
           + " DATA_LOSS until they are repaired");
     }
@@ -103,7 +104,7 @@ public final class ModelStore {
         throw new UncheckedIOException("cannot write model " + hash + " to " + directory, e);
       }
       if (damage != null) {
-        LOG.warning("model store " + directory + ": rewrote model " + hash + " as it was"
+        LOG.warn("model store " + directory + ": rewrote model " + hash + " as it was"
             + " committed again; its stored files were corrupt (" + damage.file() + " "
             + damage.problem() + ")");
       }
@@ -132,7 +133,7 @@ public final class ModelStore {
     }
     CorruptModel damage = check(hash);
     if (damage != null) {
-      LOG.severe("model store " + directory + ": " + damage.description() + ". To repair: "
+      LOG.error("model store " + directory + ": " + damage.description() + ". To repair: "
           + damage.remedy());
       throw new CorruptModelException(damage);
     }

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.server.CoordinatorServer;
@@ -50,12 +54,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Adversarial tests for the audit trail (issue 7, item 6), one per row of the issue's table: a
@@ -235,21 +237,13 @@ class ForgedRoundLogTest {
     bytes[1234] ^= 0x01;
     Files.write(file, bytes);
 
-    List<String> logged = new ArrayList<>();
-    Handler capture = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        logged.add(record.getLevel() + " " + record.getMessage());
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    Logger storeLog = Logger.getLogger(ModelStore.class.getName());
-    storeLog.addHandler(capture);
+    ListAppender<ILoggingEvent> capture = new ListAppender<>();
+    capture.start();
+    Logger storeLog = (Logger) LoggerFactory.getLogger(ModelStore.class);
+    storeLog.addAppender(capture);
+    storeLog.setLevel(Level.INFO);
+    java.util.function.Supplier<String> logged = () -> String.join("\n", capture.list.stream()
+        .map(event -> event.getLevel() + " " + event.getFormattedMessage()).toList());
     // live certificates: this coordinator really starts and serves over TLS
     CertificateAuthority live = CertificateAuthority.create("acme", Clock.systemUTC(),
         Duration.ofDays(2), new SecureRandom());
@@ -262,8 +256,8 @@ class ForgedRoundLogTest {
         SigningIdentity.of(liveCoordinator)).start();
     ManagedChannel channel = participantChannel(live, server.port());
     try {
-      String log = String.join("\n", logged);
-      assertTrue(log.contains("SEVERE model store " + data.resolve("models") + ": model " + hash
+      String log = logged.get();
+      assertTrue(log.contains("ERROR model store " + data.resolve("models") + ": model " + hash
           + " is corrupt on the coordinator: models/" + hash + ".params"), log);
       assertTrue(log.contains("To repair: restore models/" + hash + ".params"), log);
 
@@ -278,11 +272,12 @@ class ForgedRoundLogTest {
 
       // the same model committed again (as a job that starts from it would) repairs it
       new ModelStore(data).put(config, parameters);
-      assertTrue(String.join("\n", logged).contains("rewrote model " + hash), logged.toString());
+      assertTrue(logged.get().contains("rewrote model " + hash), logged.get());
       assertEquals(parameters.length * Float.BYTES, download(fleet, session, hash));
       assertEquals(List.of(), new ModelStore(data).corruptAtStart());
     } finally {
-      storeLog.removeHandler(capture);
+      storeLog.detachAppender(capture);
+      storeLog.setLevel(null);
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       server.stop();
     }

@@ -50,6 +50,10 @@ class AccessPolicyTest {
     assertTrue(policy.allowsAnonymous("factoryfl.v1.Enrolment/Enrol"));
     assertFalse(policy.allowsAnonymous("factoryfl.v1.Enrolment/Renew"));
     assertFalse(policy.allowsAnonymous("factoryfl.v1.Fleet/Register"));
+    assertEquals(EnumSet.allOf(Role.class), policy.rolesFor("grpc.health.v1.Health/Check"));
+    assertEquals(EnumSet.allOf(Role.class), policy.rolesFor("grpc.health.v1.Health/Watch"));
+    assertTrue(policy.allowsAnonymous("grpc.health.v1.Health/Check"));
+    assertFalse(policy.allowsAnonymous("grpc.health.v1.Health/Watch"));
   }
 
   @Test

@@ -79,6 +79,17 @@ final class TlsCoordinator implements AutoCloseable {
     return channel;
   }
 
+  /** A TLS connection that presents no client certificate (a probe, or a node before enrolling). */
+  ManagedChannel anonymousChannel() throws Exception {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        .sslContext(GrpcSslContexts.configure(SslContextBuilder.forClient()
+            .trustManager(ca.certificate())).protocols("TLSv1.3").build())
+        .overrideAuthority("localhost")
+        .build();
+    channels.add(channel);
+    return channel;
+  }
+
   AdminGrpc.AdminBlockingStub admin() throws Exception {
     return AdminGrpc.newBlockingStub(channel("engineer", Role.ADMIN))
         .withDeadlineAfter(RPC_SECONDS, TimeUnit.SECONDS);

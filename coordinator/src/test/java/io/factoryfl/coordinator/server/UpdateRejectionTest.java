@@ -162,6 +162,8 @@ class UpdateRejectionTest {
     StatusRuntimeException e = rejected(SITE_A, header(round, round.taskA(), values), values);
 
     assertStatus(Status.Code.INVALID_ARGUMENT, e, "parameter 4 is NaN");
+    assertEquals(1.0, rejectedFor("non_finite"), "the rejection is counted with its reason");
+    assertEquals(0.0, rejectedFor("hash_mismatch"));
   }
 
   @Test
@@ -198,6 +200,7 @@ class UpdateRejectionTest {
 
     assertStatus(Status.Code.INVALID_ARGUMENT, e, "sha256 mismatch: the header announced "
         + ParameterCodec.hash(values) + " but the parameters hash to " + ParameterCodec.hash(tampered));
+    assertEquals(1.0, rejectedFor("hash_mismatch"), "the rejection is counted with its reason");
   }
 
   @Test
@@ -610,6 +613,13 @@ class UpdateRejectionTest {
       }
       throw e;
     }
+  }
+
+  /** The coordinator's count of updates rejected for {@code reason} (factoryfl_updates_rejected_total). */
+  private double rejectedFor(String reason) {
+    io.micrometer.core.instrument.Counter counter = coordinator.metrics().registry()
+        .find("factoryfl.updates.rejected").tag("reason", reason).counter();
+    return counter == null ? 0 : counter.count();
   }
 
   private static void assertStatus(Status.Code code, StatusRuntimeException e, String described) {

@@ -8,16 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Model files are checked against their hash at start, before serving, and when recommitted. */
 class ModelStoreTest {
@@ -26,33 +27,25 @@ class ModelStoreTest {
   static final float[] PARAMETERS = {0.5f, -1.25f, 3f, 0.125f, 7f};
 
   @TempDir Path data;
-  private final List<String> logged = new ArrayList<>();
-  private final Logger logger = Logger.getLogger(ModelStore.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      logged.add(record.getLevel() + " " + record.getMessage());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private final Logger logger = (Logger) LoggerFactory.getLogger(ModelStore.class);
+  private final ListAppender<ILoggingEvent> capture = new ListAppender<>();
 
   @BeforeEach
   void captureLog() {
-    logger.addHandler(capture);
+    capture.start();
+    logger.addAppender(capture);
+    logger.setLevel(Level.INFO);
   }
 
   @AfterEach
   void releaseLog() {
-    logger.removeHandler(capture);
+    logger.detachAppender(capture);
+    logger.setLevel(null);
   }
 
   private String log() {
-    return String.join("\n", logged);
+    return String.join("\n", capture.list.stream()
+        .map(event -> event.getLevel() + " " + event.getFormattedMessage()).toList());
   }
 
   /** Flips one bit in the middle of a stored file. */
@@ -74,7 +67,7 @@ class ModelStoreTest {
     CorruptModel found = reopened.corruptAtStart().get(0);
     assertEquals(hash, found.hash());
     assertEquals("models/" + hash + ".params", found.file());
-    assertTrue(log().contains("SEVERE model store " + data.resolve("models") + ": model " + hash
+    assertTrue(log().contains("ERROR model store " + data.resolve("models") + ": model " + hash
         + " is corrupt on the coordinator: models/" + hash + ".params or models/" + hash
         + ".json was changed: together they hash to "), log());
     assertTrue(log().contains("To repair: restore models/" + hash + ".params"), log());
@@ -123,7 +116,7 @@ class ModelStoreTest {
 
     assertEquals(hash, store.put(CONFIG, PARAMETERS).hash());
 
-    assertTrue(log().contains("WARNING model store " + data.resolve("models") + ": rewrote model "
+    assertTrue(log().contains("WARN model store " + data.resolve("models") + ": rewrote model "
         + hash + " as it was committed again; its stored files were corrupt"), log());
     ModelStore reopened = new ModelStore(data);
     assertEquals(List.of(), reopened.corruptAtStart());

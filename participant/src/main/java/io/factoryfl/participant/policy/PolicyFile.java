@@ -7,7 +7,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.Objects;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A site policy file that is re-read when it changes, so plant IT can tighten or relax the policy
@@ -23,7 +24,7 @@ import java.util.logging.Logger;
  * <p>Thread-safe.
  */
 public final class PolicyFile implements Supplier<SitePolicy> {
-  private static final Logger LOG = Logger.getLogger(PolicyFile.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyFile.class);
 
   private final Path file;
   private SitePolicy policy;
@@ -69,7 +70,7 @@ public final class PolicyFile implements Supplier<SitePolicy> {
       now = version(file);
     } catch (IOException | RuntimeException e) {
       if (seen != null) {
-        LOG.warning("site policy " + file + " cannot be read (" + e
+        LOG.warn("site policy " + file + " cannot be read (" + e
             + "); keeping the policy last loaded until the file is back");
         seen = null;
       }
@@ -83,7 +84,7 @@ public final class PolicyFile implements Supplier<SitePolicy> {
       policy = SitePolicy.load(file);
       LOG.info("site policy reloaded from " + file);
     } catch (RuntimeException e) {
-      LOG.warning("site policy edit rejected, keeping the previous policy: " + e.getMessage());
+      LOG.warn("site policy edit rejected, keeping the previous policy: " + e.getMessage());
     }
     return policy;
   }

@@ -17,8 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This site's durable record of the masked inputs it has sent, which enforces {@link
@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * file cannot both record a masked input for one key.
  */
 final class ContributionLog {
-  private static final Logger LOG = Logger.getLogger(ContributionLog.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ContributionLog.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   /** About 300 bytes a secure round; a file beyond this is not one this site wrote. */
   static final long MAX_FILE_BYTES = 64L << 20;
@@ -133,7 +133,7 @@ final class ContributionLog {
     try {
       appendUnderLock(entry, job, round, baseModel);
     } catch (IOException e) {
-      LOG.log(Level.SEVERE, "could not write the secure-aggregation contribution record " + file, e);
+      LOG.error("could not write the secure-aggregation contribution record " + file, e);
       throw new SecAggException("this site could not record its masked input for job " + job + " round "
           + round + " durably, and sends none without that record; plant IT finds the detail in the"
           + " participant's log");
@@ -197,7 +197,7 @@ final class ContributionLog {
           // A complete record that only lacks its final newline (a hand edit) still counts.
           loaded.add(Entry.parse(last));
         } catch (IOException e) {
-          LOG.warning("secure-aggregation contribution record " + file + ": ignoring a torn last line left by"
+          LOG.warn("secure-aggregation contribution record " + file + ": ignoring a torn last line left by"
               + " a crash; its masked input was never sent");
         }
       }
@@ -208,7 +208,7 @@ final class ContributionLog {
   }
 
   private SecAggException unreadable(String why) {
-    LOG.severe("secure-aggregation contribution record " + file + ": " + why
+    LOG.error("secure-aggregation contribution record " + file + ": " + why
         + "; secure rounds are refused until it is repaired");
     return new SecAggException("this site's record of the masked inputs it sent is unreadable, so it sends"
         + " no masked input (it could not rule out sending a second one); plant IT finds the detail in the"
@@ -285,7 +285,7 @@ final class ContributionLog {
     try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
       channel.force(true);
     } catch (IOException | UnsupportedOperationException e) {
-      LOG.fine("directory " + directory + " cannot be forced here: " + e.getMessage());
+      LOG.debug("directory " + directory + " cannot be forced here: " + e.getMessage());
     }
   }
 }

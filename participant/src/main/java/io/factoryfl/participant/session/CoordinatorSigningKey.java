@@ -20,7 +20,8 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
@@ -40,7 +41,7 @@ import javax.net.ssl.SSLSession;
  * <p>An interceptor on the site's channel; each distinct certificate is checked once.
  */
 final class CoordinatorSigningKey implements ClientInterceptor {
-  private static final Logger LOG = Logger.getLogger(CoordinatorSigningKey.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(CoordinatorSigningKey.class);
 
   /** The last certificate seen and what it yielded. */
   private record Learned(byte[] der, PublicKey key, String problem) {}
@@ -103,7 +104,7 @@ final class CoordinatorSigningKey implements ClientInterceptor {
     } catch (IllegalArgumentException e) {
       now = new Learned(der, null, "the coordinator's certificate ("
           + certificate.getSubjectX500Principal() + ") cannot sign receipts: " + e.getMessage());
-      LOG.warning(now.problem() + "; receipts from this coordinator will be refused");
+      LOG.warn(now.problem() + "; receipts from this coordinator will be refused");
     }
     learned = now;
   }

@@ -8,6 +8,7 @@ import io.factoryfl.proto.v1.PollTaskResponse;
 import io.factoryfl.proto.v1.RegisterRequest;
 import io.factoryfl.proto.v1.RegisterResponse;
 import io.factoryfl.core.ledger.ReceiptLog;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Status;
@@ -17,7 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.random.RandomGenerator;
 
 /**
@@ -29,7 +31,7 @@ import java.util.random.RandomGenerator;
  * <p>Takes a {@link Channel}; whoever built the channel shuts it down.
  */
 public final class ParticipantAgent implements Runnable {
-  private static final Logger LOG = Logger.getLogger(ParticipantAgent.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ParticipantAgent.class);
   private static final long REGISTER_TIMEOUT_SECONDS = 10;
 
   private final FleetGrpc.FleetBlockingStub blocking;
@@ -41,6 +43,7 @@ public final class ParticipantAgent implements Runnable {
   private final TaskRunner runner;
   private final String name;
   private final ScheduledExecutorService heartbeats;
+  private final ParticipantMetrics metrics;
   private volatile boolean stopped;
   private volatile boolean sessionValid;
   private volatile Thread thread;
@@ -49,11 +52,21 @@ public final class ParticipantAgent implements Runnable {
    * @param random jitter for reconnect backoff
    */
   public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random) {
+    this(site, channel, pollWait, random, ParticipantMetrics.fresh());
+  }
+
+  /**
+   * @param random jitter for reconnect backoff
+   * @param metrics this node's meters and readiness (served on its observability endpoint)
+   */
+  public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random,
+      ParticipantMetrics metrics) {
+    this.metrics = metrics;
     this.name = site.name();
     this.site = site;
     CoordinatorSigningKey coordinatorKey = new CoordinatorSigningKey(site.ca(), Clock.systemUTC());
     this.receipts = new ReceiptKeeper(ReceiptLog.open(site.receiptLog()), name, coordinatorKey);
-    Channel learning = ClientInterceptors.intercept(channel, coordinatorKey);
+    Channel learning = ClientInterceptors.intercept(channel, coordinatorKey, metrics.rpcBytes());
     this.blocking = FleetGrpc.newBlockingStub(learning);
     this.async = FleetGrpc.newStub(learning);
     this.pollWait = pollWait;
@@ -61,7 +74,7 @@ public final class ParticipantAgent implements Runnable {
     this.runner = new TaskRunner(site.catalogue(), site.signing() == null ? null
         : new SecureSessions(site.signing(), site.ca(), Clock.systemUTC(),
             ContributionLog.open(site.contributionLog(), Clock.systemUTC())).checkingPeersWith(
-            PeerCheck.forSite(site.ca(), site.receiptLog(), Clock.systemUTC())), site.policy());
+            PeerCheck.forSite(site.ca(), site.receiptLog(), Clock.systemUTC())), site.policy(), metrics);
     this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "heartbeat-" + name);
       t.setDaemon(true);
@@ -80,13 +93,14 @@ public final class ParticipantAgent implements Runnable {
           if (stopped) {
             return;
           }
+          metrics.disconnected(e.getStatus());
           if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
               && String.valueOf(e.getStatus().getDescription()).contains("Register")) {
             LOG.info(name + ": session expired, registering again");
             continue;
           }
           Duration wait = backoff.next();
-          LOG.warning(name + ": coordinator call failed (" + e.getStatus().getCode() + ": "
+          LOG.warn(name + ": coordinator call failed (" + e.getStatus().getCode() + ": "
               + e.getStatus().getDescription() + "); retrying in " + wait.toMillis() + " ms");
           Thread.sleep(wait.toMillis());
         }
@@ -109,6 +123,7 @@ public final class ParticipantAgent implements Runnable {
     backoff.reset();
     String sessionId = registered.getSessionId();
     sessionValid = true;
+    metrics.connected();
     LOG.info(name + ": registered as '" + registered.getParticipantId() + "'");
     long interval = Math.max(100, registered.getHeartbeatIntervalMillis());
     ScheduledFuture<?> beat = heartbeats.scheduleWithFixedDelay(

@@ -36,8 +36,8 @@ import java.util.Optional;
  * Thread-safe.
  */
 final class PeerCheck {
-  private static final java.util.logging.Logger LOG =
-      java.util.logging.Logger.getLogger(PeerCheck.class.getName());
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(PeerCheck.class);
 
   private final X509Certificate ca;
   private final PeerPins pins;
@@ -66,7 +66,7 @@ final class PeerCheck {
         newest = SignedRevocationList.verify(Files.readAllBytes(file), ca);
       } catch (IOException | IllegalArgumentException e) {
         // A damaged copy only loses the rollback floor; the next relayed list sets it again.
-        java.util.logging.Logger.getLogger(PeerCheck.class.getName()).warning(
+        LOG.warn(
             "the kept revocation list " + file + " is unusable (" + e.getMessage() + "); waiting for a new one");
       }
     }
@@ -125,7 +125,7 @@ final class PeerCheck {
     try {
       io.factoryfl.core.io.AtomicFiles.write(listFile, encoded, null);
     } catch (IOException | RuntimeException e) {
-      java.util.logging.Logger.getLogger(PeerCheck.class.getName()).warning(
+      LOG.warn(
           "could not keep the revocation list in " + listFile + ": " + e.getMessage());
     }
   }
@@ -153,7 +153,7 @@ final class PeerCheck {
     try {
       pins.admit(peer, key, KeyContinuity.of(certificate));
     } catch (IllegalArgumentException | UncheckedIOException e) {
-      LOG.warning(e.getMessage() + " (peer pins: " + pins.file() + ")");
+      LOG.warn(e.getMessage() + " (peer pins: " + pins.file() + ")");
       throw new SecAggException(e instanceof UncheckedIOException
           ? "cannot record the identity key of peer '" + peer + "' in this site's peer pins"
             + " file; plant IT finds why in the participant's log"

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The site's local receipt log: the coordinator's signed receipts for this site's contributions,
@@ -30,7 +31,7 @@ import java.util.logging.Logger;
  * receipt twice in the log, which the verifier accepts.
  */
 final class ReceiptKeeper {
-  private static final Logger LOG = Logger.getLogger(ReceiptKeeper.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ReceiptKeeper.class);
 
   /** A receipt is under 1 KiB plus 65 bytes per proof level; far below this. */
   static final int MAX_RECEIPT_CHARS = 64 * 1024;
@@ -73,7 +74,7 @@ final class ReceiptKeeper {
       }
       if (pending.size() == MAX_PENDING) {
         Receipt dropped = pending.removeFirst();
-        LOG.severe("receipt log " + log.file() + ": " + MAX_PENDING + " receipts are waiting"
+        LOG.error("receipt log " + log.file() + ": " + MAX_PENDING + " receipts are waiting"
             + " to be written; dropped the oldest (" + describe(dropped) + "). Free space or"
             + " fix the permissions of " + log.file());
       }
@@ -95,7 +96,7 @@ final class ReceiptKeeper {
       } catch (IOException | RuntimeException e) {
         if (pending.size() != warnedAt) {
           warnedAt = pending.size();
-          LOG.warning("receipt log " + log.file() + " cannot be written (" + reason(e)
+          LOG.warn("receipt log " + log.file() + " cannot be written (" + reason(e)
               + "); keeping " + pending.size() + " receipt(s) in memory and trying again at the"
               + " next poll. Free space or fix the permissions, or they are lost if the site"
               + " stops");
@@ -152,7 +153,7 @@ final class ReceiptKeeper {
   }
 
   private void refuse(String what) {
-    LOG.warning("refused " + what + "; it is not kept in the receipt log " + log.file());
+    LOG.warn("refused " + what + "; it is not kept in the receipt log " + log.file());
   }
 
   private static String describe(Receipt r) {

@@ -6,8 +6,8 @@ import io.factoryfl.participant.data.SiteDataException;
 import io.factoryfl.proto.v1.RefusalCode;
 import io.factoryfl.proto.v1.Task;
 import io.factoryfl.proto.v1.TaskRefusal;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place that decides what the coordinator hears when a task is refused or fails here: a
@@ -15,7 +15,7 @@ import java.util.logging.Logger;
  * detail (with the exception) goes to the site's own log, under the task id the message quotes.
  */
 final class Refusals {
-  private static final Logger LOG = Logger.getLogger(Refusals.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Refusals.class);
   static final int MAX_MESSAGE_CHARS = 400;
 
   private Refusals() {}
@@ -27,23 +27,23 @@ final class Refusals {
     if (failure instanceof TaskRefusedException refused) {
       code = refused.code();
       message = refused.getMessage();
-      LOG.warning("task " + task.getTaskId() + " refused (" + code + "): " + message);
+      LOG.warn("task " + task.getTaskId() + " refused (" + code + "): " + message);
     } else if (failure instanceof SiteDataException data) {
       code = data.kind() == SiteDataException.Kind.UNAVAILABLE
           ? RefusalCode.DATA_UNAVAILABLE : RefusalCode.DATA_INVALID;
       message = data.publicMessage() + " (detail in the site's log under task " + task.getTaskId() + ")";
-      LOG.warning("task " + task.getTaskId() + " failed on this site's data (" + code + "): "
+      LOG.warn("task " + task.getTaskId() + " failed on this site's data (" + code + "): "
           + data.getMessage());
     } else if (failure instanceof SecAggException secure) {
       // Protocol messages name peers, stages and counts the coordinator relayed: nothing local.
       code = RefusalCode.SECURE_AGGREGATION;
       message = "secure aggregation stopped at this site: " + secure.getMessage();
-      LOG.warning("task " + task.getTaskId() + ": " + message);
+      LOG.warn("task " + task.getTaskId() + ": " + message);
     } else {
       code = RefusalCode.SITE_ERROR;
       message = "the task failed at the site; plant IT finds the detail in the participant's log"
           + " under task " + task.getTaskId();
-      LOG.log(Level.WARNING, "task " + task.getTaskId() + " failed at this site", failure);
+      LOG.warn("task " + task.getTaskId() + " failed at this site", failure);
     }
     return TaskRefusal.newBuilder().setCode(code).setReason(oneLine(message)).build();
   }

@@ -14,6 +14,7 @@ import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.participant.data.DatasetCatalogue;
+import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.factoryfl.participant.data.SequenceWindows;
 import io.factoryfl.participant.data.EncodedData;
 import io.factoryfl.participant.data.SiteDataException;
@@ -34,7 +35,8 @@ import io.factoryfl.proto.v1.UpdateHeader;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs one task at the site and sends back its result. What leaves the site is exactly: feature
@@ -43,7 +45,7 @@ import java.util.logging.Logger;
  * column the job did not name.
  */
 final class TaskRunner {
-  private static final Logger LOG = Logger.getLogger(TaskRunner.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
   static final long TRANSFER_TIMEOUT_SECONDS = 600;
   static final long REPORT_TIMEOUT_SECONDS = 30;
 
@@ -51,12 +53,14 @@ final class TaskRunner {
   private final SecureSessions secure;
   private final PolicyCheck policy;
   private final ModelCache models;
+  private final ParticipantMetrics metrics;
 
   /**
    * @param secure this site's secure-aggregation sessions, or null if it has no signing key
    * @param policy the site policy every task is checked against before any data is touched
    */
-  TaskRunner(DatasetCatalogue catalogue, SecureSessions secure, PolicyCheck policy) {
+  TaskRunner(DatasetCatalogue catalogue, SecureSessions secure, PolicyCheck policy, ParticipantMetrics metrics) {
+    this.metrics = metrics;
     this.catalogue = catalogue;
     this.secure = secure;
     this.policy = policy;
@@ -114,19 +118,24 @@ final class TaskRunner {
     } catch (RuntimeException e) {
       result.clearOutcome().setRefusal(Refusals.of(task, e));
     }
-    report(result.build(), blocking);
+    report(task, result.build(), blocking);
   }
 
   /** Reports a failure before an upload as the task's refusal ({@link Refusals}: code and safe text). */
-  private static void refuse(Task task, String sessionId, RuntimeException failure,
+  private void refuse(Task task, String sessionId, RuntimeException failure,
       FleetGrpc.FleetBlockingStub blocking) {
-    report(TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
+    report(task, TaskResult.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
         .setJobId(task.getJobId()).setRound(task.getRound()).setRefusal(Refusals.of(task, failure))
         .build(), blocking);
   }
 
-  private static void report(TaskResult result, FleetGrpc.FleetBlockingStub blocking) {
+  private void report(Task task, TaskResult result, FleetGrpc.FleetBlockingStub blocking) {
     blocking.withDeadlineAfter(REPORT_TIMEOUT_SECONDS, TimeUnit.SECONDS).reportResult(result);
+    if (result.hasRefusal()) {
+      metrics.refused(task.getKindCase(), result.getRefusal().getCode());
+    } else {
+      metrics.taskFinished(task.getKindCase(), ParticipantMetrics.Outcome.COMPLETED);
+    }
   }
 
   /** Counts, sums and sums of squares of the job's numeric features only: never of the label. */
@@ -196,9 +205,9 @@ final class TaskRunner {
       require(policy.checkModel(model.definition().json()));
       EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization(),
           TaskChecks.task(task.getDataset(), 1));
-      TrainingOutcome outcome = LocalTrainer.train(model.definition(), model.parameters(), data,
-          new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
-              train.getSeed(), train.getProximalMu()));
+      TrainingOutcome outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), model.parameters(),
+          data, new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
+              train.getSeed(), train.getProximalMu())));
       if (secureTag == null) {
         header.putMetrics("train_loss", outcome.trainLoss());
         words = ParameterCodec.toWords(outcome.parameters());
@@ -262,15 +271,18 @@ final class TaskRunner {
     try {
       UpdateUploader.upload(async, header.build(), words, TRANSFER_TIMEOUT_SECONDS)
           .get(TRANSFER_TIMEOUT_SECONDS + 5, TimeUnit.SECONDS);
+      metrics.taskFinished(task.getKindCase(), ParticipantMetrics.Outcome.COMPLETED);
     } catch (ExecutionException e) {
+      metrics.taskFinished(task.getKindCase(), ParticipantMetrics.Outcome.FAILED);
       if (e.getCause() instanceof StatusRuntimeException status) {
         throw status;
       }
       // The round sees the task time out; this site keeps serving.
-      LOG.log(java.util.logging.Level.WARNING, "upload of task " + task.getTaskId() + " failed",
+      LOG.warn("upload of task " + task.getTaskId() + " failed",
           e.getCause());
     } catch (java.util.concurrent.TimeoutException e) {
-      LOG.warning("upload of task " + task.getTaskId() + " got no answer within "
+      metrics.taskFinished(task.getKindCase(), ParticipantMetrics.Outcome.FAILED);
+      LOG.warn("upload of task " + task.getTaskId() + " got no answer within "
           + TRANSFER_TIMEOUT_SECONDS + " s");
     }
   }

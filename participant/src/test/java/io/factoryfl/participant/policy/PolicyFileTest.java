@@ -5,22 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class PolicyFileTest {
   private static final Clock SATURDAY = Clock.fixed(Instant.parse("2025-03-08T11:00:00Z"), ZoneOffset.UTC);
@@ -28,32 +28,23 @@ class PolicyFileTest {
   @TempDir Path dir;
   private Path file;
   private Instant mtime = Instant.parse("2025-03-01T00:00:00Z");
-  private final List<LogRecord> warnings = new ArrayList<>();
-  private final Logger log = Logger.getLogger(PolicyFile.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-        warnings.add(record);
-      }
-    }
+  private final Logger log = (Logger) LoggerFactory.getLogger(PolicyFile.class);
+  private final ListAppender<ILoggingEvent> capture = new ListAppender<>();
 
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private List<ILoggingEvent> warnings() {
+    return capture.list.stream().filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN)).toList();
+  }
 
   @BeforeEach
   void setUp() {
     file = dir.resolve("site-policy.json");
-    log.addHandler(capture);
+    capture.start();
+    log.addAppender(capture);
   }
 
   @AfterEach
   void tearDown() {
-    log.removeHandler(capture);
+    log.detachAppender(capture);
   }
 
   /** Writes the policy and moves its mtime on explicitly: two writes can share a second. */
@@ -102,10 +93,10 @@ class PolicyFileTest {
     assertEquals(2, policy.maxCpuThreads());
     assertTrue(policy.check(Tasks.evaluate("ai4i", 1)).allowed());
     assertFalse(policy.check(Tasks.evaluate("press-line", 1)).allowed());
-    assertEquals(1, warnings.size(), "one warning per broken edit, not one per decision");
+    assertEquals(1, warnings().size(), "one warning per broken edit, not one per decision");
     assertEquals("site policy edit rejected, keeping the previous policy: " + file
         + ": max_cpu_threads was 0; expected a whole number from 1 to 4096",
-        warnings.get(0).getMessage());
+        warnings().get(0).getFormattedMessage());
 
     write("{\"datasets\": [\"ai4i\"], \"max_cpu_threads\": 4}");
 
@@ -136,8 +127,8 @@ class PolicyFileTest {
 
     assertEquals(2, policyFile.current().maxCpuThreads());
     assertEquals(2, policyFile.current().maxCpuThreads());
-    assertEquals(1, warnings.size());
-    assertTrue(warnings.get(0).getMessage().startsWith("site policy " + file + " cannot be read"));
+    assertEquals(1, warnings().size());
+    assertTrue(warnings().get(0).getFormattedMessage().startsWith("site policy " + file + " cannot be read"));
 
     write("{\"max_cpu_threads\": 3}");
 

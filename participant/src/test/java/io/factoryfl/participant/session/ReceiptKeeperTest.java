@@ -3,6 +3,10 @@ package io.factoryfl.participant.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.factoryfl.core.ledger.MerkleTree;
 import io.factoryfl.core.ledger.Receipt;
 import io.factoryfl.core.ledger.ReceiptLog;
@@ -21,13 +25,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The site checks every receipt as it arrives and never loses a valid one to a full disk. */
 class ReceiptKeeperTest {
@@ -40,29 +42,20 @@ class ReceiptKeeperTest {
   static final List<String> SITES = List.of("plant-1", "plant-2", "plant-3");
 
   @TempDir Path tmp;
-  private final List<String> logged = new ArrayList<>();
-  private final Logger logger = Logger.getLogger(ReceiptKeeper.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      logged.add(record.getLevel() + " " + record.getMessage());
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {}
-  };
+  private final Logger logger = (Logger) LoggerFactory.getLogger(ReceiptKeeper.class);
+  private final ListAppender<ILoggingEvent> capture = new ListAppender<>();
 
   @BeforeEach
   void captureLog() {
-    logger.addHandler(capture);
+    capture.start();
+    logger.addAppender(capture);
+    logger.setLevel(Level.INFO);
   }
 
   @AfterEach
   void releaseLog() {
-    logger.removeHandler(capture);
+    logger.detachAppender(capture);
+    logger.setLevel(null);
   }
 
   static String hash(String text) {
@@ -90,7 +83,8 @@ class ReceiptKeeperTest {
   }
 
   private String log() {
-    return String.join("\n", logged);
+    return String.join("\n", capture.list.stream()
+        .map(event -> event.getLevel() + " " + event.getFormattedMessage()).toList());
   }
 
   @Test
@@ -109,7 +103,7 @@ class ReceiptKeeperTest {
     Receipt good = receipt("job-1", 2, "plant-2", COORDINATOR);
     keeper(file).keep(List.of(receipt("job-1", 1, "plant-2", mallory).toJson(), good.toJson()));
     assertEquals(List.of(good), ReceiptLog.open(file).read(), "only the genuine one is kept");
-    assertTrue(log().contains("WARNING refused the receipt for job job-1 round 1"), log());
+    assertTrue(log().contains("WARN refused the receipt for job job-1 round 1"), log());
     assertTrue(log().contains("its signature does not verify with the signing key of the"
         + " coordinator this site is connected to"), log());
   }
@@ -166,7 +160,7 @@ class ReceiptKeeperTest {
     keeper.keep(List.of());
 
     assertEquals(2, keeper.pending(), "both receipts wait in memory");
-    assertTrue(log().contains("WARNING receipt log " + file + " cannot be written"), log());
+    assertTrue(log().contains("WARN receipt log " + file + " cannot be written"), log());
     assertTrue(log().contains("keeping 2 receipt(s) in memory and trying again at the next poll"),
         log());
 
