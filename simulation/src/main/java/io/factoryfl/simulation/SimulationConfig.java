@@ -148,10 +148,10 @@ record SimulationConfig(
     if (proximalMu > 0) {
       training.put("proximal_mu", proximalMu);
     }
-    if (serverMomentum > 0) {
+    if (serverOptimizer == null) {
+      // always written, so 0 (plain FedAvg) is not taken for the spec's default (FedAvgM 0.5)
       spec.put("server_momentum", serverMomentum);
-    }
-    if (serverOptimizer != null) {
+    } else {
       var optimizer = spec.putObject("server_optimizer");
       optimizer.put("name", serverOptimizer.algorithm().key());
       optimizer.put("learning_rate", serverOptimizer.learningRate());

@@ -66,6 +66,13 @@ public record JobSpec(
     double proximalMu,
     ServerOptimizerSpec serverOptimizer,
     java.util.Optional<io.factoryfl.core.data.SequenceSpec> sequence) {
+  /**
+   * The server momentum of a spec that names none (and no server_optimizer): FedAvgM 0.5, chosen
+   * by measuring FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad and FedProx on the bundled AI4I,
+   * C-MAPSS FD003 and SECOM scenarios (docs/results.md). {@code "server_momentum": 0} is plain FedAvg.
+   */
+  public static final double DEFAULT_SERVER_MOMENTUM = 0.5;
+
 
   public JobSpec {
     java.util.Objects.requireNonNull(task, "task");

@@ -256,9 +256,14 @@ public final class JobSpecParser {
     return top.integer("max_examples_per_site", fallback, 1, limit);
   }
 
+  /**
+   * The spec's server momentum; absent, {@link JobSpec#DEFAULT_SERVER_MOMENTUM} (FedAvgM, the
+   * default strategy chosen on the bundled scenarios, docs/results.md), or 0 when the spec names a
+   * server_optimizer, which decides the server's step itself.
+   */
   private static double serverMomentum(SpecNode top) {
     if (!top.has("server_momentum")) {
-      return 0;
+      return top.has("server_optimizer") ? 0 : JobSpec.DEFAULT_SERVER_MOMENTUM;
     }
     JsonNode value = top.raw("server_momentum");
     if (!value.isNumber() || !(value.asDouble() >= 0 && value.asDouble() < 1)) {

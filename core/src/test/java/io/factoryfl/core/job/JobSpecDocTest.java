@@ -75,7 +75,7 @@ class JobSpecDocTest {
     assertEquals(3, spec.maxRoundAttempts());
     assertEquals(Duration.ofSeconds(600), spec.startTimeout());
     assertEquals(100_000, spec.maxExamplesPerSite());
-    assertEquals(0, spec.serverMomentum());
+    assertEquals(0.5, spec.serverMomentum(), "FedAvgM 0.5 is the default strategy");
     assertEquals(java.util.Optional.empty(), spec.selection());
     assertEquals(java.util.Optional.empty(), spec.sequence(), "rows are independent without dataset.sequence");
     assertEquals(new SecureAggregationSpec(true, null, null, 4.0, 22, 100_000),

@@ -108,6 +108,18 @@ class JobSpecParserTest {
   }
 
   @Test
+  void parse_serverMomentum_defaultsToFedAvgM_unlessAServerOptimiserOrZeroIsNamed() {
+    assertEquals(JobSpec.DEFAULT_SERVER_MOMENTUM, JobSpecParser.parse(MINIMAL).serverMomentum());
+    assertEquals(0.5, JobSpec.DEFAULT_SERVER_MOMENTUM);
+    String plain = MINIMAL.replaceFirst("\\{", "{\"server_momentum\": 0, ");
+    assertEquals(0, JobSpecParser.parse(plain).serverMomentum(), "0 is plain FedAvg");
+    String adaptive = MINIMAL.replaceFirst("\\{", "{\"server_optimizer\": {\"name\": \"adagrad\"}, ");
+    JobSpec spec = JobSpecParser.parse(adaptive);
+    assertEquals(0, spec.serverMomentum(), "a server optimiser decides the step itself");
+    assertEquals(ServerOptimizerSpec.Algorithm.ADAGRAD, spec.serverOptimizer().algorithm());
+  }
+
+  @Test
   void parse_acceptsADl4jConfigurationThatFitsTheDataset() {
     String configuration = MlpTemplate.configurationJson(8, List.of(4), 2, 0.01, 1);
 
