@@ -144,7 +144,7 @@ class ImageEntrypointTest {
     ImageSandbox.Running serve = sandbox.start(List.of("serve",
         "--cert", "coord/coordinator.pem", "--key", "coord/coordinator-key.pem", "--ca", "ca/ca.pem",
         "--ca-dir", "ca", "--dev-ca", "--bind", "127.0.0.1", "--port", String.valueOf(port),
-        "--data", DATA + "/data"));
+        "--data", DATA + "/data", "--metrics-port", "0"));
     String listening = "coordinator listening on 127.0.0.1:" + port;
     while (!serve.stdout().contains(listening)) {
       if (!serve.process().isAlive()) {

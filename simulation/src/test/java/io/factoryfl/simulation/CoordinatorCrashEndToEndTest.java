@@ -66,7 +66,8 @@ class CoordinatorCrashEndToEndTest {
         "--cert", coordinatorDir.resolve("coordinator.pem").toString(),
         "--key", coordinatorDir.resolve("coordinator-key.pem").toString(),
         "--ca", coordinatorDir.resolve("ca.pem").toString(),
-        "--data", data.toString(), "--ca-dir", ca.toString(), "--dev-ca", "--heartbeat-grace-seconds", "5"))) {
+        "--data", data.toString(), "--ca-dir", ca.toString(), "--dev-ca", "--heartbeat-grace-seconds", "5",
+        "--metrics-port", "0"))) {
       coordinator.start();
       String target = "localhost:" + port;
       startSites(ca, target, hold, nodes);

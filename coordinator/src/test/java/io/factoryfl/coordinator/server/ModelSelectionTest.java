@@ -73,6 +73,7 @@ class ModelSelectionTest {
         "max_round_attempts": 1,
         "start_timeout_seconds": 10,
         "secure_aggregation": {"enabled": false},
+        "server_momentum": 0,
         "max_examples_per_site": 10,
         "select": %s
       }""";

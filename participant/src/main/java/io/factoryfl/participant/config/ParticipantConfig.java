@@ -32,7 +32,10 @@ import java.util.Set;
  * }</pre>
  *
  * Relative paths are resolved against the directory of the config file. The site's identity is
- * the subject of its certificate, not anything written here.
+ * the subject of its certificate, not anything written here. {@code coordinator} may list several
+ * addresses separated by commas, an active coordinator and its standbys
+ * ({@code "coordinator-a.example.com:7443,coordinator-b.example.com:7443"}): the node then fails
+ * over to the next address whenever the current one does not answer.
  *
  * <p>{@code tls.signing_key} (optional) is the Ed25519 identity signing key bound into the
  * certificate, used for secure aggregation. When absent it defaults to the certificate path with
@@ -76,9 +79,10 @@ public record ParticipantConfig(
     String where = file.toString();
     checkFields(root, TOP, where, "");
     String coordinator = text(root, "coordinator", where);
-    if (!coordinator.matches("[^\\s:]+:\\d{1,5}")) {
+    if (!coordinator.matches("[^\\s:,]+:\\d{1,5}(,[^\\s:,]+:\\d{1,5})*")) {
       throw new InvalidConfigException(where + ": coordinator was '" + coordinator
-          + "'; expected HOST:PORT, for example coordinator.example.com:7443");
+          + "'; expected HOST:PORT, for example coordinator.example.com:7443, or several separated by"
+          + " commas for an active coordinator and its standbys (coordinator-a:7443,coordinator-b:7443)");
     }
     JsonNode tls = object(root, "tls", where);
     checkFields(tls, TLS, where, "tls.");

@@ -17,6 +17,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -47,9 +49,21 @@ public final class ChannelTls {
 
   private ChannelTls() {}
 
-  /** As {@link #open(String, TlsMaterial, Clock)} with the system clock, as TLS itself uses. */
+  /**
+   * As {@link #open(String, TlsMaterial, Clock)} with the system clock, as TLS itself uses; {@code
+   * target} may list several addresses, comma-separated (an active coordinator and its standbys):
+   * then the channel fails over between them ({@link FailoverChannel}).
+   */
   public static ManagedChannel open(String target, TlsMaterial tls) throws SSLException {
-    return open(target, tls, Clock.systemUTC());
+    List<String> targets = List.of(target.split(","));
+    if (targets.size() == 1) {
+      return open(target, tls, Clock.systemUTC());
+    }
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (String each : targets) {
+      channels.add(open(each.strip(), tls, Clock.systemUTC()));
+    }
+    return new FailoverChannel(targets.stream().map(String::strip).toList(), channels);
   }
 
   /**
