@@ -119,6 +119,7 @@ public final class CoordinatorLease implements AutoCloseable {
    */
   public long acquire() throws InterruptedException {
     while (true) {
+      stopIfInterrupted();
       if (tryAcquire()) {
         return heldToken();
       }
@@ -133,13 +134,23 @@ public final class CoordinatorLease implements AutoCloseable {
    */
   public boolean acquire(Duration timeout) throws InterruptedException {
     Instant giveUp = clock.instant().plus(timeout);
-    while (!tryAcquire()) {
+    while (true) {
+      stopIfInterrupted();
+      if (tryAcquire()) {
+        return true;
+      }
       if (!clock.instant().isBefore(giveUp)) {
         return false;
       }
       TimeUnit.MILLISECONDS.sleep(settings.pollEvery().toMillis());
     }
-    return true;
+  }
+
+  private void stopIfInterrupted() throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException("coordinator " + settings.holder() + " stopped waiting for the lease of the "
+          + store);
+    }
   }
 
   /**
@@ -320,7 +331,7 @@ public final class CoordinatorLease implements AutoCloseable {
       }
     }
     if (lost.complete(loss)) {
-      log.error("coordinator {} {} of the {}; it stops writing", settings.holder(), loss.describe(), store);
+      log.error("coordinator {} {} on the {}; it stops writing", settings.holder(), loss.describe(), store);
     }
     return lost.getNow(loss);
   }

@@ -92,8 +92,10 @@ public final class PostgresStore extends JdbcStore {
       }
       if (leasePool == null) {
         // the lease's own connections: a renewal never waits behind the store's writes
+        // (HikariCP waits at least 250 ms)
         Duration timeout = settings.renewEvery().compareTo(connectionTimeout) < 0 ? settings.renewEvery()
             : connectionTimeout;
+        timeout = timeout.compareTo(Duration.ofMillis(250)) < 0 ? Duration.ofMillis(250) : timeout;
         HikariConfig config = poolConfig(url, "factoryfl-postgres-lease", 2, timeout);
         config.setMinimumIdle(1);
         config.setInitializationFailTimeout(-1);
