@@ -1,10 +1,26 @@
 package io.factoryfl.coordinator.store;
 
+import java.nio.file.Path;
+
 /**
  * Where a coordinator keeps what must survive it: an embedded database in its data directory
  * (the default), PostgreSQL, or memory (tests and benchmarks only: nothing survives).
  */
 public interface CoordinatorStore extends AutoCloseable {
+  /**
+   * Opens the store the coordinator's flags name: the embedded store in {@code dataDirectory}
+   * without {@code --store}, else the PostgreSQL store at its {@code postgresql://} URL (password
+   * from the URL, {@code --store-password-file} or {@code PGPASSWORD}; see {@link StoreFactory}).
+   *
+   * @param store the --store flag; null or blank for the embedded store
+   * @param passwordFile the --store-password-file flag; null if not given
+   * @throws IllegalArgumentException if the flags are wrong (the message says which and why)
+   * @throws StoreException if the store cannot be opened
+   */
+  static CoordinatorStore open(String store, Path passwordFile, Path dataDirectory) {
+    return StoreFactory.open(store, passwordFile, dataDirectory, System.getenv());
+  }
+
   JobStore jobs();
 
   /** Where the store is, for people: a directory or a database URL without credentials. */

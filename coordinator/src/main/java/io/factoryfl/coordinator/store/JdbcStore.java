@@ -93,7 +93,7 @@ public class JdbcStore implements CoordinatorStore, JobStore {
 
   @Override
   public void create(JobSubmission s) {
-    inTransaction("record job " + s.jobId(), connection -> {
+    inWriteTransaction("record job " + s.jobId(), connection -> {
       try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM jobs WHERE job_id = ?")) {
         exists.setString(1, s.jobId());
         try (ResultSet rows = exists.executeQuery()) {
@@ -128,7 +128,7 @@ public class JdbcStore implements CoordinatorStore, JobStore {
 
   @Override
   public void save(String jobId, JobCheckpoint checkpoint, int round, Map<String, float[]> arrays, int keepFrom) {
-    inTransaction("save the checkpoint of job " + jobId, connection -> {
+    inWriteTransaction("save the checkpoint of job " + jobId, connection -> {
       try (PreparedStatement update = connection.prepareStatement(
           "UPDATE jobs SET checkpoint_json = ?, updated_at_ms = ? WHERE job_id = ?")) {
         update.setString(1, CheckpointJson.write(checkpoint));
@@ -188,7 +188,7 @@ public class JdbcStore implements CoordinatorStore, JobStore {
 
   @Override
   public void appendEvent(String jobId, long sequence, byte[] event) {
-    inTransaction("record event " + sequence + " of job " + jobId, connection -> {
+    inWriteTransaction("record event " + sequence + " of job " + jobId, connection -> {
       long next;
       try (PreparedStatement max = connection.prepareStatement(
           "SELECT (SELECT COUNT(*) FROM jobs WHERE job_id = ?), COALESCE(MAX(sequence), 0) + 1 FROM job_events"
@@ -248,6 +248,20 @@ public class JdbcStore implements CoordinatorStore, JobStore {
   @Override
   public void close() {
     pool.close();
+  }
+
+  /**
+   * Called first in the transaction of every write ({@link #create}, {@link #save}, {@link
+   * #appendEvent}), on its connection: a subclass refuses the write here by throwing (fencing: a
+   * coordinator that lost its lease must not write). Does nothing by default.
+   */
+  protected void beforeWrite(Connection connection, String action) throws SQLException {}
+
+  private <T> T inWriteTransaction(String action, Work<T> work) {
+    return inTransaction(action, connection -> {
+      beforeWrite(connection, action);
+      return work.run(connection);
+    });
   }
 
   /** One unit of work in a transaction. */

@@ -5,7 +5,7 @@ package io.factoryfl.coordinator.store;
  * directory or database), what failed and what the operator can do, and never carries secrets
  * such as a database password.
  */
-public final class StoreException extends RuntimeException {
+public class StoreException extends RuntimeException {
   public StoreException(String message, Throwable cause) {
     super(message, cause);
   }
