@@ -7,8 +7,7 @@ import java.util.Map;
 /**
  * Chooses the store from a coordinator's flags: {@code --data DIR} alone for the embedded store in
  * that directory; {@code --store postgresql://...} (optionally with {@code --store-password-file})
- * for PostgreSQL. The embedded store keeps the round logs and models beside it in the directory;
- * with PostgreSQL the directory still holds them until they move into the database.
+ * for PostgreSQL. Either way the models and round logs stay in the data directory for now.
  */
 final class StoreFactory {
   private StoreFactory() {}
