@@ -75,20 +75,23 @@ public final class SimulationMain {
 
   private SimulationMain() {}
 
-  /** {@code simulate [options]} or {@code bench secagg|robust [options]}; bare options mean simulate. */
+  /** {@code simulate [options]} or {@code bench secagg|robust|store [options]}; bare options mean simulate. */
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("bench")) {
       String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-      if (rest.length == 0 || !(rest[0].equals("secagg") || rest[0].equals("robust"))) {
+      java.util.Set<String> benches = java.util.Set.of("secagg", "robust", "store");
+      if (rest.length == 0 || !benches.contains(rest[0])) {
         boolean help = rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"));
-        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust [options]"
-            + "   ('factoryfl bench secagg --help' or 'factoryfl bench robust --help' for options)");
+        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust|store [options]"
+            + "   ('factoryfl bench NAME --help' for its options)");
         System.exit(help ? 0 : 2);
       }
       String[] options = java.util.Arrays.copyOfRange(rest, 1, rest.length);
-      System.exit(rest[0].equals("robust")
-          ? io.factoryfl.simulation.bench.RobustBench.run(options, System.out, System.err)
-          : io.factoryfl.simulation.bench.SecAggBench.run(options, System.out, System.err));
+      System.exit(switch (rest[0]) {
+        case "robust" -> io.factoryfl.simulation.bench.RobustBench.run(options, System.out, System.err);
+        case "store" -> io.factoryfl.simulation.bench.StoreBench.run(options, System.out, System.err);
+        default -> io.factoryfl.simulation.bench.SecAggBench.run(options, System.out, System.err);
+      });
     }
     if (args.length > 0 && args[0].equals("simulate")) {
       args = java.util.Arrays.copyOfRange(args, 1, args.length);

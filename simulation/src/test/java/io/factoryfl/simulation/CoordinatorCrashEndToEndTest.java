@@ -4,21 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.factoryfl.coordinator.admin.AdminClient;
-import io.factoryfl.coordinator.cli.CaCommand;
-import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.core.ledger.LedgerVerifier;
 import io.factoryfl.core.ledger.Verification;
 import io.factoryfl.core.security.Pem;
-import io.factoryfl.core.security.TlsMaterial;
-import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.proto.v1.JobState;
 import io.factoryfl.proto.v1.JobStatus;
 import io.factoryfl.simulation.StageHoldInterceptor.Step;
 import io.grpc.ManagedChannel;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,47 +41,37 @@ class CoordinatorCrashEndToEndTest {
 
   @Test
   void aKilledCoordinator_resumesItsJobs_andLosesNone() throws Exception {
-    Path ca = dir.resolve("ca");
-    ca("init", "--dir", ca.toString(), "--name", "crash-test-ca");
-    ca("issue", "--dir", ca.toString(), "--name", "coordinator", "--role", "coordinator", "--out",
-        dir.resolve("coordinator").toString(), "--dns", "localhost");
-    ca("issue", "--dir", ca.toString(), "--name", "engineer", "--role", "admin", "--out",
-        dir.resolve("engineer").toString());
+    Path ca = DiskFederation.init(dir);
     int port = CoordinatorProcess.freePort();
     Path data = dir.resolve("coordinator-data");
-    Path coordinatorDir = dir.resolve("coordinator");
     StageHoldInterceptor hold = new StageHoldInterceptor();
     List<ParticipantNode> nodes = new ArrayList<>();
     Map<String, Step> jobs = new LinkedHashMap<>();
-    try (CoordinatorProcess coordinator = new CoordinatorProcess(port, dir.resolve("coordinator.log"), List.of(
-        "--cert", coordinatorDir.resolve("coordinator.pem").toString(),
-        "--key", coordinatorDir.resolve("coordinator-key.pem").toString(),
-        "--ca", coordinatorDir.resolve("ca.pem").toString(),
-        "--data", data.toString(), "--ca-dir", ca.toString(), "--dev-ca", "--heartbeat-grace-seconds", "5",
-        "--metrics-port", "0"))) {
+    List<String> arguments = new ArrayList<>(DiskFederation.coordinatorIdentity(dir));
+    arguments.addAll(List.of("--data", data.toString()));
+    try (CoordinatorProcess coordinator = new CoordinatorProcess(port, dir.resolve("coordinator.log"), arguments)) {
       coordinator.start();
       String target = "localhost:" + port;
-      startSites(ca, target, hold, nodes);
-      ManagedChannel channel = AdminClient.openChannel(target, TlsMaterial.load(
-          dir.resolve("engineer/engineer.pem"), dir.resolve("engineer/engineer-key.pem"),
-          dir.resolve("engineer/ca.pem")));
+      nodes.addAll(DiskFederation.startSites(dir, target, SITES, Map.of(0, hold)));
+      ManagedChannel channel = AdminClient.openChannel(target, DiskFederation.engineer(dir));
       try {
         AdminClient admin = new AdminClient(channel);
         admin.awaitParticipants(SITES, Duration.ofSeconds(60));
-        String first = admin.submit(spec("before-the-crashes", false)).getJobId();
-        awaitEnd(admin, first, coordinator);
+        String first = admin.submit(DiskFederation.spec("before-the-crashes", false, ROUNDS, SITES)).getJobId();
+        DiskFederation.awaitEnd(admin, first, () -> output(coordinator));
         jobs.put(first, null);
         for (Step step : List.of(Step.PLAIN_UPDATE, Step.ADVERTISE_KEYS, Step.SHARE_KEYS)) {
           boolean secure = step != Step.PLAIN_UPDATE;
-          String job = admin.submit(spec("killed-at-" + step.name().toLowerCase(), secure)).getJobId();
+          String job = admin.submit(DiskFederation.spec("killed-at-" + step.name().toLowerCase(), secure, ROUNDS,
+              SITES)).getJobId();
           hold.arm(step, job, 2);
           assertTrue(hold.awaitHolding(120), "the site never reached " + step + " of round 2 in job " + job);
           coordinator.kill();
           hold.release();
           coordinator.start();
-          JobStatus resumed = awaitEnd(admin, job, coordinator);
+          JobStatus resumed = DiskFederation.awaitEnd(admin, job, () -> output(coordinator));
           assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), job + " after a kill at " + step + ": "
-              + resumed.getMessage() + "\n" + coordinator.output());
+              + resumed.getMessage() + "\n" + output(coordinator));
           assertEquals(ROUNDS, resumed.getCompletedRounds());
           jobs.put(job, step);
         }
@@ -128,74 +109,12 @@ class CoordinatorCrashEndToEndTest {
     }
   }
 
-  private void startSites(Path ca, String target, StageHoldInterceptor hold, List<ParticipantNode> nodes)
-      throws Exception {
-    CsvTable table;
-    try (InputStream in = getClass().getResourceAsStream("/datasets/ai4i2020.csv")) {
-      table = CsvTable.parse("ai4i2020.csv", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+  private static String output(CoordinatorProcess coordinator) {
+    try {
+      String text = coordinator.output();
+      return "coordinator output (end):\n" + text.substring(Math.max(0, text.length() - 6000));
+    } catch (java.io.IOException e) {
+      return "(coordinator output unreadable: " + e.getMessage() + ")";
     }
-    List<Factory> factories = Partitioner.split(table, SITES, SimulationConfig.TYPE, SimulationConfig.PRODUCT_ID,
-        SimulationConfig.HOLD_OUT, 7);
-    for (int i = 0; i < SITES; i++) {
-      String name = "plant-" + (i + 1);
-      Path site = dir.resolve("sites").resolve(name);
-      ca("issue", "--dir", ca.toString(), "--name", name, "--role", "participant", "--out", site.toString());
-      Files.move(site.resolve(name + ".pem"), site.resolve("site.pem"));
-      Files.move(site.resolve(name + "-key.pem"), site.resolve("site-key.pem"));
-      Files.move(site.resolve(name + "-signing-key.pem"), site.resolve("site-signing-key.pem"));
-      CsvWriter.write(factories.get(i).train(), site.resolve("data/train.csv"));
-      CsvWriter.write(factories.get(i).eval(), site.resolve("data/eval.csv"));
-      // plain FedAvg allowed for the plain job; secure jobs still run secure
-      Files.writeString(site.resolve("site-policy.json"), LoopbackFederation.PLAIN_FEDAVG_POLICY);
-      Files.writeString(site.resolve("site.json"), LoopbackFederation.siteConfig(target,
-          SimulationConfig.DATASET_NAME, name, true).replace("../../receipts/" + name + ".jsonl", "receipts.jsonl"));
-      nodes.add(ParticipantNode.start(ParticipantConfig.load(site.resolve("site.json")),
-          new SplittableRandom(1000L * (i + 1)), i == 0 ? List.of(hold) : List.of()));
-    }
-  }
-
-  private static JobStatus awaitEnd(AdminClient admin, String job, CoordinatorProcess coordinator)
-      throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    JobStatus status = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        status = admin.status(job);
-        if (status.getState() == JobState.JOB_STATE_SUCCEEDED || status.getState() == JobState.JOB_STATE_FAILED
-            || status.getState() == JobState.JOB_STATE_CANCELLED) {
-          return status;
-        }
-      } catch (io.grpc.StatusRuntimeException e) {
-        // the coordinator is restarting
-      }
-      Thread.sleep(250);
-    }
-    String output = coordinator.output();
-    throw new AssertionError("job " + job + " did not end within 180 s; last status " + status
-        + "\ncoordinator output (end):\n" + output.substring(Math.max(0, output.length() - 6000)));
-  }
-
-  private static String spec(String name, boolean secure) {
-    StringBuilder numeric = new StringBuilder("[");
-    for (String column : SimulationConfig.NUMERIC) {
-      numeric.append(numeric.length() > 1 ? ", " : "").append('"').append(column).append('"');
-    }
-    numeric.append(']');
-    return """
-        {"name": "%s", "model": {"template": "mlp", "hidden_layers": [8]},
-         "dataset": {"name": "%s", "numeric_features": %s,
-                     "categorical_features": [{"column": "Type", "categories": ["L", "M", "H"]}],
-                     "label": "Machine failure", "label_classes": ["0", "1"]},
-         "rounds": %d, "participants": {"min": 3, "max": %d},
-         "training": {"local_epochs": 1, "batch_size": 64, "learning_rate": 0.01},
-         "round_deadline_seconds": 60, "evaluate_every": 1, "seed": %d,
-         "start_timeout_seconds": 120, "secure_aggregation": {"enabled": %s}}"""
-        .formatted(name, SimulationConfig.DATASET_NAME, numeric, ROUNDS, SITES, name.hashCode() & 0x7fffffff, secure);
-  }
-
-  private static void ca(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = CaCommand.run(args, new PrintStream(out), new PrintStream(out));
-    assertEquals(0, code, String.join(" ", args) + ": " + out);
   }
 }

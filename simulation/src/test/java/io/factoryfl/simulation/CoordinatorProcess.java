@@ -42,14 +42,41 @@ final class CoordinatorProcess implements AutoCloseable {
     }
   }
 
-  /** Starts the process and waits until it accepts connections. */
-  void start() throws IOException, InterruptedException {
+  /** Starts the process without waiting for it to listen (a standby does not until it takes over). */
+  void launch() throws IOException {
     starts++;
     Path output = log.resolveSibling(log.getFileName() + "." + starts);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(output.toFile());
     builder.environment().put("OMP_NUM_THREADS", "1");
     process = builder.start();
+  }
+
+  /**
+   * Waits until the process has printed {@code text}.
+   *
+   * @return the time it was first seen, in System.nanoTime() units
+   */
+  long awaitOutput(String text, int seconds) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      if (output().contains(text)) {
+        return System.nanoTime();
+      }
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the coordinator exited with " + process.exitValue() + " before printing '"
+            + text + "':\n" + output());
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("the coordinator did not print '" + text + "' within " + seconds + " s:\n"
+        + output());
+  }
+
+  /** Starts the process and waits until it accepts connections. */
+  void start() throws IOException, InterruptedException {
+    launch();
+    Path output = log.resolveSibling(log.getFileName() + "." + starts);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {

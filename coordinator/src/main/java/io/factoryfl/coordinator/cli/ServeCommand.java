@@ -9,7 +9,16 @@ import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
 import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.UsageException;
+import io.factoryfl.coordinator.metrics.CoordinatorMetrics;
+import io.factoryfl.coordinator.store.CoordinatorLease;
+import io.factoryfl.coordinator.store.CoordinatorStore;
+import io.factoryfl.coordinator.store.LeaseSettings;
+import io.factoryfl.coordinator.store.PostgresStore;
+import io.factoryfl.coordinator.store.StoreException;
 import io.factoryfl.core.ops.ObservabilityServer;
+import io.factoryfl.core.ops.Readiness;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import io.factoryfl.core.ops.OpsFlags;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.core.security.TlsMaterial;
@@ -41,8 +50,15 @@ final class ServeCommand {
         --signing-key FILE the coordinator's Ed25519 signing key, which signs round logs and receipts
                            (default: the --cert path with .pem replaced by -signing-key.pem,
                            as 'factoryfl ca issue' writes it)
-        --data DIR         where model versions and round logs (DIR/ledgers) are stored
-                           (default ./coordinator-data)
+        --data DIR         where model versions and round logs (DIR/ledgers) are stored, and
+                           the jobs (DIR/coordinator.db) without --store (default ./coordinator-data)
+        --store URL        keep the jobs in PostgreSQL: postgresql://USER@HOST:PORT/DATABASE
+                           (password from --store-password-file or PGPASSWORD, not the URL).
+                           Several coordinators may share one database: one holds the lease and
+                           serves, the others wait as standbys and take over within about 10 s
+                           of its end (docs/durability.md)
+        --store-password-file FILE
+                           the PostgreSQL password, in a file readable by the coordinator only
         --heartbeat-grace-seconds N
                            a participant silent this long is dropped from its rounds (default 15)
         --ca-service H:P   the CA service ('factoryfl ca serve'), production: the coordinator
@@ -87,7 +103,7 @@ final class ServeCommand {
 
   static int run(String[] args, PrintStream out) throws Exception {
     Set<String> valued = new HashSet<>(TlsFlags.NAMES);
-    valued.addAll(Set.of("--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key",
+    valued.addAll(Set.of("--store", "--store-password-file", "--port", "--bind", "--data", "--heartbeat-grace-seconds", "--signing-key",
         "--ca-dir", "--ca-service", "--revocation-list", "--max-model-parameters",
         "--max-uploads-per-participant", "--max-upload-buffer-mib"));
     valued.addAll(OpsFlags.NAMES);
@@ -166,16 +182,24 @@ final class ServeCommand {
     }
     AuthenticationInterceptor gate = new AuthenticationInterceptor(revocations, clock);
     InetSocketAddress address = new InetSocketAddress(flags.get("--bind", "0.0.0.0"), port);
-    CoordinatorServer server = CoordinatorServer.assemble(ServerTls.serverBuilder(address, tls),
-        Path.of(flags.get("--data", "coordinator-data")), clock,
-        Duration.ofSeconds(grace), gate, identity, enrolment, limits, revocations).start();
+    Path data = Path.of(flags.get("--data", "coordinator-data"));
+    CoordinatorStore store = openStore(flags, data);
+    CoordinatorMetrics metrics = CoordinatorMetrics.fresh();
+    AtomicReference<Readiness> readiness = new AtomicReference<>(
+        () -> Optional.of("the coordinator has not started serving yet"));
     ObservabilityServer endpoint;
     try {
-      endpoint = ops.startEndpoint(server.metrics().registry(), server.readiness()).orElse(null);
+      endpoint = ops.startEndpoint(metrics.registry(), () -> readiness.get().notReadyBecause()).orElse(null);
     } catch (IOException e) {
-      server.stop();
+      store.close();
       throw new UsageException("coordinator", e.getMessage());
     }
+    if (store instanceof PostgresStore postgres) {
+      awaitLease(postgres, identity.name(), readiness, out);
+    }
+    CoordinatorServer server = CoordinatorServer.assemble(ServerTls.serverBuilder(address, tls), data, clock,
+        Duration.ofSeconds(grace), gate, identity, enrolment, limits, revocations, store, metrics).start();
+    readiness.set(server.readiness());
     out.println("coordinator listening on " + address.getHostString() + ":" + server.port()
         + " (TLS 1.3; " + enrolment.auditLog().map(log -> "DEVELOPMENT CA: enrolment open,"
             + " audited in " + log).orElse("no CA key here") + "; revocation list: "
@@ -193,6 +217,44 @@ final class ServeCommand {
     }));
     server.blockUntilShutdown();
     return 0;
+  }
+
+  /** The store {@code --store} names, or the embedded one in {@code data}. */
+  private static CoordinatorStore openStore(Flags flags, Path data) throws UsageException {
+    try {
+      String passwordFile = flags.get("--store-password-file", null);
+      return CoordinatorStore.open(flags.get("--store", null), passwordFile == null ? null : Path.of(passwordFile),
+          data);
+    } catch (IllegalArgumentException | StoreException e) {
+      throw new UsageException("coordinator", e.getMessage());
+    }
+  }
+
+  /**
+   * With PostgreSQL, waits as a standby until this coordinator holds the lease (not ready
+   * meanwhile, saying who holds it), then serves. If the lease is ever lost (another coordinator
+   * took over, or the database could not be reached for a whole lease term) the process ends at
+   * once with status 3: the store refuses its writes anyway (fencing), and its supervisor restarts
+   * it as a standby.
+   */
+  private static void awaitLease(PostgresStore store, String name, AtomicReference<Readiness> readiness,
+      PrintStream out) throws InterruptedException {
+    CoordinatorLease lease = store.lease(LeaseSettings.defaults(name + "@" + LeaseSettings.processHolder()));
+    readiness.set(() -> Optional.of("standby: " + lease.current().map(holder -> "coordinator " + holder.holder()
+        + " holds the lease until " + holder.expiresAt()).orElse("waiting for the lease") + "; this coordinator"
+        + " takes over when it lapses"));
+    if (!lease.tryAcquire()) {
+      out.println("standby: another coordinator holds the lease in the " + store.description()
+          + "; waiting to take over");
+      lease.acquire();
+    }
+    out.println("holding the coordinator lease in the " + store.description() + " (fencing token "
+        + lease.token().orElseThrow() + ")");
+    lease.lost().thenAccept(loss -> {
+      System.err.println("coordinator: lost the lease: " + loss.describe() + "; exiting (status 3) so that"
+          + " only one coordinator writes; restart it to run as a standby");
+      Runtime.getRuntime().halt(3);
+    });
   }
 
   private static CoordinatorLimits limits(Flags flags) throws UsageException {

@@ -15,6 +15,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.factoryfl.coordinator.metrics.RpcBytes;
 import io.factoryfl.core.ops.Readiness;
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.metrics.CoordinatorMetrics;
+import io.factoryfl.coordinator.store.CoordinatorStore;
 import io.factoryfl.coordinator.store.EmbeddedStore;
 import io.factoryfl.coordinator.store.ModelStore;
 import io.factoryfl.coordinator.task.TaskBoard;
@@ -145,12 +147,24 @@ public final class CoordinatorServer {
   public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
       Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
       BindableService enrolment, CoordinatorLimits limits, RelayedRevocations revocations) {
+    return assemble(builder, dataDir, clock, heartbeatGrace, authentication, identity, enrolment, limits,
+        revocations, EmbeddedStore.open(dataDir), CoordinatorMetrics.fresh());
+  }
+
+  /**
+   * As above, keeping jobs in {@code store} (the embedded store of {@code dataDir}, or PostgreSQL)
+   * and counting in {@code metrics}. Opening the scheduler lists the jobs the store holds and
+   * resumes the running ones; the server owns the store from here and closes it when it stops.
+   */
+  public static CoordinatorServer assemble(ServerBuilder<?> builder, Path dataDir, Clock clock,
+      Duration heartbeatGrace, ServerInterceptor authentication, SigningIdentity identity,
+      BindableService enrolment, CoordinatorLimits limits, RelayedRevocations revocations, CoordinatorStore store,
+      CoordinatorMetrics metrics) {
     Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
         new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
-        identity, revocations);
-    return new CoordinatorServer(builder, federation,
-        new JobScheduler(federation, limits.modelBudget(), EmbeddedStore.open(dataDir)), authentication, enrolment,
-        limits);
+        identity, revocations, metrics);
+    return new CoordinatorServer(builder, federation, new JobScheduler(federation, limits.modelBudget(), store),
+        authentication, enrolment, limits);
   }
 
   public CoordinatorServer start() throws IOException {

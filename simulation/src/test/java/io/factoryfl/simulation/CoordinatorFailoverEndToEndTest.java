@@ -1,0 +1,112 @@
+package io.factoryfl.simulation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.coordinator.testing.PostgresServer;
+import io.factoryfl.coordinator.testing.PostgresServerExtension;
+import io.factoryfl.core.ledger.LedgerVerifier;
+import io.factoryfl.core.ledger.Verification;
+import io.factoryfl.core.security.Pem;
+import io.factoryfl.proto.v1.JobState;
+import io.factoryfl.proto.v1.JobStatus;
+import io.grpc.ManagedChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two coordinator processes on one PostgreSQL database: the first takes the lease and serves, the
+ * second waits as a standby. The sites know both addresses. The active coordinator is killed with
+ * SIGKILL in the middle of a job; the standby takes over when the lease lapses, resumes the job from
+ * its last committed round, the sites fail over to it, and the job finishes there. The takeover time
+ * (kill to the standby holding the lease) is printed and written to target/failover-takeover.txt.
+ */
+@ExtendWith(PostgresServerExtension.class)
+class CoordinatorFailoverEndToEndTest {
+  private static final int SITES = 3;
+  private static final int ROUNDS = 6;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void theStandbyTakesOverAKilledCoordinator_andTheJobFinishesThere(PostgresServer postgres) throws Exception {
+    DiskFederation.init(dir);
+    String store = postgres.createDatabase();
+    int activePort = CoordinatorProcess.freePort();
+    int standbyPort = CoordinatorProcess.freePort();
+    // the round logs and models are still files: both coordinators use one data directory
+    List<String> arguments = new ArrayList<>(DiskFederation.coordinatorIdentity(dir));
+    arguments.addAll(List.of("--data", dir.resolve("coordinator-data").toString(), "--store", store));
+    List<ParticipantNode> nodes = new ArrayList<>();
+    try (CoordinatorProcess active = new CoordinatorProcess(activePort, dir.resolve("active.log"), arguments);
+        CoordinatorProcess standby = new CoordinatorProcess(standbyPort, dir.resolve("standby.log"), arguments)) {
+      active.start();
+      active.awaitOutput("holding the coordinator lease", 30);
+      standby.launch();
+      standby.awaitOutput("standby: another coordinator holds the lease", 60);
+      nodes.addAll(DiskFederation.startSites(dir, "localhost:" + activePort + ",localhost:" + standbyPort, SITES,
+          Map.of()));
+      String job;
+      ManagedChannel first = AdminClient.openChannel("localhost:" + activePort, DiskFederation.engineer(dir));
+      try {
+        AdminClient admin = new AdminClient(first);
+        admin.awaitParticipants(SITES, Duration.ofSeconds(60));
+        job = admin.submit(DiskFederation.spec("failover", false, ROUNDS, SITES)).getJobId();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (admin.status(job).getCompletedRounds() < 2 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertTrue(admin.status(job).getCompletedRounds() >= 2, "the job never committed round 2");
+      } finally {
+        first.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      long killed = System.nanoTime();
+      active.kill();
+      long tookOver = standby.awaitOutput("holding the coordinator lease", 60);
+      double takeover = (tookOver - killed) / 1e9;
+      System.out.printf("failover: the standby held the lease %.2f s after the active coordinator was killed%n",
+          takeover);
+      Files.writeString(Path.of("target", "failover-takeover.txt"),
+          String.format(java.util.Locale.ROOT, "%.3f s%n", takeover), java.nio.file.StandardOpenOption.CREATE,
+          java.nio.file.StandardOpenOption.APPEND);
+      assertTrue(takeover < 15, "takeover took " + takeover + " s, more than 15 s");
+      ManagedChannel second = AdminClient.openChannel("localhost:" + standbyPort, DiskFederation.engineer(dir));
+      try {
+        AdminClient admin = new AdminClient(second);
+        JobStatus status = DiskFederation.awaitEnd(admin, job, () -> output(standby));
+        assertEquals(JobState.JOB_STATE_SUCCEEDED, status.getState(), status.getMessage() + "\n" + output(standby));
+        assertEquals(ROUNDS, status.getCompletedRounds());
+        assertEquals(status.getResultModelHash(), admin.downloadModel(job).hash());
+      } finally {
+        second.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+      for (ParticipantNode node : nodes) {
+        node.close();
+      }
+      Verification verification = LedgerVerifier.verify(dir.resolve("coordinator-data/ledgers/" + job + ".jsonl"),
+          Pem.readCertificates(dir.resolve("ca/ca.pem")).get(0), dir.resolve("sites"), Clock.systemUTC());
+      assertTrue(verification.ok(), verification.problem());
+      assertEquals(1, verification.interruptions().size(), verification.interruptions().toString());
+    }
+  }
+
+  private static String output(CoordinatorProcess coordinator) {
+    try {
+      String text = coordinator.output();
+      return "coordinator output (end):\n" + text.substring(Math.max(0, text.length() - 6000));
+    } catch (java.io.IOException e) {
+      return "(coordinator output unreadable: " + e.getMessage() + ")";
+    }
+  }
+}
