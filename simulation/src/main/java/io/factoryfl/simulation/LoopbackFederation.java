@@ -7,7 +7,10 @@ import io.factoryfl.coordinator.enrol.RelayedRevocations;
 import io.factoryfl.coordinator.server.CoordinatorLimits;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.core.ops.ObservabilityServer;
+import io.factoryfl.coordinator.metrics.CoordinatorMetrics;
 import io.factoryfl.coordinator.server.ServerTls;
+import io.factoryfl.coordinator.store.CoordinatorStore;
+import io.factoryfl.coordinator.store.EmbeddedStore;
 import io.factoryfl.core.security.CertificateAuthority;
 import io.factoryfl.core.security.IssuedIdentity;
 import io.factoryfl.core.security.Pem;
@@ -75,6 +78,15 @@ final class LoopbackFederation implements AutoCloseable {
   /** As {@link #start(List, SimulationConfig)}, the sites' catalogues naming the data {@code dataset}. */
   static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation, String dataset)
       throws IOException {
+    return start(factories, simulation, dataset, EmbeddedStore::open);
+  }
+
+  /**
+   * As above, the coordinator keeping its jobs in the store {@code store} opens for its data
+   * directory (the embedded store by default; memory or PostgreSQL for the durability benchmark).
+   */
+  static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation, String dataset,
+      java.util.function.Function<Path, CoordinatorStore> store) throws IOException {
     Path out = simulation.out();
     Clock clock = Clock.systemUTC();
     SecureRandom random = new SecureRandom();
@@ -94,7 +106,8 @@ final class LoopbackFederation implements AutoCloseable {
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
         out.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor(),
         SigningIdentity.of(coordinatorIdentity), null, CoordinatorLimits.defaults(),
-        RelayedRevocations.inProcess(ca, RevocationList::empty, clock))
+        RelayedRevocations.inProcess(ca, RevocationList::empty, clock),
+        store.apply(out.resolve("coordinator-data")), CoordinatorMetrics.fresh())
         .start();
     String target = "localhost:" + server.port();
 

@@ -181,10 +181,11 @@ public final class CoordinatorServer {
   }
 
   /**
-   * Ready ({@code /readyz}) from {@link #start} until {@link #stop}; the reason otherwise.
+   * Ready ({@code /readyz}) from {@link #start} until {@link #stop} while its store answers; the
+   * reason otherwise (a store that does not answer names itself and the fix).
    */
   public Readiness readiness() {
-    return () -> serving ? Optional.empty()
+    return () -> serving ? scheduler.store().unavailable()
         : Optional.of(server.isShutdown() ? "the coordinator is shutting down"
             : "the coordinator has not started serving yet");
   }

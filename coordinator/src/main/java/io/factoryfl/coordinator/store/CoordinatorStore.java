@@ -26,6 +26,14 @@ public interface CoordinatorStore extends AutoCloseable {
   /** Where the store is, for people: a directory or a database URL without credentials. */
   String description();
 
+  /**
+   * Why the store cannot be used right now (for readiness), or empty when it answers. Cheap: a
+   * connection check, no query of the jobs.
+   */
+  default java.util.Optional<String> unavailable() {
+    return java.util.Optional.empty();
+  }
+
   /** Releases the store's connections and locks; idempotent. */
   @Override
   void close();

@@ -246,6 +246,16 @@ public class JdbcStore implements CoordinatorStore, JobStore {
   }
 
   @Override
+  public java.util.Optional<String> unavailable() {
+    try (Connection connection = pool.getConnection()) {
+      return connection.isValid(2) ? java.util.Optional.empty()
+          : java.util.Optional.of("the " + description + " does not answer");
+    } catch (SQLException e) {
+      return java.util.Optional.of(failed("reach", e).getMessage());
+    }
+  }
+
+  @Override
   public void close() {
     pool.close();
   }

@@ -105,8 +105,15 @@ class PostgresStoreTest extends JobStoreContract {
       assertTrue(down.getMessage().endsWith("Check that it runs and accepts connections; the coordinator"
           + " reconnects by itself"), down.getMessage());
       assertThrows(StoreException.class, store::load);
+      assertTrue(store.unavailable().orElse("").contains("cannot be reached"),
+          "the coordinator is not ready while its store is down: " + store.unavailable());
 
       outage.start();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (store.unavailable().isPresent() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(java.util.Optional.empty(), store.unavailable(), "ready again once the server is back");
       store.create(submission("job-after"));
       assertEquals(List.of("job-before", "job-after"),
           store.load().stream().map(j -> j.submission().jobId()).toList(), "new jobs work without a restart");
