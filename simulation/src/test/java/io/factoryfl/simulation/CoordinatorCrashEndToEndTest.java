@@ -3,6 +3,8 @@ package io.factoryfl.simulation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.cli.CaCommand;
 import io.factoryfl.participant.data.CsvTable;
@@ -16,6 +18,7 @@ import io.factoryfl.proto.v1.JobStatus;
 import io.factoryfl.simulation.StageHoldInterceptor.Step;
 import io.grpc.ManagedChannel;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +40,12 @@ import org.junit.jupiter.api.io.TempDir;
  * directory: a real coordinator process (mutual TLS on loopback), real participant nodes that
  * dial out and reconnect by themselves, real training. One site's channel holds back its message
  * of a chosen step of round 2 ({@link StageHoldInterceptor}), so the kill lands inside that step:
- * a plain round's upload, and the secure-aggregation stages before any masked input leaves a site
- * (advertise keys, share keys). After each restart the job completes all its rounds, every earlier
- * job is listed with its model, and every round log verifies with the interruption recorded.
+ * a plain round's upload and every secure-aggregation stage. Before any masked input leaves a site
+ * (advertise keys, share keys) the round runs again under a new attempt with fresh keys; from the
+ * masked input on (masked input, consistency check, unmask) the restarted coordinator carries the
+ * same session on from its store, and the sites answer its repeated tasks with their earlier
+ * answers. After each restart the job completes all its rounds, every earlier job is listed with
+ * its model, and every round log verifies with the interruption (and the continuation) recorded.
  */
 class CoordinatorCrashEndToEndTest {
   private static final int SITES = 4;
@@ -66,7 +72,9 @@ class CoordinatorCrashEndToEndTest {
         "--cert", coordinatorDir.resolve("coordinator.pem").toString(),
         "--key", coordinatorDir.resolve("coordinator-key.pem").toString(),
         "--ca", coordinatorDir.resolve("ca.pem").toString(),
-        "--data", data.toString(), "--ca-dir", ca.toString(), "--dev-ca", "--heartbeat-grace-seconds", "5"))) {
+        "--data", data.toString(), "--ca-dir", ca.toString(), "--dev-ca", "--heartbeat-grace-seconds", "5",
+        // no fixed metrics port: other coordinators may run on the machine
+        "--metrics-port", "0"))) {
       coordinator.start();
       String target = "localhost:" + port;
       startSites(ca, target, hold, nodes);
@@ -79,8 +87,12 @@ class CoordinatorCrashEndToEndTest {
         String first = admin.submit(spec("before-the-crashes", false)).getJobId();
         awaitEnd(admin, first, coordinator);
         jobs.put(first, null);
-        for (Step step : List.of(Step.PLAIN_UPDATE, Step.ADVERTISE_KEYS, Step.SHARE_KEYS)) {
+        for (Step step : List.of(Step.PLAIN_UPDATE, Step.ADVERTISE_KEYS, Step.SHARE_KEYS, Step.MASKED_INPUT,
+            Step.CONSISTENCY_CHECK, Step.UNMASK)) {
           boolean secure = step != Step.PLAIN_UPDATE;
+          // the held site reconnects last (its backoff grew while the coordinator was down): a job
+          // submitted before it is back would draw its cohort without it and never reach the hold
+          admin.awaitParticipants(SITES, Duration.ofSeconds(90));
           String job = admin.submit(spec("killed-at-" + step.name().toLowerCase(), secure)).getJobId();
           hold.arm(step, job, 2);
           assertTrue(hold.awaitHolding(120), "the site never reached " + step + " of round 2 in job " + job);
@@ -119,12 +131,40 @@ class CoordinatorCrashEndToEndTest {
           assertTrue(verification.interruptions().isEmpty(), verification.interruptions().toString());
         } else {
           assertEquals(1, verification.interruptions().size(), job + ": " + verification.interruptions());
-          assertTrue(verification.interruptions().get(0).contains("interrupted in round 2 (attempt 1 of round 2 was"
-              + " in progress and is abandoned), resumed from round 1"), verification.interruptions().get(0));
+          String expected = switch (job.getValue()) {
+            case MASKED_INPUT, CONSISTENCY_CHECK, UNMASK -> "interrupted in round 2 (attempt 1 of round 2 was in the "
+                + job.getValue().name().toLowerCase() + " stage of its secure session, which continues), resumed"
+                + " from round 1, continuing the secure session of attempt 1";
+            default -> "interrupted in round 2 (attempt 1 of round 2 was in progress and is abandoned), resumed"
+                + " from round 1";
+          };
+          assertTrue(verification.interruptions().get(0).contains(expected), verification.interruptions().get(0));
+          JsonNode closed = roundClosed(ledger, 2);
+          if (expected.contains("continues")) {
+            assertEquals(1, closed.get("attempt").asInt(), job + ": round 2 closes in the attempt whose session"
+                + " was carried on, not in a second session");
+            assertTrue(closed.get("contributors").toString().contains("\"plant-1\""), job + ": the held site's"
+                + " masked input, sent again after the restart, is in the sum: " + closed);
+          } else if (job.getValue() != Step.PLAIN_UPDATE) {
+            assertEquals(2, closed.get("attempt").asInt(), job + ": a session that had not reached stage 3 is"
+                + " abandoned and the round runs again with fresh keys");
+          }
           assertTrue(verification.receipts() > 0, job + ": the sites' receipts were checked");
         }
       }
     }
+  }
+
+  /** The round_closed record of {@code round} in the round log at {@code ledger}. */
+  private static JsonNode roundClosed(Path ledger, int round) throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    for (String line : Files.readAllLines(ledger, StandardCharsets.UTF_8)) {
+      JsonNode record = json.readTree(line);
+      if (record.path("type").asText().equals("round_closed") && record.path("round").asInt() == round) {
+        return record;
+      }
+    }
+    throw new AssertionError(ledger + " has no round_closed record of round " + round);
   }
 
   private void startSites(Path ca, String target, StageHoldInterceptor hold, List<ParticipantNode> nodes)
