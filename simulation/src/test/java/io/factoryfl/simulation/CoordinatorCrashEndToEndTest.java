@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A coordinator killed with SIGKILL in the middle of a job, and started again on the same data
  * directory: a real coordinator process (mutual TLS on loopback), real participant nodes that
  * dial out and reconnect by themselves, real training. One site's channel holds back its message
- * of a chosen step of round 2 ({@link StageHoldInterceptor}), so the kill lands inside that step:
+ * of a chosen step of round 2, or of round 0's statistics session ({@link StageHoldInterceptor}), so
+ * the kill lands inside that step:
  * a plain round's upload and every secure-aggregation stage. Before any masked input leaves a site
  * (advertise keys, share keys) the round runs again under a new attempt with fresh keys; from the
  * masked input on (masked input, consistency check, unmask) the restarted coordinator carries the
@@ -67,7 +68,7 @@ class CoordinatorCrashEndToEndTest {
     Path coordinatorDir = dir.resolve("coordinator");
     StageHoldInterceptor hold = new StageHoldInterceptor();
     List<ParticipantNode> nodes = new ArrayList<>();
-    Map<String, Step> jobs = new LinkedHashMap<>();
+    Map<String, Kill> jobs = new LinkedHashMap<>();
     try (CoordinatorProcess coordinator = new CoordinatorProcess(port, dir.resolve("coordinator.log"), List.of(
         "--cert", coordinatorDir.resolve("coordinator.pem").toString(),
         "--key", coordinatorDir.resolve("coordinator-key.pem").toString(),
@@ -87,15 +88,18 @@ class CoordinatorCrashEndToEndTest {
         String first = admin.submit(spec("before-the-crashes", false)).getJobId();
         awaitEnd(admin, first, coordinator);
         jobs.put(first, null);
-        for (Step step : List.of(Step.PLAIN_UPDATE, Step.ADVERTISE_KEYS, Step.SHARE_KEYS, Step.MASKED_INPUT,
-            Step.CONSISTENCY_CHECK, Step.UNMASK)) {
+        for (Kill kill : List.of(new Kill(Step.PLAIN_UPDATE, 2), new Kill(Step.ADVERTISE_KEYS, 2),
+            new Kill(Step.SHARE_KEYS, 2), new Kill(Step.MASKED_INPUT, 2), new Kill(Step.CONSISTENCY_CHECK, 2),
+            new Kill(Step.UNMASK, 2), new Kill(Step.MASKED_INPUT, 0))) {
+          Step step = kill.step();
           boolean secure = step != Step.PLAIN_UPDATE;
           // the held site reconnects last (its backoff grew while the coordinator was down): a job
           // submitted before it is back would draw its cohort without it and never reach the hold
           admin.awaitParticipants(SITES, Duration.ofSeconds(90));
-          String job = admin.submit(spec("killed-at-" + step.name().toLowerCase(), secure)).getJobId();
-          hold.arm(step, job, 2);
-          assertTrue(hold.awaitHolding(120), "the site never reached " + step + " of round 2 in job " + job);
+          String job = admin.submit(spec("killed-at-" + step.name().toLowerCase() + "-r" + kill.round(), secure))
+              .getJobId();
+          hold.arm(step, job, kill.round());
+          assertTrue(hold.awaitHolding(120), "the site never reached " + kill + " in job " + job);
           coordinator.kill();
           hold.release();
           coordinator.start();
@@ -103,7 +107,7 @@ class CoordinatorCrashEndToEndTest {
           assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), job + " after a kill at " + step + ": "
               + resumed.getMessage() + "\n" + coordinator.output());
           assertEquals(ROUNDS, resumed.getCompletedRounds());
-          jobs.put(job, step);
+          jobs.put(job, kill);
         }
         List<JobStatus> listed = admin.list();
         assertEquals(List.copyOf(jobs.keySet()), listed.stream().map(JobStatus::getJobId).toList(),
@@ -122,7 +126,7 @@ class CoordinatorCrashEndToEndTest {
       }
       coordinator.close();
       java.security.cert.X509Certificate caCertificate = Pem.readCertificates(ca.resolve("ca.pem")).get(0);
-      for (Map.Entry<String, Step> job : jobs.entrySet()) {
+      for (Map.Entry<String, Kill> job : jobs.entrySet()) {
         Path ledger = data.resolve("ledgers").resolve(job.getKey() + ".jsonl");
         Verification verification = LedgerVerifier.verify(ledger, caCertificate, dir.resolve("sites"),
             Clock.systemUTC());
@@ -131,21 +135,33 @@ class CoordinatorCrashEndToEndTest {
           assertTrue(verification.interruptions().isEmpty(), verification.interruptions().toString());
         } else {
           assertEquals(1, verification.interruptions().size(), job + ": " + verification.interruptions());
-          String expected = switch (job.getValue()) {
-            case MASKED_INPUT, CONSISTENCY_CHECK, UNMASK -> "interrupted in round 2 (attempt 1 of round 2 was in the "
-                + job.getValue().name().toLowerCase() + " stage of its secure session, which continues), resumed"
-                + " from round 1, continuing the secure session of attempt 1";
+          Kill kill = job.getValue();
+          int round = kill.round();
+          String expected = switch (kill.step()) {
+            case MASKED_INPUT, CONSISTENCY_CHECK, UNMASK -> "interrupted in round " + round + " (attempt 1 of round "
+                + round + " was in the " + kill.step().name().toLowerCase() + " stage of its secure session, which"
+                + " continues), resumed from round " + Math.max(0, round - 1) + ", continuing the secure session of"
+                + " attempt 1";
             default -> "interrupted in round 2 (attempt 1 of round 2 was in progress and is abandoned), resumed"
                 + " from round 1";
           };
           assertTrue(verification.interruptions().get(0).contains(expected), verification.interruptions().get(0));
-          JsonNode closed = roundClosed(ledger, 2);
+          if (round == 0) {
+            // round 0 sums the feature statistics: no round_closed, but every stage in attempt 1
+            List<JsonNode> stages = records(ledger, "secagg_stage", 0);
+            assertTrue(stages.stream().allMatch(stage -> stage.get("attempt").asInt() == 1), job + ": " + stages);
+            assertTrue(stages.get(stages.size() - 1).get("remaining").toString().contains("\"plant-1\""), job
+                + ": the held site's"
+                + " statistics, sent again after the restart, are in the sum: " + stages);
+            continue;
+          }
+          JsonNode closed = records(ledger, "round_closed", round).get(0);
           if (expected.contains("continues")) {
             assertEquals(1, closed.get("attempt").asInt(), job + ": round 2 closes in the attempt whose session"
                 + " was carried on, not in a second session");
             assertTrue(closed.get("contributors").toString().contains("\"plant-1\""), job + ": the held site's"
                 + " masked input, sent again after the restart, is in the sum: " + closed);
-          } else if (job.getValue() != Step.PLAIN_UPDATE) {
+          } else if (kill.step() != Step.PLAIN_UPDATE) {
             assertEquals(2, closed.get("attempt").asInt(), job + ": a session that had not reached stage 3 is"
                 + " abandoned and the round runs again with fresh keys");
           }
@@ -155,16 +171,23 @@ class CoordinatorCrashEndToEndTest {
     }
   }
 
-  /** The round_closed record of {@code round} in the round log at {@code ledger}. */
-  private static JsonNode roundClosed(Path ledger, int round) throws IOException {
+  /** Where the coordinator is killed: while one site holds its message of {@code step} in {@code round}. */
+  private record Kill(Step step, int round) {}
+
+  /** The records of {@code type} about {@code round} in the round log at {@code ledger}, in order. */
+  private static List<JsonNode> records(Path ledger, String type, int round) throws IOException {
     ObjectMapper json = new ObjectMapper();
+    List<JsonNode> found = new ArrayList<>();
     for (String line : Files.readAllLines(ledger, StandardCharsets.UTF_8)) {
       JsonNode record = json.readTree(line);
-      if (record.path("type").asText().equals("round_closed") && record.path("round").asInt() == round) {
-        return record;
+      if (record.path("type").asText().equals(type) && record.path("round").asInt(-1) == round) {
+        found.add(record);
       }
     }
-    throw new AssertionError(ledger + " has no round_closed record of round " + round);
+    if (found.isEmpty()) {
+      throw new AssertionError(ledger + " has no " + type + " record of round " + round);
+    }
+    return found;
   }
 
   private void startSites(Path ca, String target, StageHoldInterceptor hold, List<ParticipantNode> nodes)
