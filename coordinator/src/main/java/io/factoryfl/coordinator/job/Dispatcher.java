@@ -45,6 +45,14 @@ final class Dispatcher {
         .orElse(com.google.protobuf.ByteString.EMPTY);
   }
 
+  /**
+   * Waits until every one of {@code ids} is connected, or until {@code timeout}: after a restart
+   * the sites reconnect by themselves, and one asked before it is back would count as dropped.
+   */
+  void awaitConnected(List<String> ids, java.time.Duration timeout) throws InterruptedException {
+    federation.registry().awaitAlive(ids, timeout);
+  }
+
   Instant deadlineAfter(java.time.Duration duration) {
     return federation.clock().instant().plus(duration);
   }

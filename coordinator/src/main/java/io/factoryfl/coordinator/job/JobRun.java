@@ -51,6 +51,7 @@ import io.factoryfl.proto.v1.Task;
 import io.factoryfl.proto.v1.TaskRefused;
 import io.factoryfl.proto.v1.TrainTask;
 import io.factoryfl.proto.v1.UpdateRejected;
+import io.factoryfl.proto.v1.SecureSessionTranscript;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.params.ParameterCodec;
 import java.time.Instant;
@@ -88,7 +89,9 @@ import org.slf4j.LoggerFactory;
  * signed round_closed record, and only then announced. A coordinator that restarts on the same
  * store rebuilds each job ({@link #restore}): a finished one as it ended, a running one from its last
  * committed round, recording job_interrupted and job_resumed in the round log; the round that was in
- * progress runs again with new attempt numbers (a secure one with fresh keys in a new session).
+ * progress runs again with new attempt numbers (a secure one with fresh keys in a new session), except
+ * a secure round that had reached its masked-input stage: that attempt's session is carried on from
+ * the store ({@link SecureRound#carryOn}), since its sites refuse a second session of the round.
  */
 public final class JobRun implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
@@ -100,6 +103,8 @@ public final class JobRun implements Runnable {
   private JobCheckpoint checkpoint;
   /** The round the coordinator was in when it stopped, for a restored job; -1 for a new one. */
   private int resumedRound = -1;
+  /** A restored job's open secure session that its interrupted round carries on; null if none. */
+  private SecureSessionTranscript continued;
   /** Set when the coordinator shuts down: the job stops without ending and resumes on restart. */
   private volatile boolean shutdown;
   private final String specHash;
@@ -257,10 +262,14 @@ public final class JobRun implements Runnable {
     }
     resumedRound = checkpoint.started() ? checkpoint.committedRound() + 1 : 0;
     int lastAttempt = log.lastAttempt(resumedRound);
+    continued = continuableSession(lastAttempt);
     log.jobInterrupted(resumedRound, lastAttempt, (lastAttempt == 0 ? "no attempt of round " + resumedRound
-        + " had started" : "attempt " + lastAttempt + " of round " + resumedRound + " was in progress and is"
-        + " abandoned") + dropped);
-    log.jobResumed(checkpoint.committedRound(), checkpoint.committedModel(), resumedRound);
+        + " had started" : continued != null ? "attempt " + lastAttempt + " of round " + resumedRound + " was in"
+        + " the " + continued.getStage().name().toLowerCase(java.util.Locale.ROOT) + " stage of its secure"
+        + " session, which continues" : "attempt " + lastAttempt + " of round " + resumedRound + " was in"
+        + " progress and is abandoned") + dropped);
+    log.jobResumed(checkpoint.committedRound(), checkpoint.committedModel(), resumedRound,
+        continued == null ? 0 : continued.getAttempt());
     store.save(jobId, checkpoint);
   }
 
@@ -475,6 +484,9 @@ public final class JobRun implements Runnable {
 
   /** The first attempt number of {@code round}: after the last one the round log names when resumed. */
   private int firstAttempt(int round) {
+    if (continued != null && continued.getRound() == round) {
+      return continued.getAttempt(); // its secure session continues (see continuing)
+    }
     return round == resumedRound ? log.lastAttempt(round) + 1 : 1;
   }
 
@@ -597,6 +609,7 @@ public final class JobRun implements Runnable {
       if (result.failure() == null) {
         return result.value();
       }
+      store.clearSecureSession(jobId); // a failed attempt's secure session is never carried on
       log.roundFailed(round, attempt, result.failure());
       federation.metrics().roundFailed(jobId);
       events.publish(round, RoundEvent.newBuilder().setRetried(
@@ -609,6 +622,9 @@ public final class JobRun implements Runnable {
   }
 
   private Attempt<Normalization> collectFeatureStats(int attempt) throws InterruptedException {
+    if (continuing(0, attempt)) {
+      return continueSecureFeatureStats(attempt);
+    }
     List<String> ids = idsOf(capped(federation.registry().available(spec.datasetName())));
     if (spec.secureAggregation().enabled()) {
       return secureFeatureStats(ids, attempt);
@@ -667,8 +683,14 @@ public final class JobRun implements Runnable {
       return Attempt.failed(e.getMessage());
     }
     SecureInput.Statistics input = SecureInput.statistics(jobId, dispatcher.binding(), maxExamples);
-    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, 0, attempt);
-    SecureRound.Result secure = session.run(cohort, input);
+    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, 0, attempt);
+    return securedFeatureStats(input, session, session.run(cohort, input));
+  }
+
+  /** The normalisation from a statistics session's unmasked sum, or why there is none. */
+  private Attempt<Normalization> securedFeatureStats(SecureInput.Statistics input, SecureRound session,
+      SecureRound.Result secure) {
+    long maxExamples = spec.secureAggregation().maxExamples();
     excludeUnlessRevealed(session);
     if (secure.failure() != null) {
       return Attempt.failed("feature statistics: " + secure.failure());
@@ -704,6 +726,9 @@ public final class JobRun implements Runnable {
 
 
   private Attempt<Void> trainRound(int round, int attempt) throws InterruptedException {
+    if (continuing(round, attempt)) {
+      return continueSecureTrainRound(round, attempt);
+    }
     long started = federation.clock().millis();
     List<ParticipantInfo> available = new ArrayList<>(federation.registry().available(spec.datasetName()));
     available.removeIf(participant -> excludedThisRound.contains(participant.id()));
@@ -756,8 +781,14 @@ public final class JobRun implements Runnable {
     } catch (IllegalArgumentException e) {
       return Attempt.failed(e.getMessage());
     }
-    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, round, attempt);
-    SecureRound.Result secure = session.run(List.copyOf(trains.keySet()), input);
+    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, round, attempt);
+    return securedTrainRound(round, attempt, base, started, input, session,
+        session.run(List.copyOf(trains.keySet()), input));
+  }
+
+  /** Commits a secure training round's unmasked mean, or says why it cannot. */
+  private Attempt<Void> securedTrainRound(int round, int attempt, ModelVersion base, long started,
+      SecureInput.Training input, SecureRound session, SecureRound.Result secure) {
     excludeUnlessRevealed(session);
     if (secure.failure() != null) {
       return Attempt.failed(secure.failure());
@@ -774,7 +805,7 @@ public final class JobRun implements Runnable {
     if (!fit.isCommitted()) {
       return Attempt.failed(fit.rejection());
     }
-    return commit(round, attempt, cohort.size(), started, fit.parameters(), secure.contributions(),
+    return commit(round, attempt, secure.cohortSize(), started, fit.parameters(), secure.contributions(),
         secure.aggregateHash(), fit.totalExamples(), fit.trainLoss(), secure.parameters().neighbours(),
         secure.parameters().threshold());
   }
@@ -788,6 +819,58 @@ public final class JobRun implements Runnable {
     if (!session.sumRevealed()) {
       excludedThisRound.addAll(session.excluded().keySet());
     }
+  }
+
+  // ---- Carrying on an interrupted secure session after a restart (SecureRound#carryOn) ----
+
+  /**
+   * The job's stored secure session that the interrupted round carries on: the one of its last
+   * attempt, past stage 2 (a masked input may have left a site, which would refuse a new session
+   * of the round), about the model the round trains from. Null if none: the round then runs again
+   * under a new attempt with fresh keys.
+   */
+  private SecureSessionTranscript continuableSession(int lastAttempt) {
+    if (!spec.secureAggregation().enabled()) {
+      return null;
+    }
+    SecureSessionTranscript transcript = SecureTranscripts.continuable(store, jobId, resumedRound, lastAttempt)
+        .orElse(null);
+    boolean sameInput = transcript != null && (transcript.hasTraining()
+        ? checkpoint.started() && transcript.getTraining().getBaseModel().equals(checkpoint.committedModel())
+        : !checkpoint.started() && resumedRound == 0);
+    return sameInput ? transcript : null;
+  }
+
+  private boolean continuing(int round, int attempt) {
+    return continued != null && continued.getRound() == round && continued.getAttempt() == attempt;
+  }
+
+  private Attempt<Normalization> continueSecureFeatureStats(int attempt) throws InterruptedException {
+    SecureSessionTranscript transcript = continued;
+    continued = null;
+    SecureInput.Statistics input = SecureInput.statistics(jobId, dispatcher.binding(),
+        spec.secureAggregation().maxExamples());
+    trainRows.clear();
+    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, 0, attempt);
+    return securedFeatureStats(input, session, session.carryOn(transcript, input, log.contributions(0, attempt)));
+  }
+
+  private Attempt<Void> continueSecureTrainRound(int round, int attempt) throws InterruptedException {
+    SecureSessionTranscript transcript = continued;
+    continued = null;
+    long started = federation.clock().millis();
+    SecureInput.Training input;
+    try {
+      input = (SecureInput.Training) SecureTranscripts.input(transcript, jobId, dispatcher.binding(),
+          spec.secureAggregation().maxExamples());
+    } catch (IllegalArgumentException e) {
+      store.clearSecureSession(jobId);
+      return Attempt.failed("the secure session kept from before the restart cannot be carried on: "
+          + e.getMessage());
+    }
+    SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, round, attempt);
+    return securedTrainRound(round, attempt, current, started, input, session,
+        session.carryOn(transcript, input, log.contributions(round, attempt)));
   }
 
   private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {

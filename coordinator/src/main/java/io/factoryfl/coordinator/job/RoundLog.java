@@ -173,11 +173,29 @@ final class RoundLog implements AutoCloseable {
   /**
    * Signs and forces that the job carries on after {@link #jobInterrupted}: from {@code
    * committedRound}'s model (0: the initial model or, before round 0, nothing), running {@code
-   * nextRound} next with fresh attempts (a secure round gets new keys and a new session).
+   * nextRound} next with fresh attempts (a secure round gets new keys and a new session), or, when
+   * {@code continuedAttempt} is above 0, first carrying on that attempt's secure session.
    */
-  void jobResumed(int committedRound, String modelHash, int nextRound) {
-    appendSigned("job_resumed", fields("committed_round", committedRound,
-        "model_hash", modelHash == null ? "" : modelHash, "next_round", nextRound));
+  void jobResumed(int committedRound, String modelHash, int nextRound, int continuedAttempt) {
+    Map<String, Object> fields = fields("committed_round", committedRound,
+        "model_hash", modelHash == null ? "" : modelHash, "next_round", nextRound);
+    if (continuedAttempt > 0) {
+      fields.put("continued_attempt", continuedAttempt);
+    }
+    appendSigned("job_resumed", fields);
+  }
+
+  /** The contribution_accepted records of {@code round}'s {@code attempt}: participant to hash. */
+  Map<String, String> contributions(int round, int attempt) {
+    Map<String, String> accepted = new java.util.LinkedHashMap<>();
+    for (LedgerRecord record : ledger.records()) {
+      Map<String, Object> f = record.fields();
+      if (record.type().equals("contribution_accepted") && f.get("round") instanceof Number r
+          && r.intValue() == round && f.get("attempt") instanceof Number a && a.intValue() == attempt) {
+        accepted.put(String.valueOf(f.get("participant")), String.valueOf(f.get("contribution_hash")));
+      }
+    }
+    return accepted;
   }
 
   /** Whether this job's log has a job_submitted record (a crash can come between store and log). */

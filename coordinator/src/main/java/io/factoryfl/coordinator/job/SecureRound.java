@@ -1,6 +1,7 @@
 package io.factoryfl.coordinator.job;
 
 import com.google.protobuf.ByteString;
+import io.factoryfl.coordinator.store.JobStore;
 import io.factoryfl.coordinator.strategy.Failure;
 import io.factoryfl.coordinator.strategy.FitResult;
 import io.factoryfl.coordinator.task.RoundGate;
@@ -25,6 +26,7 @@ import io.factoryfl.proto.v1.SecAggShare;
 import io.factoryfl.proto.v1.SecAggShareKeys;
 import io.factoryfl.proto.v1.SecAggSignature;
 import io.factoryfl.proto.v1.SecAggUnmask;
+import io.factoryfl.proto.v1.SecureSessionTranscript;
 import io.factoryfl.proto.v1.Task;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,6 +57,13 @@ import java.util.Map;
  * of its secret is discarded and recorded. The caller decodes the sum with its {@link SecureInput},
  * which refuses a sum the survivors' honest encodings cannot produce; the round then fails, since
  * the sum does not say who sent the out-of-range values.
+ *
+ * <p>Durability. Once stage 3 may begin a site may have sent its masked input, and from then on it
+ * refuses any other session of the round; so the session's transcript ({@link SecureTranscripts})
+ * is saved in the job store before the first stage-3 task and after stages 3 and 4 (log before
+ * ack: each save precedes the tasks of the next stage), replaced by the job's next session and
+ * forgotten when the session fails. A restarted coordinator carries the session on ({@link
+ * #carryOn}) instead of opening a second one.
  */
 final class SecureRound {
   /**
@@ -78,6 +87,7 @@ final class SecureRound {
   private final JobSpec spec;
   private final Dispatcher dispatcher;
   private final RoundLog log;
+  private final JobStore store;
   private final int round;
   private final int attempt;
   private final String tag;
@@ -85,22 +95,106 @@ final class SecureRound {
   private final Map<String, String> excluded = new LinkedHashMap<>();
   private boolean sumRevealed;
 
-  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, RoundLog log, int round, int attempt) {
+  // The session, set by run or carryOn.
+  private List<String> ids;
+  private SecureInput input;
+  private SecAggParameters parameters;
+  private SecAggCoordinator secagg;
+  private int needed;
+  private final Map<String, SecAggPublicKeys> advertised = new LinkedHashMap<>();
+  private final List<String> sharers = new ArrayList<>();
+  private final List<FitResult> results = new ArrayList<>();
+  private final List<Failure> failures = new ArrayList<>();
+  private final Map<String, String> contributions = new LinkedHashMap<>();
+  /** The contributions the round log accepted in this attempt before a restart (carryOn only). */
+  private Map<String, String> logged = Map.of();
+
+  /**
+   * @param store where the session's transcript is kept from stage 3 on, so that a restarted
+   *     coordinator carries it on ({@link #carryOn})
+   */
+  SecureRound(String jobId, JobSpec spec, Dispatcher dispatcher, RoundLog log, JobStore store, int round,
+      int attempt) {
     this.jobId = jobId;
     this.spec = spec;
     this.dispatcher = dispatcher;
     this.log = log;
+    this.store = store;
     this.round = round;
     this.attempt = attempt;
     this.tag = jobId + "/r" + round + "/a" + attempt;
   }
 
   /**
-   * Runs the five stages over {@code ids}, each site computing {@code input}.
+   * Runs the five stages over {@code ids}, each site computing {@code input}. The session replaces
+   * any earlier open session of the job in the store; it is saved there before stage 3 and after
+   * stages 3 and 4, and forgotten if it fails.
    */
   Result run(List<String> ids, SecureInput input) throws InterruptedException {
+    store.clearSecureSession(jobId);
+    return ended(stages(ids, input));
+  }
+
+  /**
+   * Carries on the session {@code transcript} holds after a coordinator restart: the same attempt,
+   * session tag, keys and shares; the stage it was in is asked again of the members that had not
+   * completed it (a site answers a repeated task of its session with its earlier answer), then the
+   * session goes on to unmask.
+   *
+   * @param input rebuilt from the transcript ({@link SecureTranscripts#input})
+   * @param logged the contributions the round log accepted in this attempt before the restart
+   */
+  Result carryOn(SecureSessionTranscript transcript, SecureInput input, Map<String, String> logged)
+      throws InterruptedException {
+    this.ids = List.copyOf(transcript.getCohortList());
+    this.input = input;
+    this.logged = Map.copyOf(logged);
+    this.parameters = SecureTranscripts.parameters(transcript);
+    this.needed = Math.max(parameters.threshold(), spec.minParticipants());
+    try {
+      this.secagg = SecAggCoordinator.restore(session(), parameters, input.words(),
+          Runtime.getRuntime().availableProcessors(), SecureTranscripts.snapshot(transcript, input.words()));
+    } catch (SecAggException | IllegalArgumentException e) {
+      return ended(Result.failed("the secure-aggregation session " + tag + " kept from before the restart cannot"
+          + " be carried on: " + e.getMessage()));
+    }
+    transcript.getKeysList().forEach(keys -> advertised.put(keys.getParticipant(), keys));
+    sharers.addAll(transcript.getSharersList());
+    transcript.getExcludedList().forEach(e -> excluded.put(e.getParticipant(), e.getReason()));
+    transcript.getContributionsList().forEach(c -> {
+      contributions.put(c.getParticipant(), c.getHash());
+      results.add(new FitResult(c.getParticipant(), 0, Map.of()));
+    });
+    transcript.getFailuresList().forEach(f -> failures.add(new Failure(f.getParticipant(), f.getKind(),
+        f.getReason())));
+    List<String> members = switch (transcript.getStage()) {
+      case MASKED_INPUT -> sharers;
+      case CONSISTENCY_CHECK -> secagg.maskedInputSenders();
+      default -> new ArrayList<>(secagg.survivorSignatures().keySet());
+    };
+    dispatcher.awaitConnected(members, java.util.Collections.min(List.of(spec.startTimeout(),
+        spec.roundDeadline())));
+    return ended(switch (transcript.getStage()) {
+      case MASKED_INPUT -> maskedInput();
+      case CONSISTENCY_CHECK -> consistencyCheck();
+      default -> unmask();
+    });
+  }
+
+  /** Forgets the session in the store when it failed: a failed session is never carried on. */
+  private Result ended(Result result) {
+    if (result.failure() != null) {
+      store.clearSecureSession(jobId);
+    }
+    return result;
+  }
+
+  private SessionInfo session() {
+    return new SessionInfo(jobId, round, input.subject(), ids, input.binding());
+  }
+
+  private Result stages(List<String> ids, SecureInput input) throws InterruptedException {
     SecureAggregationSpec settings = spec.secureAggregation();
-    SecAggParameters parameters;
     try {
       parameters = SecAggParameters.of(ids.size(), settings.neighbours(), settings.threshold(),
           settings.clip(), settings.bits());
@@ -108,18 +202,18 @@ final class SecureRound {
       return Result.failed("secure aggregation cannot run with a cohort of " + ids.size() + ": "
           + e.getMessage());
     }
+    this.ids = List.copyOf(ids);
+    this.input = input;
     // The graph is derived, here as at every site, from the keys the cohort advertises (GraphSeed):
     // nothing the coordinator picks decides it.
-    SecAggCoordinator secagg = new SecAggCoordinator(
-        new SessionInfo(jobId, round, input.subject(), ids, input.binding()), parameters, input.words());
-    int needed = Math.max(parameters.threshold(), spec.minParticipants());
+    secagg = new SecAggCoordinator(session(), parameters, input.words());
+    needed = Math.max(parameters.threshold(), spec.minParticipants());
 
     // Stage 1: advertise keys.
     SecAggAdvertiseKeys setup = SecAggAdvertiseKeys.newBuilder().setSessionTag(tag).addAllCohort(ids)
         .setNeighbours(parameters.neighbours())
         .setThreshold(parameters.threshold()).setClip(parameters.clip()).setBits(parameters.bits())
         .setModelHash(input.subject()).setMaxExamples(settings.maxExamples()).build();
-    Map<String, SecAggPublicKeys> advertised = new LinkedHashMap<>();
     List<TaskOutcome> keyOutcomes = stage(ids, "secagg-keys",
         id -> {
           SecAggAdvertiseKeys.Builder own = setup.toBuilder();
@@ -151,7 +245,6 @@ final class SecureRound {
     SecAggShareKeys allKeys = SecAggShareKeys.newBuilder().setSessionTag(tag)
         .addAllKeys(advertised.values()).setRevocationList(dispatcher.signedRevocationList())
         .build();
-    List<String> sharers = new ArrayList<>();
     for (TaskOutcome outcome : stage(new ArrayList<>(advertised.keySet()), "secagg-shares",
         id -> Task.newBuilder().setSecaggShareKeys(allKeys))) {
       if (reply(outcome) == null) {
@@ -168,22 +261,31 @@ final class SecureRound {
         exclude("secagg-shares", outcome.participantId(), "key shares refused: " + e.getMessage());
       }
     }
-    Map<String, List<SecAggShare>> relayed = new LinkedHashMap<>();
-    for (String id : sharers) {
-      relayed.put(id, sharesFor(secagg, id));
-    }
+    secagg.sharesFor(ids.get(0)); // closes key sharing
     stageRecord("share_keys", advertised.keySet(), sharers);
     shortfall = shortfall("share keys", sharers.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
+    // From here on a masked input may leave a site: the session is kept, so a restart carries it on.
+    save(SecureSessionTranscript.Stage.MASKED_INPUT);
+    return maskedInput();
+  }
 
-    // Stage 3: masked input. Updates go straight into the masked sum; none is kept.
-    RoundGate gate = new RoundGate((id, update, header) -> secagg.acceptMaskedInput(id, update.words()));
-    List<FitResult> results = new ArrayList<>();
-    List<Failure> failures = new ArrayList<>();
-    List<String> masked = new ArrayList<>();
-    Map<String, String> contributions = new LinkedHashMap<>();
+  /** Stage 3: masked input. Updates go straight into the masked sum; none is kept. */
+  private Result maskedInput() throws InterruptedException {
+    Map<String, List<SecAggShare>> relayed = new LinkedHashMap<>();
+    for (String id : sharers) {
+      relayed.put(id, sharesFor(secagg, id));
+    }
+    RoundGate gate = new RoundGate((id, update, header) -> {
+      String earlier = logged.get(id);
+      if (earlier != null && !earlier.equals(header.getSha256())) {
+        throw new IllegalArgumentException("'" + id + "' sent a masked input other than the one the round log"
+            + " accepted from it in this session before the restart");
+      }
+      secagg.acceptMaskedInput(id, update.words());
+    });
     for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
         dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> {
           SecAggMaskedInput.Builder task = SecAggMaskedInput.newBuilder().setSessionTag(tag)
@@ -192,9 +294,8 @@ final class SecureRound {
           return Task.newBuilder().setSecaggMaskedInput(task);
         })) {
       if (outcome instanceof TaskOutcome.Fitted fitted) {
-        masked.add(fitted.participantId());
         contributions.put(fitted.participantId(), fitted.contributionHash());
-        if (input.contributes()) {
+        if (input.contributes() && !fitted.contributionHash().equals(logged.get(fitted.participantId()))) {
           log.contribution(round, attempt, fitted.participantId(), fitted.contributionHash());
         }
         results.add(new FitResult(fitted.participantId(), 0, fitted.metrics()));
@@ -202,13 +303,19 @@ final class SecureRound {
         failures.add(dispatcher.report(round, attempt, "secagg-masked", outcome));
       }
     }
-    // Stage 4: consistency check.
     List<String> survivors = secagg.maskedInputSenders();
     stageRecord("masked_input", sharers, survivors);
-    shortfall = shortfall("masked input", masked.size(), needed, secagg);
+    String shortfall = shortfall("masked input", survivors.size(), needed, secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
+    save(SecureSessionTranscript.Stage.CONSISTENCY_CHECK);
+    return consistencyCheck();
+  }
+
+  /** Stage 4: consistency check. */
+  private Result consistencyCheck() throws InterruptedException {
+    List<String> survivors = secagg.maskedInputSenders();
     SecAggConsistencyCheck check = SecAggConsistencyCheck.newBuilder().setSessionTag(tag)
         .addAllSurvivors(survivors).build();
     for (TaskOutcome outcome : stage(survivors, "secagg-check",
@@ -224,12 +331,18 @@ final class SecureRound {
     }
     Map<String, byte[]> signatures = secagg.survivorSignatures();
     stageRecord("consistency_check", survivors, signatures.keySet());
-    shortfall = shortfall("consistency check", signatures.size(), parameters.threshold(), secagg);
+    String shortfall = shortfall("consistency check", signatures.size(), parameters.threshold(), secagg);
     if (shortfall != null) {
       return Result.failed(shortfall);
     }
+    save(SecureSessionTranscript.Stage.UNMASK);
+    return unmask();
+  }
 
-    // Stage 5: unmask.
+  /** Stage 5: unmask. */
+  private Result unmask() throws InterruptedException {
+    List<String> survivors = secagg.maskedInputSenders();
+    Map<String, byte[]> signatures = secagg.survivorSignatures();
     List<String> dropped = new ArrayList<>(sharers);
     dropped.removeAll(survivors);
     SecAggUnmask.Builder unmask = SecAggUnmask.newBuilder().setSessionTag(tag)
@@ -268,6 +381,12 @@ final class SecureRound {
     stageRecord("unmask", signatures.keySet(), signatures.keySet());
     return new Result(sum, survivors.size(), ids.size(), parameters, results, failures, contributions,
         ParameterCodec.hashWords(sum), null);
+  }
+
+  /** Saves the session's transcript, to be carried on from {@code next} after a restart. */
+  private void save(SecureSessionTranscript.Stage next) {
+    store.saveSecureSession(jobId, SecureTranscripts.of(tag, round, attempt, next, ids, parameters, input,
+        advertised.values(), sharers, secagg.snapshot(), contributions, failures, excluded).toByteArray());
   }
 
   /**

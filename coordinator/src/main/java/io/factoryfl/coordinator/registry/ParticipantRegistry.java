@@ -139,6 +139,25 @@ public final class ParticipantRegistry {
     }
   }
 
+  /**
+   * Waits until every one of {@code ids} is alive (after a coordinator restart its sites reconnect
+   * by themselves), or until {@code timeout}.
+   *
+   * @return whether all of them are alive
+   */
+  public synchronized boolean awaitAlive(java.util.Collection<String> ids, Duration timeout)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      boolean all = ids.stream().allMatch(this::isAlive);
+      long left = deadline - System.nanoTime();
+      if (all || left <= 0) {
+        return all;
+      }
+      wait(Math.max(1, Math.min(500, left / 1_000_000)));
+    }
+  }
+
   /** Ends every long poll now (they return no task), so the server can shut down cleanly. */
   public synchronized void close() {
     closed = true;

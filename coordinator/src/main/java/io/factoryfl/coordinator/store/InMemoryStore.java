@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -16,6 +17,7 @@ public final class InMemoryStore implements CoordinatorStore, JobStore {
       TreeMap<Integer, Map<String, float[]>> arrays) {}
 
   private final Map<String, Entry> jobs = new LinkedHashMap<>();
+  private final Map<String, byte[]> secureSessions = new HashMap<>();
 
   @Override
   public JobStore jobs() {
@@ -64,6 +66,22 @@ public final class InMemoryStore implements CoordinatorStore, JobStore {
           + (events.size() + 1) + ") in the " + description());
     }
     events.add(event.clone());
+  }
+
+  @Override
+  public synchronized void saveSecureSession(String jobId, byte[] transcript) {
+    entry(jobId);
+    secureSessions.put(jobId, transcript.clone());
+  }
+
+  @Override
+  public synchronized Optional<byte[]> secureSession(String jobId) {
+    return Optional.ofNullable(secureSessions.get(jobId)).map(byte[]::clone);
+  }
+
+  @Override
+  public synchronized void clearSecureSession(String jobId) {
+    secureSessions.remove(jobId);
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 
@@ -24,8 +25,10 @@ import org.flywaydb.core.api.FlywayException;
  *
  * <p>Tables: {@code jobs} (one row per job: submission, checkpoint JSON ({@link CheckpointJson}),
  * submission order), {@code job_events} (serialised RoundEvent messages by job and sequence) and
- * {@code job_arrays} (a strategy's state by job, round and name, as little-endian float32). Each
- * method is one transaction.
+ * {@code job_arrays} (a strategy's state by job, round and name, as little-endian float32) and
+ * {@code job_secure_sessions} (the transcript of a job's open secure-aggregation session, a
+ * serialised {@code SecureSessionTranscript}, one row per job at most). Each method is one
+ * transaction.
  */
 public class JdbcStore implements CoordinatorStore, JobStore {
   /** The SQL dialects the store speaks; each has its own migrations. */
@@ -213,6 +216,58 @@ public class JdbcStore implements CoordinatorStore, JobStore {
         insert.setLong(2, sequence);
         insert.setBytes(3, event);
         insert.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void saveSecureSession(String jobId, byte[] transcript) {
+    inTransaction("save the secure-aggregation session of job " + jobId, connection -> {
+      try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM jobs WHERE job_id = ?")) {
+        exists.setString(1, jobId);
+        try (ResultSet rows = exists.executeQuery()) {
+          if (!rows.next()) {
+            throw new StoreException("no job " + jobId + " in the " + description);
+          }
+        }
+      }
+      try (PreparedStatement delete = connection.prepareStatement(
+          "DELETE FROM job_secure_sessions WHERE job_id = ?")) {
+        delete.setString(1, jobId);
+        delete.executeUpdate();
+      }
+      try (PreparedStatement insert = connection.prepareStatement(
+          "INSERT INTO job_secure_sessions (job_id, transcript, updated_at_ms) VALUES (?, ?, ?)")) {
+        insert.setString(1, jobId);
+        insert.setBytes(2, transcript);
+        insert.setLong(3, System.currentTimeMillis());
+        insert.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public Optional<byte[]> secureSession(String jobId) {
+    return inTransaction("read the secure-aggregation session of job " + jobId, connection -> {
+      try (PreparedStatement select = connection.prepareStatement(
+          "SELECT transcript FROM job_secure_sessions WHERE job_id = ?")) {
+        select.setString(1, jobId);
+        try (ResultSet rows = select.executeQuery()) {
+          return rows.next() ? Optional.of(rows.getBytes(1)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public void clearSecureSession(String jobId) {
+    inTransaction("forget the secure-aggregation session of job " + jobId, connection -> {
+      try (PreparedStatement delete = connection.prepareStatement(
+          "DELETE FROM job_secure_sessions WHERE job_id = ?")) {
+        delete.setString(1, jobId);
+        delete.executeUpdate();
       }
       return null;
     });

@@ -2,6 +2,7 @@ package io.factoryfl.coordinator.store;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The jobs a coordinator must not lose: submissions, checkpoints, the strategy state of their
@@ -42,6 +43,20 @@ public interface JobStore {
    * @throws StoreException also if the job is unknown or the sequence is not the next one
    */
   void appendEvent(String jobId, long sequence, byte[] event);
+
+  /**
+   * Records the transcript of the job's open secure-aggregation session (a serialised
+   * {@code SecureSessionTranscript}), replacing the one before: a job has at most one open session.
+   *
+   * @throws StoreException also if the job is unknown
+   */
+  void saveSecureSession(String jobId, byte[] transcript);
+
+  /** The transcript {@link #saveSecureSession} recorded last for the job; empty if none or cleared. */
+  Optional<byte[]> secureSession(String jobId);
+
+  /** Forgets the job's open secure session, if any (the session ended). */
+  void clearSecureSession(String jobId);
 
   /** Every job in the order they were submitted. */
   List<StoredJob> load();

@@ -190,4 +190,26 @@ abstract class JobStoreContract {
     }
     assertArrayEquals(new float[] {1}, jobs().arrays("job-1", 1).get("m"));
   }
+
+  @Test
+  void aJobsOpenSecureSession_isReplacedByTheNext_andForgottenWhenCleared() throws Exception {
+    jobs().create(submission("job-1", 1));
+    jobs().create(submission("job-2", 2));
+    assertTrue(jobs().secureSession("job-1").isEmpty());
+    jobs().saveSecureSession("job-1", new byte[] {1, 2, 3});
+    jobs().saveSecureSession("job-1", new byte[] {4, 0, -1, 7});
+    jobs().saveSecureSession("job-2", new byte[] {9});
+    readBack();
+    assertArrayEquals(new byte[] {4, 0, -1, 7}, jobs().secureSession("job-1").orElseThrow(),
+        "a job has one open session: the last saved");
+    jobs().clearSecureSession("job-1");
+    jobs().clearSecureSession("job-1");
+    readBack();
+    assertTrue(jobs().secureSession("job-1").isEmpty());
+    assertArrayEquals(new byte[] {9}, jobs().secureSession("job-2").orElseThrow(), "another job's session stays");
+    StoreException unknown = assertThrows(StoreException.class,
+        () -> jobs().saveSecureSession("job-none", new byte[] {1}));
+    assertTrue(unknown.getMessage().contains("no job job-none"), unknown.getMessage());
+    assertTrue(jobs().secureSession("job-none").isEmpty());
+  }
 }

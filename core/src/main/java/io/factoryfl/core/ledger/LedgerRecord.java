@@ -98,7 +98,10 @@ import java.util.regex.Pattern;
  *       none), detail (what of it was dropped). Written by a restarted coordinator.</td></tr>
  *   <tr><td>job_resumed S</td><td>job_id, committed_round (must be the last round the log
  *       closed for the job, 0 if none), model_hash (that round's model; the initial model or ""
- *       for round 0), next_round. The job's later attempts carry new attempt numbers.</td></tr>
+ *       for round 0), next_round, and optionally continued_attempt: the attempt of next_round
+ *       whose secure-aggregation session the job carries on (the job_interrupted record's
+ *       last_attempt, in its round; that attempt is not opened again). The job's later attempts
+ *       carry new attempt numbers.</td></tr>
  * </table>
  *
  * <p>Rules checked by the writer (before appending) and the verifier: job_id, participant and

@@ -195,12 +195,26 @@ final class LedgerRules {
           throw new LedgerException(at + ": model_hash " + t.path("model_hash") + " is not the model round "
               + committed + " of job " + job + " committed");
         }
-        JsonNode cause = interrupted.remove(job);
+        JsonNode cause = interrupted.get(job);
         if (cause == null) {
           throw new LedgerException(at + ": job " + job + " resumes without a job_interrupted record before it");
         }
+        String continues = "";
+        if (t.has("continued_attempt")) {
+          long continued = whole(t, "continued_attempt", at);
+          long nextRound = t.get("next_round").asLong();
+          if (continued < 1 || continued != cause.path("last_attempt").asLong()
+              || nextRound != cause.path("round").asLong()) {
+            throw new LedgerException(at + ": continued_attempt " + continued + " is not the attempt the"
+                + " job_interrupted record names as in progress (round " + cause.path("round").asLong()
+                + " attempt " + cause.path("last_attempt").asLong() + "); only that attempt's secure session"
+                + " can continue");
+          }
+          continues = ", continuing the secure session of attempt " + continued;
+        }
+        interrupted.remove(job);
         interruptions.add("job " + job + ": interrupted in round " + cause.path("round").asLong() + " ("
-            + cause.path("detail").asText() + "), resumed from round " + committed);
+            + cause.path("detail").asText() + "), resumed from round " + committed + continues);
       }
       case "admin_action" -> {
         textOrNull(t, "job_id", at);

@@ -403,6 +403,137 @@ public final class SecAggCoordinator {
     }
   }
 
+  /**
+   * A participant's accepted keys and the identity key they were checked against.
+   *
+   * @param identityKey the Ed25519 key from the participant's certificate
+   */
+  public record AcceptedKeys(SignedKeys keys, PublicKey identityKey) {
+    public AcceptedKeys {
+      Objects.requireNonNull(keys, "keys");
+      Objects.requireNonNull(identityKey, "identityKey");
+    }
+  }
+
+  /**
+   * What this coordinator holds before any share is revealed, so that a restarted coordinator can
+   * carry the session on ({@link #restore}). Nothing in it is secret to a participant: it is what
+   * the coordinator relayed (keys, encrypted shares, signatures) and the sum of the masked inputs
+   * it received, which it held anyway.
+   *
+   * @param stage the stage the coordinator was in; the stages before it are closed
+   * @param keys the accepted keys, in cohort order
+   * @param shares each sharer's accepted encrypted shares, in cohort order of the sharers
+   * @param maskedSenders whose masked input is in {@code sum}, in cohort order
+   * @param sum the running sum of their masked inputs (mod 2^32)
+   * @param signatures the accepted survivor signatures, in cohort order
+   */
+  public record Snapshot(Stage stage, List<AcceptedKeys> keys, Map<String, List<EncryptedShare>> shares,
+      List<String> maskedSenders, int[] sum, Map<String, byte[]> signatures) {
+    public Snapshot {
+      Objects.requireNonNull(stage, "stage");
+      if (stage.compareTo(Stage.UNMASK) > 0) {
+        throw new IllegalArgumentException("a snapshot is taken before unmasking, not in stage " + stage);
+      }
+      keys = List.copyOf(keys);
+      Map<String, List<EncryptedShare>> sharesCopy = new LinkedHashMap<>();
+      shares.forEach((from, list) -> sharesCopy.put(from, List.copyOf(list)));
+      shares = Collections.unmodifiableMap(sharesCopy);
+      maskedSenders = List.copyOf(maskedSenders);
+      sum = sum.clone();
+      Map<String, byte[]> signaturesCopy = new LinkedHashMap<>();
+      signatures.forEach((id, signature) -> signaturesCopy.put(id, signature.clone()));
+      signatures = Collections.unmodifiableMap(signaturesCopy);
+    }
+
+    @Override
+    public int[] sum() {
+      return sum.clone();
+    }
+  }
+
+  /**
+   * This coordinator's state, for {@link #restore}.
+   *
+   * @throws IllegalStateException once a share was revealed or the sum unmasked: a session is
+   *     carried on only up to its unmask stage, whose shares every signer reveals again
+   */
+  public synchronized Snapshot snapshot() {
+    if (stage.compareTo(Stage.UNMASK) > 0 || !revealedFrom.isEmpty()) {
+      throw new IllegalStateException("the session's shares are being revealed; snapshots are taken before");
+    }
+    List<AcceptedKeys> accepted = new ArrayList<>();
+    for (int u = advertised.nextSetBit(0); u >= 0; u = advertised.nextSetBit(u + 1)) {
+      accepted.add(new AcceptedKeys(keys[u], identities[u]));
+    }
+    Map<String, List<EncryptedShare>> sent = new LinkedHashMap<>();
+    for (int u = shared.nextSetBit(0); u >= 0; u = shared.nextSetBit(u + 1)) {
+      sent.put(cohort.id(u), new ArrayList<>());
+    }
+    for (List<EncryptedShare> box : inbox) {
+      for (EncryptedShare share : box) {
+        sent.get(share.from()).add(share);
+      }
+    }
+    Map<String, byte[]> signed = new LinkedHashMap<>();
+    for (int u = this.signed.nextSetBit(0); u >= 0; u = this.signed.nextSetBit(u + 1)) {
+      signed.put(cohort.id(u), signatures.get(u));
+    }
+    return new Snapshot(stage, accepted, sent, cohort.ids(masked), sum, signed);
+  }
+
+  /**
+   * A coordinator that carries on the session {@code snapshot} was taken of, in the stage it was
+   * in: keys, shares and survivor signatures are accepted again with every check ({@link
+   * #acceptKeys}, {@link #acceptShares}, {@link #acceptSurvivorSignature}), and the masked-input sum
+   * is taken as it was. The graph is derived from the keys, as in the original.
+   *
+   * @throws SecAggException if the snapshot does not fit the session (a message refused, a masked
+   *     input from a participant that did not share, a sum of another length)
+   */
+  public static SecAggCoordinator restore(SessionInfo session, SecAggParameters parameters, int dimension,
+      int parallelism, Snapshot snapshot) {
+    SecAggCoordinator restored = new SecAggCoordinator(session, parameters, dimension, parallelism);
+    synchronized (restored) {
+      for (AcceptedKeys accepted : snapshot.keys()) {
+        restored.acceptKeys(accepted.keys(), accepted.identityKey());
+      }
+      restored.closeIfBefore(Stage.SHARE_KEYS, snapshot.stage());
+      snapshot.shares().forEach(restored::acceptShares);
+      restored.closeIfBefore(Stage.MASKED_INPUT, snapshot.stage());
+      if (!snapshot.maskedSenders().isEmpty()) {
+        if (snapshot.stage().compareTo(Stage.MASKED_INPUT) < 0) {
+          throw new SecAggException("the snapshot counts masked inputs in stage " + snapshot.stage());
+        }
+        for (String sender : snapshot.maskedSenders()) {
+          int u = restored.cohort.index(sender, "restored masked inputs");
+          if (!restored.shared.get(u)) {
+            throw new SecAggException("the snapshot counts a masked input of '" + sender
+                + "', who did not share its keys");
+          }
+          restored.masked.set(u);
+        }
+      }
+      int[] sum = snapshot.sum();
+      if (sum.length != dimension) {
+        throw new SecAggException("the snapshot's sum has " + sum.length + " values; this session expects "
+            + dimension);
+      }
+      System.arraycopy(sum, 0, restored.sum, 0, dimension);
+      restored.closeIfBefore(Stage.CONSISTENCY_CHECK, snapshot.stage());
+      snapshot.signatures().forEach(restored::acceptSurvivorSignature);
+      restored.closeIfBefore(Stage.UNMASK, snapshot.stage());
+    }
+    return restored;
+  }
+
+  /** Closes the stages before {@code target} if the snapshot was taken at or after it. */
+  private void closeIfBefore(Stage target, Stage snapshotStage) {
+    if (snapshotStage.compareTo(target) >= 0) {
+      advance(target);
+    }
+  }
+
   /** The masking key of dropped {@code w}, checked against the public key it advertised. */
   private byte[] recoverMaskingKey(int w) {
     byte[] key = shares.reconstruct(w, Kind.MASKING_KEY);

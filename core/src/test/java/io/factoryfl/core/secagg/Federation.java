@@ -19,7 +19,8 @@ final class Federation {
   final SessionInfo session;
   final SecAggParameters parameters;
   final NeighbourGraph graph;
-  final SecAggCoordinator coordinator;
+  /** Not final: a test may replace it by a restored one ({@link SecAggCoordinator#restore}). */
+  SecAggCoordinator coordinator;
   final Map<String, SecAggParticipant> participants = new LinkedHashMap<>();
   final Set<String> aborted = new HashSet<>();
   final List<String> abortReasons = new ArrayList<>();

@@ -122,6 +122,38 @@ final class ContributionLog {
   }
 
   /**
+   * Checks, before this site sends again the masked input it already sent in {@code session} (the
+   * coordinator restarted and asks for it again), that the only record for this round and base
+   * model is that session's own, under the same binding: the identical input sent again is not a
+   * second masked input. The file is read again first.
+   *
+   * @throws SecAggException naming the conflicting contribution, or if there is no record of the
+   *     session's input (this site never sends an input it has not recorded)
+   */
+  synchronized void requireOnly(String site, String job, int round, String baseModel, String session,
+      String binding) {
+    entries = load();
+    boolean recorded = false;
+    for (Entry entry : entries) {
+      if (!entry.site().equals(site)
+          || !ContributionRule.conflicts(entry.job(), entry.round(), entry.baseModel(), job, round, baseModel)) {
+        continue;
+      }
+      if (entry.session().equals(session) && entry.binding().equals(binding) && entry.job().equals(job)
+          && entry.round() == round && entry.baseModel().equals(baseModel)) {
+        recorded = true;
+      } else {
+        throw refusal(entry, job, round, baseModel);
+      }
+    }
+    if (!recorded) {
+      throw new SecAggException("this site holds a masked input of session " + session + " but its contribution"
+          + " record has no line for it, so it does not send it again; plant IT finds the record at the"
+          + " participant's contribution log");
+    }
+  }
+
+  /**
    * Checks the rule once more and appends the record, forced to disk; only when this returns may
    * the masked input leave the site.
    *

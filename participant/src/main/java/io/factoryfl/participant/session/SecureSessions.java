@@ -38,7 +38,13 @@ import java.util.Map;
 
 /**
  * This site's side of the secure-aggregation rounds it is in: one {@link SecAggParticipant} per
- * session, kept from the advertise-keys stage to the unmask stage and then destroyed. Peers'
+ * session, kept from the advertise-keys stage until the job's next session, an abort, or {@link
+ * #EXPIRY} without a call, and then destroyed. It lives in the participant process, so a
+ * coordinator that restarts finds it again: a repeated stage-3 task of the session gets the same
+ * masked input again ({@link #sentBefore}), a repeated consistency check the same signature and a
+ * repeated unmask request the same shares, while anything that contradicts an earlier answer (other
+ * relayed shares, another survivor list, both shares of one peer, other training) aborts the
+ * session as before. Peers'
  * identity keys are taken only from certificates that chain to the federation CA and name the
  * peer, so the coordinator relaying the messages cannot impersonate anyone.
  *
@@ -57,6 +63,8 @@ final class SecureSessions {
   private final ContributionLog contributions;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, Session> sessions = new HashMap<>();
+  /** How long a session is kept without a call: a coordinator restart must come back within it. */
+  static final java.time.Duration EXPIRY = java.time.Duration.ofHours(24);
 
   private static final class Session {
     final String jobId;
@@ -69,6 +77,10 @@ final class SecureSessions {
     int round;
     Task advertised;
     TrainingBinding binding;
+    /** The masked input this site sent and the shares it was masked with; null before stage 3. */
+    int[] maskedInput;
+    List<SecAggShare> maskedWith;
+    java.time.Instant lastUsed;
 
     Session(String jobId, SecAggParameters parameters, int cohortSize, long maxExamples,
         SecAggParticipant participant) {
@@ -92,6 +104,7 @@ final class SecureSessions {
   synchronized SecAggPublicKeys advertise(Task task) {
     SecAggAdvertiseKeys setup = task.getSecaggAdvertise();
     String tag = setup.getSessionTag();
+    expire();
     if (sessions.containsKey(tag)) {
       abort(tag);
       throw new SecAggException("session " + tag + " was set up twice; aborted");
@@ -111,6 +124,7 @@ final class SecureSessions {
     Session session = new Session(task.getJobId(), parameters, cohort.size(), setup.getMaxExamples(),
         participant);
     session.round = task.getRound();
+    session.lastUsed = clock.instant();
     session.advertised = task;
     session.binding = binding;
     holder[0] = session;
@@ -143,6 +157,37 @@ final class SecureSessions {
           .setCiphertext(ByteString.copyFrom(share.ciphertext())));
     }
     return list.build();
+  }
+
+  /**
+   * Stage 3 asked again in a session whose masked input this site already sent (the coordinator
+   * restarted and carries the session on): the identical masked input, to be uploaded again, if
+   * the task is the one answered before (same training as advertised, same relayed shares) and the
+   * contribution record holds this session's input and no other. Empty if this site has not sent
+   * its masked input in the session: then the task runs as usual ({@link #requireAdvertised}).
+   *
+   * @throws SecAggException if the repeated task contradicts the first (the session is aborted)
+   */
+  synchronized java.util.Optional<int[]> sentBefore(Task task) {
+    String tag = task.getSecaggMaskedInput().getSessionTag();
+    Session session = require(tag);
+    if (session.maskedInput == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(guarded(tag, () -> {
+      List<String> differences = TrainingDifference.between(session.advertised, task);
+      if (!differences.isEmpty()) {
+        throw new SecAggException("the repeated stage-3 task of session " + tag + " trains differently from"
+            + " what this site advertised at stage 1 (" + String.join(", ", differences) + ")");
+      }
+      if (!session.maskedWith.equals(task.getSecaggMaskedInput().getSharesList())) {
+        throw new SecAggException("the repeated stage-3 task of session " + tag + " relays other shares than"
+            + " the task this site answered; a site sends one masked input per session");
+      }
+      contributions.requireOnly(identity.name(), session.jobId, session.round, session.binding.modelHash(), tag,
+          session.binding.hex());
+      return session.maskedInput.clone();
+    }));
   }
 
   /**
@@ -219,6 +264,8 @@ final class SecureSessions {
       int[] masked = session.participant.maskInput(shares, encoded);
       contributions.record(identity.name(), session.jobId, session.round, session.binding.modelHash(), tag,
           session.binding.hex());
+      session.maskedInput = masked.clone();
+      session.maskedWith = List.copyOf(received);
       return masked;
     });
   }
@@ -233,7 +280,11 @@ final class SecureSessions {
         .setSignature(ByteString.copyFrom(signature)).build();
   }
 
-  /** Stage 5: reveals shares as the rules allow, then forgets the session. */
+  /**
+   * Stage 5: reveals shares as the rules allow. The session is kept (until the job's next session
+   * or {@link #EXPIRY}), so that the same request after a coordinator restart gets the same shares;
+   * any other request is refused as before.
+   */
   synchronized SecAggRevealList unmask(Task task) {
     SecAggUnmask request = task.getSecaggUnmask();
     String tag = request.getSessionTag();
@@ -242,20 +293,16 @@ final class SecureSessions {
     for (SecAggSignature s : request.getSurvivorSignaturesList()) {
       signatures.put(s.getParticipant(), s.getSignature().toByteArray());
     }
-    try {
-      List<RevealedShare> shares = guarded(tag, () -> session.participant.unmask(
-          request.getSurvivorsList(), request.getDroppedList(), signatures));
-      SecAggRevealList.Builder list = SecAggRevealList.newBuilder();
-      for (RevealedShare share : shares) {
-        list.addShares(SecAggRevealedShare.newBuilder().setAbout(share.about())
-            .setKind(share.kind() == RevealedShare.Kind.SELF_MASK_SEED
-                ? SecAggRevealedShare.Kind.SELF_MASK_SEED : SecAggRevealedShare.Kind.MASKING_KEY)
-            .setX(share.x()).addAllValues(java.util.Arrays.stream(share.values()).boxed().toList()));
-      }
-      return list.build();
-    } finally {
-      abort(tag);
+    List<RevealedShare> shares = guarded(tag, () -> session.participant.unmask(
+        request.getSurvivorsList(), request.getDroppedList(), signatures));
+    SecAggRevealList.Builder list = SecAggRevealList.newBuilder();
+    for (RevealedShare share : shares) {
+      list.addShares(SecAggRevealedShare.newBuilder().setAbout(share.about())
+          .setKind(share.kind() == RevealedShare.Kind.SELF_MASK_SEED
+              ? SecAggRevealedShare.Kind.SELF_MASK_SEED : SecAggRevealedShare.Kind.MASKING_KEY)
+          .setX(share.x()).addAllValues(java.util.Arrays.stream(share.values()).boxed().toList()));
     }
+    return list.build();
   }
 
   /**
@@ -359,28 +406,50 @@ final class SecureSessions {
   }
 
   private Session require(String tag) {
+    expire();
     Session session = sessions.get(tag);
     if (session == null) {
       throw new SecAggException("no secure-aggregation session '" + tag
-          + "' at this site (never set up, finished, or aborted)");
+          + "' at this site (never set up, expired, superseded by a later round, or aborted)");
     }
+    session.lastUsed = clock.instant();
     return session;
   }
 
   private void abort(String tag) {
     Session session = sessions.remove(tag);
     if (session != null) {
-      session.participant.destroy();
+      forget(session);
     }
   }
 
-  /** A new round of a job supersedes any unfinished session of the same job. */
+  private static void forget(Session session) {
+    session.participant.destroy();
+    if (session.maskedInput != null) {
+      java.util.Arrays.fill(session.maskedInput, 0);
+    }
+  }
+
+  /** Destroys the sessions no call has used for {@link #EXPIRY}. */
+  private void expire() {
+    java.time.Instant limit = clock.instant().minus(EXPIRY);
+    Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
+    while (it.hasNext()) {
+      Session session = it.next().getValue();
+      if (session.lastUsed.isBefore(limit)) {
+        forget(session);
+        it.remove();
+      }
+    }
+  }
+
+  /** A new round of a job supersedes any session of the same job, finished or not. */
   private void dropOtherSessionsOf(String jobId) {
     Iterator<Map.Entry<String, Session>> it = sessions.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<String, Session> entry = it.next();
       if (entry.getValue().jobId.equals(jobId)) {
-        entry.getValue().participant.destroy();
+        forget(entry.getValue());
         it.remove();
       }
     }

@@ -88,6 +88,12 @@ final class TaskRunner {
           return;
         }
         case SECAGG_MASKED_INPUT -> {
+          java.util.Optional<int[]> sent = secure().sentBefore(task);
+          if (sent.isPresent()) {
+            // The coordinator restarted and carries the session on: the same input, not a second one.
+            uploadAgain(task, sessionId, sent.get(), async);
+            return;
+          }
           secure().requireAdvertised(task);
           if (task.getSecaggMaskedInput().hasStatistics()) {
             secureStatistics(task, sessionId, blocking, async);
@@ -263,6 +269,16 @@ final class TaskRunner {
       return;
     }
     upload(task, header, words, async);
+  }
+
+  /** Uploads again the masked input this site sent earlier in the task's session. */
+  private void uploadAgain(Task task, String sessionId, int[] words, FleetGrpc.FleetStub async)
+      throws InterruptedException {
+    String base = task.getSecaggMaskedInput().hasStatistics() ? StatisticsLayout.subject(task.getJobId())
+        : task.getSecaggMaskedInput().getTrain().getModelHash();
+    upload(task, UpdateHeader.newBuilder().setSessionId(sessionId).setTaskId(task.getTaskId())
+        .setJobId(task.getJobId()).setRound(task.getRound()).setBaseModelHash(base).setMasked(true)
+        .setNumExamples(0), words, async);
   }
 
   private void upload(Task task, UpdateHeader.Builder header, int[] words, FleetGrpc.FleetStub async)

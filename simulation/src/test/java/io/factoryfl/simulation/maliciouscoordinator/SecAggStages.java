@@ -47,6 +47,9 @@ final class SecAggStages {
   record Outcome(Map<String, Object> keyReplies, Map<String, Object> maskedReplies, int[] sum, String failure) {}
 
   private final DeviatingFleet fleet;
+  /** The last round's stage-3 tasks by site and its unmask request, for a coordinator that asks again. */
+  final Map<String, Task> maskedTasks = new java.util.concurrent.ConcurrentHashMap<>();
+  SecAggUnmask lastUnmask;
 
   SecAggStages(DeviatingFleet fleet) {
     this.fleet = fleet;
@@ -155,9 +158,12 @@ final class SecAggStages {
       }
     });
 
-    Map<String, Object> maskedReplies = stage(job, round, tag, "masked", sharers, site -> Task.newBuilder()
-        .setSecaggMaskedInput(ask.apply(site,
-            SecAggMaskedInput.newBuilder().setSessionTag(tag).addAllShares(sharesFor(secagg, site)))));
+    Map<String, Object> maskedReplies = stage(job, round, tag, "masked", sharers, site -> {
+      Task.Builder task = Task.newBuilder().setSecaggMaskedInput(ask.apply(site,
+          SecAggMaskedInput.newBuilder().setSessionTag(tag).addAllShares(sharesFor(secagg, site))));
+      maskedTasks.put(site, task.clone().setJobId(job).setRound(round).build());
+      return task;
+    });
     maskedReplies.forEach((site, reply) -> {
       if (reply instanceof DeviatingFleet.Upload upload) {
         secagg.acceptMaskedInput(site, upload.words());
@@ -180,6 +186,7 @@ final class SecAggStages {
         .addAllDropped(secagg.dropped());
     signatures.forEach((id, signature) -> unmask.addSurvivorSignatures(
         SecAggSignature.newBuilder().setParticipant(id).setSignature(ByteString.copyFrom(signature))));
+    lastUnmask = unmask.build();
     Map<String, Object> revealed = stage(job, round, tag, "unmask", signatures.keySet(),
         site -> Task.newBuilder().setSecaggUnmask(unmask));
     revealed.forEach((site, reply) -> {
