@@ -98,7 +98,7 @@ class ImageEntrypointTest {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
       }
 
-      try (ImageSandbox.Running node = participant.start(List.of("--config", "site/site.json"))) {
+      try (ImageSandbox.Running node = participant.start(List.of("--config", "site/site.json", "--metrics-port", "0"))) {
         ImageSandbox.Result submitted = coordinator.run(concat(List.of("job", "submit", "spec.json"), admin));
         assertEquals(0, submitted.exitCode(), submitted.stdout() + submitted.stderr());
         String job = submitted.stdout().strip();

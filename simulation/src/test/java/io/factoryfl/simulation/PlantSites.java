@@ -1,25 +1,15 @@
 package io.factoryfl.simulation;
 
 import io.factoryfl.participant.data.CsvTable;
-import io.factoryfl.core.security.SigningIdentity;
-import io.factoryfl.core.security.TlsMaterial;
 import io.factoryfl.participant.config.ParticipantConfig;
-import io.factoryfl.participant.data.DatasetCatalogue;
-import io.factoryfl.participant.policy.PolicyCheck;
-import io.factoryfl.participant.session.ChannelTls;
-import io.factoryfl.participant.session.ParticipantAgent;
-import io.factoryfl.participant.session.Site;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Test fixture: real participant nodes for site directories that already hold an identity
@@ -29,9 +19,7 @@ import java.util.concurrent.TimeUnit;
  * required). Each site keeps its receipts and peer pins in its own directory.
  */
 public final class PlantSites implements AutoCloseable {
-  private final List<ParticipantAgent> agents = new ArrayList<>();
-  private final List<io.grpc.ManagedChannel> channels = new ArrayList<>();
-  private final List<Thread> threads = new ArrayList<>();
+  private final List<ParticipantNode> nodes = new ArrayList<>();
 
   /** The partitioned training data, one share per site, in the order of {@code sites}. */
   public static PlantSites start(List<Path> sites, String coordinator) throws IOException {
@@ -57,20 +45,7 @@ public final class PlantSites implements AutoCloseable {
   }
 
   private void run(ParticipantConfig config, int index) throws IOException {
-    TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
-    io.grpc.ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
-    Site site = new Site(tls.self().name(), new DatasetCatalogue(config.datasets()),
-        SigningIdentity.load(config.certificate(), config.signingKey()),
-        tls.trustedCertificates().get(0), PolicyCheck.defaults(Clock.systemUTC()),
-        config.receipts());
-    ParticipantAgent agent = new ParticipantAgent(site, channel, Duration.ofSeconds(10),
-        new SplittableRandom(1000L * (index + 1)));
-    Thread thread = new Thread(agent, "participant-" + tls.self().name());
-    thread.setDaemon(true);
-    thread.start();
-    agents.add(agent);
-    channels.add(channel);
-    threads.add(thread);
+    nodes.add(ParticipantNode.start(config, new SplittableRandom(1000L * (index + 1)), List.of()));
   }
 
   /** A secure-aggregation job over {@code sites} sites, one round. */
@@ -96,12 +71,9 @@ public final class PlantSites implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    agents.forEach(ParticipantAgent::stop);
-    for (Thread thread : threads) {
-      thread.join(5_000);
-    }
-    for (io.grpc.ManagedChannel channel : channels) {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    nodes.forEach(ParticipantNode::stop);
+    for (ParticipantNode node : nodes) {
+      node.close();
     }
   }
 }
