@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.server;
 
+import io.factoryfl.coordinator.store.StoreException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -27,6 +28,9 @@ final class Calls {
     } catch (StatusRuntimeException e) {
       response.onError(e);
       return;
+    } catch (StoreException e) {
+      response.onError(unavailable(e));
+      return;
     } catch (RuntimeException e) {
       response.onError(internal(e));
       return;
@@ -41,9 +45,21 @@ final class Calls {
       body.run();
     } catch (StatusRuntimeException e) {
       response.onError(e);
+    } catch (StoreException e) {
+      response.onError(unavailable(e));
     } catch (RuntimeException e) {
       response.onError(internal(e));
     }
+  }
+
+  /**
+   * The coordinator's store could not be used (disk full, read-only directory, database down, lease
+   * lost): UNAVAILABLE with the store's own message, which names the resource and the fix and
+   * never a secret, so the caller knows to retry once the operator has fixed it.
+   */
+  static StatusRuntimeException unavailable(StoreException e) {
+    LOG.warn("the store failed while serving a call: {}", e.getMessage());
+    return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
   }
 
   /** Logs an unexpected exception and returns the INTERNAL status that describes it safely. */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.factoryfl.coordinator.store.EmbeddedStore;
+import io.factoryfl.coordinator.store.JobSubmission;
 import io.factoryfl.proto.v1.FleetGrpc;
 import io.factoryfl.proto.v1.HeartbeatRequest;
 import io.factoryfl.proto.v1.HeartbeatResponse;
@@ -85,6 +87,30 @@ class FailureStatusTest {
     assertTrue(e.getStatus().getDescription().contains("(NullPointerException)"),
         e.getStatus().getDescription());
     assertFalse(e.getStatus().getDescription().contains("secret"), e.getStatus().getDescription());
+  }
+
+  @Test
+  void aStoreThatCannotBeUsed_isUnavailableNamingTheStoreAndTheFix(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path data) throws Exception {
+    EmbeddedStore store = EmbeddedStore.open(data);
+    store.close(); // a store whose connections are gone: every call fails as on a broken disk
+    start(new FleetGrpc.FleetImplBase() {
+      @Override
+      public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> response) {
+        Calls.unary(response, () -> {
+          store.create(new JobSubmission("job-1", "n", "{}", "h", "engineer", java.time.Instant.EPOCH));
+          return HeartbeatResponse.getDefaultInstance();
+        });
+      }
+    }.bindService());
+
+    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () ->
+        FleetGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .heartbeat(HeartbeatRequest.getDefaultInstance()));
+
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    assertTrue(e.getStatus().getDescription().startsWith("cannot record job job-1 in the embedded store in "
+        + data.toAbsolutePath()), e.getStatus().getDescription());
   }
 
   @Test
