@@ -223,7 +223,7 @@ public class JdbcStore implements CoordinatorStore, JobStore {
 
   @Override
   public void saveSecureSession(String jobId, byte[] transcript) {
-    inTransaction("save the secure-aggregation session of job " + jobId, connection -> {
+    inWriteTransaction("save the secure-aggregation session of job " + jobId, connection -> {
       try (PreparedStatement exists = connection.prepareStatement("SELECT 1 FROM jobs WHERE job_id = ?")) {
         exists.setString(1, jobId);
         try (ResultSet rows = exists.executeQuery()) {
@@ -263,7 +263,7 @@ public class JdbcStore implements CoordinatorStore, JobStore {
 
   @Override
   public void clearSecureSession(String jobId) {
-    inTransaction("forget the secure-aggregation session of job " + jobId, connection -> {
+    inWriteTransaction("forget the secure-aggregation session of job " + jobId, connection -> {
       try (PreparedStatement delete = connection.prepareStatement(
           "DELETE FROM job_secure_sessions WHERE job_id = ?")) {
         delete.setString(1, jobId);

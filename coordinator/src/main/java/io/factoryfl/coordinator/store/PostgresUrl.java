@@ -32,7 +32,11 @@ public final class PostgresUrl {
   static final int DEFAULT_PORT = 5432;
   static final String PASSWORD_ENVIRONMENT = "PGPASSWORD";
   private static final String FORMAT = "postgresql://[user[:password]@]host[:port]/database[?param=value&...]";
-  private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^/@:]*):[^/]*@");
+  /**
+   * A password in a URL: from the colon after the user up to the last {@code @}, so one holding an
+   * unencoded {@code /} or {@code @} is hidden too (hiding more than the password is the safe error).
+   */
+  private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^/@:]*):.*@");
 
   private final String host;
   private final int port;

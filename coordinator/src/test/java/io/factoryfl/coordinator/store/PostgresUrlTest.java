@@ -71,6 +71,12 @@ class PostgresUrlTest {
     });
     assertTrue(assertThrows(IllegalArgumentException.class, () -> PostgresUrl.parse("postgresql://fl:hunter2@db"))
         .getMessage().startsWith("the store URL postgresql://fl:***@db is not valid"));
+    // a password with an unencoded '/' or '@' is hidden too (the review found the first one shown)
+    for (String text : java.util.List.of("postgresql://fl:hun/ter2@db/factoryfl", "postgresql://fl:hun@ter2@/f",
+        "postgresql://fl:hun/t@er2@db")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PostgresUrl.parse(text));
+      assertFalse(e.getMessage().contains("hun") || e.getMessage().contains("ter2"), e.getMessage());
+    }
   }
 
   @Test

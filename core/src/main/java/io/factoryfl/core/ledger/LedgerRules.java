@@ -330,7 +330,13 @@ final class LedgerRules {
           + " round " + round + " committed (" + committed + ")");
     }
     BestRound best = new BestRound(mode);
+    // a restarted coordinator evaluates a round again when it stopped before storing the evaluation
+    // (job_interrupted): the later evaluation of a round replaces the earlier one, as in the job
+    Map<Long, JsonNode> lastOfRound = new LinkedHashMap<>();
     for (JsonNode evaluation : evaluations.getOrDefault(job, List.of())) {
+      lastOfRound.put(evaluation.get("round").longValue(), evaluation);
+    }
+    for (JsonNode evaluation : lastOfRound.values()) {
       if (evaluation.has("participants") && evaluation.get("participants").asLong() == 0) {
         continue;
       }

@@ -99,6 +99,18 @@ class ModelSelectedRecordTest {
   }
 
   @Test
+  void aRoundEvaluatedAgainAfterARestart_countsWithItsLaterEvaluation() throws IOException {
+    // the coordinator stopped after logging round 4's evaluation but before storing it, and
+    // evaluated round 4 again when it resumed: the later value (0.95) is the one the job used
+    w.append("evaluation", Map.of("job_id", "job-1", "round", 4, "participants", 2, "roc_auc", 0.95,
+        "loss", 0.2));
+    w.appendSigned("model_selected", selected(4, "roc_auc", "max", 0.95, 0, false));
+    finish(4);
+    Verification v = LedgerVerifier.verify(fx.ledger, fx.ca.certificate(), null, fx.verifyClock);
+    assertTrue(v.ok(), v.problem());
+  }
+
+  @Test
   void aLaterRoundWithTheSameValue_isRefused_tiesKeepTheEarlierRound() {
     assertRefused(selected(4, "roc_auc", "max", 0.90, 0, false),
         "chose round 4, but by the logged evaluations round 2 is the best by max roc_auc (0.9)");
