@@ -85,7 +85,7 @@ class CoordinatorCrashEndToEndTest {
         AdminClient admin = new AdminClient(channel);
         admin.awaitParticipants(SITES, Duration.ofSeconds(60));
         String first = admin.submit(DiskFederation.spec("before-the-crashes", false, ROUNDS, SITES)).getJobId();
-        DiskFederation.awaitEnd(admin, first, () -> output(coordinator));
+        DiskFederation.awaitEnd(admin, first, () -> coordinator.outputTail());
         jobs.put(first, null);
         for (Kill kill : kills) {
           Step step = kill.step();
@@ -100,9 +100,9 @@ class CoordinatorCrashEndToEndTest {
           coordinator.kill();
           hold.release();
           coordinator.start();
-          JobStatus resumed = DiskFederation.awaitEnd(admin, job, () -> output(coordinator));
+          JobStatus resumed = DiskFederation.awaitEnd(admin, job, () -> coordinator.outputTail());
           assertEquals(JobState.JOB_STATE_SUCCEEDED, resumed.getState(), job + " after a kill at " + step + ": "
-              + resumed.getMessage() + "\n" + output(coordinator));
+              + resumed.getMessage() + "\n" + coordinator.outputTail());
           assertEquals(ROUNDS, resumed.getCompletedRounds());
           jobs.put(job, kill);
         }
@@ -185,14 +185,5 @@ class CoordinatorCrashEndToEndTest {
       throw new AssertionError(ledger + " has no " + type + " record of round " + round);
     }
     return found;
-  }
-
-  private static String output(CoordinatorProcess coordinator) {
-    try {
-      String text = coordinator.output();
-      return "coordinator output (end):\n" + text.substring(Math.max(0, text.length() - 6000));
-    } catch (IOException e) {
-      return "(coordinator output unreadable: " + e.getMessage() + ")";
-    }
   }
 }

@@ -100,6 +100,16 @@ final class CoordinatorProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** The end of what the coordinator printed in its latest run, for a failed assertion's message. */
+  String outputTail() {
+    try {
+      String text = output();
+      return "coordinator output (end):\n" + text.substring(Math.max(0, text.length() - 6000));
+    } catch (IOException e) {
+      return "(coordinator output unreadable: " + e.getMessage() + ")";
+    }
+  }
+
   /** What the coordinator printed in its latest run. */
   String output() throws IOException {
     return Files.readString(log.resolveSibling(log.getFileName() + "." + starts));

@@ -102,11 +102,7 @@ final class DiskFederation {
 
   /** An AI4I job over {@code sites} sites (at least 3 of them per round), each round evaluated. */
   static String spec(String name, boolean secure, int rounds, int sites) {
-    StringBuilder numeric = new StringBuilder("[");
-    for (String column : SimulationConfig.NUMERIC) {
-      numeric.append(numeric.length() > 1 ? ", " : "").append('"').append(column).append('"');
-    }
-    numeric.append(']');
+    String numeric = PlantSites.numericFeatures();
     return """
         {"name": "%s", "model": {"template": "mlp", "hidden_layers": [8]},
          "dataset": {"name": "%s", "numeric_features": %s,

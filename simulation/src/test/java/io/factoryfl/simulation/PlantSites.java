@@ -48,13 +48,18 @@ public final class PlantSites implements AutoCloseable {
     nodes.add(ParticipantNode.start(config, new SplittableRandom(1000L * (index + 1)), List.of()));
   }
 
-  /** A secure-aggregation job over {@code sites} sites, one round. */
-  public static String secureJob(String name, int sites) {
+  /** AI4I's numeric feature columns as a JSON array, for job specs. */
+  static String numericFeatures() {
     StringBuilder numeric = new StringBuilder("[");
     for (String column : SimulationConfig.NUMERIC) {
       numeric.append(numeric.length() > 1 ? ", " : "").append('"').append(column).append('"');
     }
-    numeric.append(']');
+    return numeric.append(']').toString();
+  }
+
+  /** A secure-aggregation job over {@code sites} sites, one round. */
+  public static String secureJob(String name, int sites) {
+    String numeric = numericFeatures();
     return """
         {"name": "%s", "model": {"template": "mlp", "hidden_layers": [8]},
          "dataset": {"name": "%s", "numeric_features": %s,

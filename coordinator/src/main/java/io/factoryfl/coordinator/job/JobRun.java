@@ -200,8 +200,9 @@ public final class JobRun implements Runnable {
     JobCheckpoint checkpoint = stored.checkpoint();
     JobRun run = new JobRun(stored.submission(), spec, federation, strategy, store, checkpoint, events,
         !checkpoint.state().finished());
-    run.restoreFrom(checkpoint);
-    if (!checkpoint.state().finished()) {
+    if (checkpoint.state().finished()) {
+      run.restoreFrom(checkpoint);
+    } else {
       run.resume();
     }
     return run;
@@ -242,6 +243,7 @@ public final class JobRun implements Runnable {
       checkpoint = checkpoint.withState(JobCheckpoint.State.valueOf(finalState), String.valueOf(
           ended.get().getOrDefault("message", "")));
       store.save(jobId, checkpoint);
+      restoreFrom(checkpoint);
       state = toProto(checkpoint.state());
       message = checkpoint.message();
       log.close();
