@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.coordinator.admin.AuditClient;
 import io.factoryfl.core.ledger.LedgerVerifier;
 import io.factoryfl.core.ledger.Verification;
 import io.factoryfl.core.security.Pem;
@@ -114,6 +115,9 @@ class CoordinatorCrashEndToEndTest {
           AdminClient.DownloadedModel model = admin.downloadModel(status.getJobId());
           assertEquals(status.getResultModelHash(), model.hash(), "the model of " + status.getJobId()
               + " downloads after the restarts");
+          // as an auditor gets it, from whichever store keeps it (files, or the database)
+          new AuditClient(channel).downloadLedger(status.getJobId(), dir.resolve("audit")
+              .resolve(status.getJobId() + ".jsonl"));
         }
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -124,7 +128,7 @@ class CoordinatorCrashEndToEndTest {
       coordinator.close();
       java.security.cert.X509Certificate caCertificate = Pem.readCertificates(ca.resolve("ca.pem")).get(0);
       for (Map.Entry<String, Kill> job : jobs.entrySet()) {
-        Path ledger = data.resolve("ledgers").resolve(job.getKey() + ".jsonl");
+        Path ledger = dir.resolve("audit").resolve(job.getKey() + ".jsonl");
         Verification verification = LedgerVerifier.verify(ledger, caCertificate, dir.resolve("sites"),
             Clock.systemUTC());
         assertTrue(verification.ok(), ledger + ": " + verification.problem());

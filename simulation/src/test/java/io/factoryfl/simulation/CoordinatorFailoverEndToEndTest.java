@@ -1,9 +1,11 @@
 package io.factoryfl.simulation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.factoryfl.coordinator.admin.AdminClient;
+import io.factoryfl.coordinator.admin.AuditClient;
 import io.factoryfl.coordinator.testing.PostgresServer;
 import io.factoryfl.coordinator.testing.PostgresServerExtension;
 import io.factoryfl.core.ledger.LedgerVerifier;
@@ -28,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Two coordinator processes on one PostgreSQL database: the first takes the lease and serves, the
  * second waits as a standby. The sites know both addresses. The active coordinator is killed with
  * SIGKILL in the middle of a job; the standby takes over when the lease lapses, resumes the job from
- * its last committed round, the sites fail over to it, and the job finishes there. The takeover time
+ * its last committed round, the sites fail over to it, and the job finishes there. The two share no
+ * disk: the database holds the jobs, models and round logs. The takeover time
  * (kill to the standby holding the lease) is printed and written to target/failover-takeover.txt.
  */
 @ExtendWith(PostgresServerExtension.class)
@@ -45,12 +48,13 @@ class CoordinatorFailoverEndToEndTest {
     String store = postgres.createDatabase();
     int activePort = CoordinatorProcess.freePort();
     int standbyPort = CoordinatorProcess.freePort();
-    // the round logs and models are still files: both coordinators use one data directory
-    List<String> arguments = new ArrayList<>(DiskFederation.coordinatorIdentity(dir));
-    arguments.addAll(List.of("--data", dir.resolve("coordinator-data").toString(), "--store", store));
+    // no shared disk: each coordinator has a data directory of its own, and the database holds the
+    // jobs, the models and the round logs
     List<ParticipantNode> nodes = new ArrayList<>();
-    try (CoordinatorProcess active = new CoordinatorProcess(activePort, dir.resolve("active.log"), arguments);
-        CoordinatorProcess standby = new CoordinatorProcess(standbyPort, dir.resolve("standby.log"), arguments)) {
+    try (CoordinatorProcess active = new CoordinatorProcess(activePort, dir.resolve("active.log"),
+        arguments(store, dir.resolve("active-data")));
+        CoordinatorProcess standby = new CoordinatorProcess(standbyPort, dir.resolve("standby.log"),
+            arguments(store, dir.resolve("standby-data")))) {
       active.start();
       active.awaitOutput("holding the coordinator lease", 30);
       standby.launch();
@@ -88,16 +92,27 @@ class CoordinatorFailoverEndToEndTest {
         assertEquals(JobState.JOB_STATE_SUCCEEDED, status.getState(), status.getMessage() + "\n" + standby.outputTail());
         assertEquals(ROUNDS, status.getCompletedRounds());
         assertEquals(status.getResultModelHash(), admin.downloadModel(job).hash());
+        new AuditClient(second).downloadLedger(job, dir.resolve("audit/" + job + ".jsonl"));
       } finally {
         second.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
       for (ParticipantNode node : nodes) {
         node.close();
       }
-      Verification verification = LedgerVerifier.verify(dir.resolve("coordinator-data/ledgers/" + job + ".jsonl"),
+      Verification verification = LedgerVerifier.verify(dir.resolve("audit/" + job + ".jsonl"),
           Pem.readCertificates(dir.resolve("ca/ca.pem")).get(0), dir.resolve("sites"), Clock.systemUTC());
       assertTrue(verification.ok(), verification.problem());
       assertEquals(1, verification.interruptions().size(), verification.interruptions().toString());
+      for (String data : List.of("active-data", "standby-data")) {
+        assertFalse(Files.exists(dir.resolve(data).resolve("ledgers")), data + " holds round logs");
+        assertFalse(Files.exists(dir.resolve(data).resolve("models")), data + " holds models");
+      }
     }
+  }
+
+  private List<String> arguments(String store, Path data) {
+    List<String> arguments = new ArrayList<>(DiskFederation.coordinatorIdentity(dir));
+    arguments.addAll(List.of("--data", data.toString(), "--store", store));
+    return arguments;
   }
 }

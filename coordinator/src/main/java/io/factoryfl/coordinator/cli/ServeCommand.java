@@ -50,10 +50,12 @@ final class ServeCommand {
         --signing-key FILE the coordinator's Ed25519 signing key, which signs round logs and receipts
                            (default: the --cert path with .pem replaced by -signing-key.pem,
                            as 'factoryfl ca issue' writes it)
-        --data DIR         where model versions and round logs (DIR/ledgers) are stored, and
-                           the jobs (DIR/coordinator.db) without --store (default ./coordinator-data)
-        --store URL        keep the jobs in PostgreSQL: postgresql://USER@HOST:PORT/DATABASE
-                           (password from --store-password-file or PGPASSWORD, not the URL).
+        --data DIR         without --store: where the jobs (DIR/coordinator.db), model versions
+                           (DIR/models) and round logs (DIR/ledgers) are kept
+                           (default ./coordinator-data)
+        --store URL        keep the jobs, model versions and round logs in PostgreSQL:
+                           postgresql://USER@HOST:PORT/DATABASE (password from
+                           --store-password-file or PGPASSWORD, not the URL).
                            Several coordinators may share one database: one holds the lease and
                            serves, the others wait as standbys and take over within about 10 s
                            of its end (docs/durability.md)

@@ -10,35 +10,30 @@ import java.time.Clock;
  * store, the clock, and where round logs go and who signs them.
  *
  * @param histogramBins resolution of the score histograms used for federated ROC/PR-AUC
- * @param ledgers directory of the jobs' round logs ({@code <job id>.jsonl})
+ * @param roundLogs where the jobs' round logs are kept (files of the data directory, or the database)
  * @param identity the coordinator's signing identity (signs round logs and receipts)
  * @param revocations the CA's signed revocation list, relayed to sites in secure rounds
  * @param metrics the coordinator's meters (rounds, dropouts, stages), served on /metrics
  */
 public record Federation(
     ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock, int histogramBins,
-    java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity,
+    io.factoryfl.coordinator.store.RoundLogStore roundLogs, io.factoryfl.core.security.SigningIdentity identity,
     io.factoryfl.coordinator.enrol.RelayedRevocations revocations,
     io.factoryfl.coordinator.metrics.CoordinatorMetrics metrics) {
 
   /** With meters of its own, which nothing serves. */
   public Federation(ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock,
-      int histogramBins, java.nio.file.Path ledgers, io.factoryfl.core.security.SigningIdentity identity,
+      int histogramBins, io.factoryfl.coordinator.store.RoundLogStore roundLogs, io.factoryfl.core.security.SigningIdentity identity,
       io.factoryfl.coordinator.enrol.RelayedRevocations revocations) {
-    this(registry, board, store, clock, histogramBins, ledgers, identity, revocations,
+    this(registry, board, store, clock, histogramBins, roundLogs, identity, revocations,
         io.factoryfl.coordinator.metrics.CoordinatorMetrics.fresh());
   }
 
   /** Without a revocation list to relay (sites refuse secure rounds). */
   public Federation(ParticipantRegistry registry, TaskBoard board, ModelStore store, Clock clock,
-      int histogramBins, java.nio.file.Path ledgers,
+      int histogramBins, io.factoryfl.coordinator.store.RoundLogStore roundLogs,
       io.factoryfl.core.security.SigningIdentity identity) {
-    this(registry, board, store, clock, histogramBins, ledgers, identity,
+    this(registry, board, store, clock, histogramBins, roundLogs, identity,
         io.factoryfl.coordinator.enrol.RelayedRevocations.none());
-  }
-
-  /** The round log file of a job. */
-  public java.nio.file.Path ledgerOf(String jobId) {
-    return ledgers.resolve(jobId + ".jsonl");
   }
 }

@@ -167,7 +167,7 @@ public final class JobRun implements Runnable {
     this.checkpoint = checkpoint;
     this.events = new JobEvents(jobId, federation.clock(), (sequence, event) -> store.appendEvent(jobId, sequence,
         event), storedEvents);
-    this.log = openLog ? RoundLog.open(federation.ledgerOf(jobId), jobId, federation.identity(),
+    this.log = openLog ? RoundLog.open(federation.roundLogs(), jobId, federation.identity(),
         federation.clock(), federation.registry()) : null;
     this.dispatcher = new Dispatcher(jobId, federation, events, binding(spec), log);
     this.configurationJson = spec.modelConfigurationJson();
@@ -289,11 +289,6 @@ public final class JobRun implements Runnable {
 
   private static JobCheckpoint.State fromProto(JobState state) {
     return JobCheckpoint.State.valueOf(state.name().replace("JOB_STATE_", ""));
-  }
-
-  /** The job's round log file (canonical JSON lines; its signed head sits next to it). */
-  public java.nio.file.Path ledgerFile() {
-    return federation.ledgerOf(jobId);
   }
 
   public String jobId() {

@@ -1,6 +1,7 @@
 package io.factoryfl.coordinator.job;
 
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
+import io.factoryfl.coordinator.store.RoundLogStore;
 import io.factoryfl.coordinator.strategy.EvaluationSummary;
 import io.factoryfl.core.job.SecureAggregationSpec;
 import io.factoryfl.core.job.SelectionSpec;
@@ -11,7 +12,6 @@ import io.factoryfl.core.ledger.Receipt;
 import io.factoryfl.core.security.SigningIdentity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,8 +21,8 @@ import java.util.Map;
 /**
  * A job's round log for auditors (format and record types in {@link LedgerRecord}): everything
  * that decided the job's models, written as it happens, each record chained to the one before.
- * Round-closed and job-finished records are signed by the coordinator and forced to disk before
- * the new model is acknowledged, so a crash never leaves a committed model the log does not show.
+ * Round-closed and job-finished records are signed by the coordinator and made durable (forced to
+ * disk, or committed in the database) before the new model is acknowledged, so a crash never leaves a committed model the log does not show.
  * Each contributor of a closed round is sent a signed receipt with its Merkle inclusion proof.
  *
  * <p>Audit events are kept apart from diagnostic logging: nothing here goes to the log, and a
@@ -42,17 +42,13 @@ final class RoundLog implements AutoCloseable {
     this.registry = registry;
   }
 
-  static RoundLog open(Path file, String jobId, SigningIdentity coordinator, Clock clock,
+  static RoundLog open(RoundLogStore logs, String jobId, SigningIdentity coordinator, Clock clock,
       ParticipantRegistry registry) {
     try {
-      return new RoundLog(jobId, LedgerWriter.open(file, coordinator, clock), coordinator, registry);
+      return new RoundLog(jobId, LedgerWriter.open(logs.open(jobId), coordinator, clock), coordinator, registry);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the round log " + file, e);
+      throw new UncheckedIOException("cannot open the round log of job " + jobId + ": " + e.getMessage(), e);
     }
-  }
-
-  Path file() {
-    return ledger.file();
   }
 
   void jobSubmitted(String name, String specHash, String by) {
@@ -247,7 +243,7 @@ final class RoundLog implements AutoCloseable {
     try {
       ledger.close();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot close the round log " + ledger.file(), e);
+      throw new UncheckedIOException("cannot close the round log " + ledger.name(), e);
     }
   }
 
@@ -270,7 +266,7 @@ final class RoundLog implements AutoCloseable {
     try {
       ledger.append(type, fields);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write to the round log " + ledger.file(), e);
+      throw new UncheckedIOException("cannot write to the round log " + ledger.name(), e);
     }
   }
 
@@ -278,7 +274,7 @@ final class RoundLog implements AutoCloseable {
     try {
       return ledger.appendSigned(type, fields);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write to the round log " + ledger.file(), e);
+      throw new UncheckedIOException("cannot write to the round log " + ledger.name(), e);
     }
   }
 }

@@ -18,7 +18,6 @@ import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.metrics.CoordinatorMetrics;
 import io.factoryfl.coordinator.store.CoordinatorStore;
 import io.factoryfl.coordinator.store.EmbeddedStore;
-import io.factoryfl.coordinator.store.ModelStore;
 import io.factoryfl.coordinator.task.TaskBoard;
 import io.factoryfl.core.security.SigningIdentity;
 import java.io.IOException;
@@ -88,7 +87,7 @@ public final class CoordinatorServer {
         federation.board(), federation.store(), uploads, federation.metrics()), authentication, failures));
     services.add(ServerInterceptors.intercept(new AdminService(scheduler, federation.registry()),
         authentication, failures));
-    services.add(ServerInterceptors.intercept(new AuditService(scheduler, federation::ledgerOf),
+    services.add(ServerInterceptors.intercept(new AuditService(scheduler, federation.roundLogs()),
         authentication, failures));
     if (enrolment != null) {
       services.add(ServerInterceptors.intercept(enrolment, authentication, failures));
@@ -161,7 +160,7 @@ public final class CoordinatorServer {
       BindableService enrolment, CoordinatorLimits limits, RelayedRevocations revocations, CoordinatorStore store,
       CoordinatorMetrics metrics) {
     Federation federation = new Federation(new ParticipantRegistry(clock, heartbeatGrace),
-        new TaskBoard(), new ModelStore(dataDir), clock, HISTOGRAM_BINS, dataDir.resolve("ledgers"),
+        new TaskBoard(), store.models(dataDir), clock, HISTOGRAM_BINS, store.roundLogs(dataDir),
         identity, revocations, metrics);
     return new CoordinatorServer(builder, federation, new JobScheduler(federation, limits.modelBudget(), store),
         authentication, enrolment, limits);

@@ -4,7 +4,9 @@ import java.nio.file.Path;
 
 /**
  * Where a coordinator keeps what must survive it: an embedded database in its data directory
- * (the default), PostgreSQL, or memory (tests and benchmarks only: nothing survives).
+ * (the default) beside model files and round logs, PostgreSQL (which holds models and round logs
+ * as well, so a coordinator needs no disk of its own), or memory for jobs (tests and benchmarks
+ * only: jobs do not survive).
  */
 public interface CoordinatorStore extends AutoCloseable {
   /**
@@ -22,6 +24,19 @@ public interface CoordinatorStore extends AutoCloseable {
   }
 
   JobStore jobs();
+
+  /**
+   * Where model versions are kept: files in {@code dataDirectory}'s {@code models/} unless the
+   * store keeps them itself (PostgreSQL). Call once: a file store checks every model as it opens.
+   */
+  default ModelStore models(Path dataDirectory) {
+    return new FileModelStore(dataDirectory);
+  }
+
+  /** Where round logs are kept: files in {@code dataDirectory}'s {@code ledgers/} unless the store keeps them itself. */
+  default RoundLogStore roundLogs(Path dataDirectory) {
+    return new FileRoundLogs(dataDirectory.resolve("ledgers"));
+  }
 
   /** Where the store is, for people: a directory or a database URL without credentials. */
   String description();

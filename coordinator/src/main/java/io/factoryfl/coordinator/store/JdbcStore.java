@@ -322,7 +322,8 @@ public class JdbcStore implements CoordinatorStore, JobStore {
    */
   protected void beforeWrite(Connection connection, String action) throws SQLException {}
 
-  private <T> T inWriteTransaction(String action, Work<T> work) {
+  /** As {@link #inTransaction}, for a write: {@link #beforeWrite} first (fencing). */
+  protected <T> T inWriteTransaction(String action, Work<T> work) {
     return inTransaction(action, connection -> {
       beforeWrite(connection, action);
       return work.run(connection);

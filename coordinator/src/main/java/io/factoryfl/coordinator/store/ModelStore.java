@@ -1,250 +1,40 @@
 package io.factoryfl.coordinator.store;
 
-import io.factoryfl.core.io.AtomicFiles;
-import io.factoryfl.core.params.ContentHash;
-import io.factoryfl.core.params.ModelHash;
-import io.factoryfl.core.params.ParameterCodec;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Content-addressed model versions on disk.
- *
- * <p>Layout under the store directory: {@code models/<hash>.params} holds the parameters as
- * little-endian float32 and {@code models/<hash>.json} the DL4J configuration; the hash is {@link
- * ModelHash} of both. Files are written to a temporary name, forced to disk, then atomically
- * renamed, so a crash never leaves a truncated model under a real hash.
- *
- * <p>Disks and people still damage files, so the store checks them against their hash: every
- * stored model when it opens (a corrupt one is logged with the file and what to do, and listed
- * in {@link #corruptAtStart()}), each model it loads before serving it (a corrupt one throws
- * {@link CorruptModelException}, a DATA_LOSS status naming the hash), and an existing model
- * that is committed again (a corrupt or missing file is rewritten from the committed content).
+ * Content-addressed model versions: a DL4J configuration and its parameters, named by {@link
+ * io.factoryfl.core.params.ModelHash} of both. Kept in files of the data directory ({@link
+ * FileModelStore}) or in PostgreSQL ({@link PostgresModelStore}); either way a version is checked
+ * against its hash whenever it is read, so damage shows as a {@link CorruptModelException}
+ * (DATA_LOSS naming the hash), never as a wrong model. Thread-safe.
  */
-public final class ModelStore {
-  private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
-  private static final int CACHE_SIZE = 8;
-  private static final Pattern FILE = Pattern.compile("([0-9a-f]{64})\\.(params|json)");
-  /** A configuration is a few KiB; anything near this is not one. */
-  private static final long MAX_CONFIGURATION_BYTES = 16L << 20;
-  /** The largest parameter file a float[] can hold. */
-  private static final long MAX_PARAMETER_BYTES = (long) (Integer.MAX_VALUE - 8) / Float.BYTES
-      * Float.BYTES;
-
-  private final Path directory;
-  private final List<CorruptModel> corruptAtStart;
-  private final Map<String, ModelVersion> cache =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ModelVersion> eldest) {
-          return size() > CACHE_SIZE;
-        }
-      };
-
+public interface ModelStore {
   /**
-   * Opens (creating if needed) the store under {@code directory} and checks every stored model
-   * against its hash, logging each corrupt one.
+   * Stores a model version durably and returns it with its hash; storing a version again is
+   * harmless.
    */
-  public ModelStore(Path directory) {
-    this.directory = directory.resolve("models");
-    try {
-      Files.createDirectories(this.directory);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create model store directory " + this.directory, e);
-    }
-    this.corruptAtStart = List.copyOf(checkAll());
-    for (CorruptModel corrupt : corruptAtStart) {
-      LOG.error("model store " + this.directory + ": " + corrupt.description() + ". To repair: "
-          + corrupt.remedy());
-    }
-    if (!corruptAtStart.isEmpty()) {
-      LOG.error("model store " + this.directory + ": " + corruptAtStart.size()
-          + " corrupt model(s) found at start; jobs and downloads that need them fail with"
-          + " DATA_LOSS until they are repaired");
-    }
-  }
-
-  /** The models found corrupt when the store opened, by hash. */
-  public List<CorruptModel> corruptAtStart() {
-    return corruptAtStart;
-  }
+  ModelVersion put(String configurationJson, float[] parameters);
 
   /**
-   * Stores a model version and returns it with its hash. If the version is stored already but
-   * its files are damaged or missing, they are written again.
-   */
-  public synchronized ModelVersion put(String configurationJson, float[] parameters) {
-    String hash = ModelHash.of(configurationJson, parameters);
-    ModelVersion version = new ModelVersion(hash, configurationJson, parameters);
-    Path params = directory.resolve(hash + ".params");
-    CorruptModel damage = Files.exists(params) ? check(hash) : null;
-    if (!Files.exists(params) || damage != null) {
-      try {
-        writeAtomically(directory.resolve(hash + ".json"),
-            configurationJson.getBytes(StandardCharsets.UTF_8));
-        writeAtomically(params, ParameterCodec.encode(parameters));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write model " + hash + " to " + directory, e);
-      }
-      if (damage != null) {
-        LOG.warn("model store " + directory + ": rewrote model " + hash + " as it was"
-            + " committed again; its stored files were corrupt (" + damage.file() + " "
-            + damage.problem() + ")");
-      }
-    }
-    cache.put(hash, version);
-    return version;
-  }
-
-  /**
-   * Loads a version by hash, verifying the bytes on disk still hash to it.
+   * Loads a version by hash, verifying its stored bytes still hash to it.
    *
    * @return empty if no model has that hash
-   * @throws CorruptModelException (DATA_LOSS) if the stored files do not hash to it
+   * @throws CorruptModelException (DATA_LOSS) if the stored bytes do not hash to it
    */
-  public synchronized Optional<ModelVersion> get(String hash) {
-    ModelVersion cached = cache.get(hash);
-    if (cached != null) {
-      return Optional.of(cached);
-    }
-    if (!FILE.matcher(hash + ".params").matches()) {
-      return Optional.empty();
-    }
-    Path params = directory.resolve(hash + ".params");
-    if (!Files.exists(params)) {
-      return Optional.empty();
-    }
-    CorruptModel damage = check(hash);
-    if (damage != null) {
-      LOG.error("model store " + directory + ": " + damage.description() + ". To repair: "
-          + damage.remedy());
-      throw new CorruptModelException(damage);
-    }
-    try {
-      float[] parameters = ParameterCodec.decode(Files.readAllBytes(params));
-      String config = Files.readString(directory.resolve(hash + ".json"), StandardCharsets.UTF_8);
-      String actual = ModelHash.of(config, parameters);
-      if (!actual.equals(hash)) {
-        // changed between the check and the read
-        throw new CorruptModelException(new CorruptModel(hash, "models/" + hash + ".params",
-            "changed while it was read; its content hashes to " + actual));
-      }
-      ModelVersion version = new ModelVersion(hash, config, parameters);
-      cache.put(hash, version);
-      return Optional.of(version);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read model " + hash + " from " + directory, e);
-    }
-  }
+  Optional<ModelVersion> get(String hash);
 
   /**
    * Loads a version that must be stored (a committed round's model), verifying it.
    *
    * @throws CorruptModelException (DATA_LOSS) naming the hash if it is missing or damaged
    */
-  public ModelVersion require(String hash) {
-    return get(hash).orElseThrow(() -> new CorruptModelException(new CorruptModel(hash, "models/" + hash
-        + ".params", "is missing (a committed model); restore the data directory's models/ from a backup")));
+  default ModelVersion require(String hash) {
+    return get(hash).orElseThrow(() -> new CorruptModelException(new CorruptModel(hash, "model " + hash,
+        "is missing (a committed model); restore the coordinator's models from a backup")));
   }
 
-  /** Checks every model in the store; the corrupt ones, ordered by hash. */
-  synchronized List<CorruptModel> checkAll() {
-    TreeSet<String> hashes = new TreeSet<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
-      for (Path file : files) {
-        Matcher m = FILE.matcher(file.getFileName().toString());
-        if (m.matches()) {
-          hashes.add(m.group(1));
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list model store directory " + directory, e);
-    }
-    List<CorruptModel> corrupt = new ArrayList<>();
-    for (String hash : hashes) {
-      CorruptModel damage = check(hash);
-      if (damage != null) {
-        corrupt.add(damage);
-      }
-    }
-    return corrupt;
-  }
-
-  /**
-   * What is wrong with model {@code hash}'s files, or null if they hash to it. Streams the
-   * parameters, so a large model is checked without loading it.
-   */
-  private CorruptModel check(String hash) {
-    String paramsName = "models/" + hash + ".params";
-    String jsonName = "models/" + hash + ".json";
-    Path params = directory.resolve(hash + ".params");
-    Path json = directory.resolve(hash + ".json");
-    try {
-      if (!Files.exists(params)) {
-        return new CorruptModel(hash, paramsName, "is missing (its configuration " + jsonName
-            + " is there)");
-      }
-      if (!Files.exists(json)) {
-        return new CorruptModel(hash, jsonName, "is missing (its parameters " + paramsName
-            + " are there)");
-      }
-      long jsonSize = Files.size(json);
-      if (jsonSize > MAX_CONFIGURATION_BYTES) {
-        return new CorruptModel(hash, jsonName, "is " + jsonSize + " bytes, more than any"
-            + " model configuration (" + MAX_CONFIGURATION_BYTES + ")");
-      }
-      long size = Files.size(params);
-      if (size % Float.BYTES != 0 || size > MAX_PARAMETER_BYTES) {
-        return new CorruptModel(hash, paramsName, "is " + size + " bytes, not a whole number"
-            + " of float32 parameters up to " + MAX_PARAMETER_BYTES + " bytes");
-      }
-      String parameterHash;
-      try (InputStream in = Files.newInputStream(params)) {
-        ContentHash digest = new ContentHash();
-        byte[] buffer = new byte[ParameterCodec.MAX_CHUNK_BYTES];
-        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-          digest.update(buffer, 0, n);
-        }
-        parameterHash = digest.hex();
-      }
-      String configuration;
-      try {
-        configuration = Files.readString(json, StandardCharsets.UTF_8);
-      } catch (CharacterCodingException e) {
-        return new CorruptModel(hash, jsonName, "is not valid UTF-8");
-      }
-      String actual = ModelHash.of(configuration, parameterHash);
-      if (!actual.equals(hash)) {
-        return new CorruptModel(hash, paramsName, "or " + jsonName + " was changed: together"
-            + " they hash to " + actual);
-      }
-      return null;
-    } catch (NoSuchFileException e) {
-      return new CorruptModel(hash, paramsName, "disappeared while it was checked");
-    } catch (IOException e) {
-      return new CorruptModel(hash, paramsName, "cannot be read ("
-          + e.getClass().getSimpleName() + ")");
-    }
-  }
-
-  private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-    AtomicFiles.write(target, bytes, null);
-  }
+  /** The models found corrupt when the store opened, by hash; empty if the store checks on read only. */
+  List<CorruptModel> corruptAtStart();
 }

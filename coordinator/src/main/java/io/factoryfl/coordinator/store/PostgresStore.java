@@ -12,7 +12,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * The job store on a PostgreSQL server ({@code --store postgresql://...}), for coordinators that
  * keep no state on their own disk, such as an active/standby pair: same tables as the embedded
  * store (Flyway migrations in {@code db/store/postgresql}) plus the lease of the pair ({@link
- * CoordinatorLease}, migration V2).
+ * CoordinatorLease}, migration V2) and, instead of files, the model versions ({@link
+ * PostgresModelStore}) and round logs ({@link PostgresRoundLogs}, migration V4).
  *
  * <p>Connections come from a HikariCP pool of {@value #POOL_SIZE}, validated before use: when
  * the server goes away, each call fails after the connection timeout (10 s) with a {@link
@@ -104,6 +105,18 @@ public final class PostgresStore extends JdbcStore {
       lease = new CoordinatorLease(leasePool, description(), settings, renewer, clock);
       return lease;
     }
+  }
+
+  /** The models live in this database (the data directory is not used for them). */
+  @Override
+  public ModelStore models(java.nio.file.Path dataDirectory) {
+    return new PostgresModelStore(this);
+  }
+
+  /** The round logs live in this database (the data directory is not used for them). */
+  @Override
+  public RoundLogStore roundLogs(java.nio.file.Path dataDirectory) {
+    return new PostgresRoundLogs(this);
   }
 
   @Override

@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * Chooses the store from a coordinator's flags: {@code --data DIR} alone for the embedded store in
  * that directory; {@code --store postgresql://...} (optionally with {@code --store-password-file})
- * for PostgreSQL. Either way the models and round logs stay in the data directory for now.
+ * for PostgreSQL, which then keeps the models and round logs as well.
  */
 final class StoreFactory {
   private StoreFactory() {}

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.factoryfl.coordinator.server.AuthenticationInterceptor;
 import io.factoryfl.coordinator.server.CoordinatorServer;
 import io.factoryfl.coordinator.server.ServerTls;
-import io.factoryfl.coordinator.store.ModelStore;
+import io.factoryfl.coordinator.store.FileModelStore;
 import io.factoryfl.core.ledger.LedgerRecord;
 import io.factoryfl.core.ledger.LedgerWriter;
 import io.factoryfl.core.ledger.MerkleTree;
@@ -231,7 +231,7 @@ class ForgedRoundLogTest {
     for (int i = 0; i < parameters.length; i++) {
       parameters[i] = i / 7f;
     }
-    String hash = new ModelStore(data).put(config, parameters).hash();
+    String hash = new FileModelStore(data).put(config, parameters).hash();
     Path file = data.resolve("models/" + hash + ".params");
     byte[] bytes = Files.readAllBytes(file);
     bytes[1234] ^= 0x01;
@@ -239,7 +239,7 @@ class ForgedRoundLogTest {
 
     ListAppender<ILoggingEvent> capture = new ListAppender<>();
     capture.start();
-    Logger storeLog = (Logger) LoggerFactory.getLogger(ModelStore.class);
+    Logger storeLog = (Logger) LoggerFactory.getLogger(FileModelStore.class);
     storeLog.addAppender(capture);
     storeLog.setLevel(Level.INFO);
     java.util.function.Supplier<String> logged = () -> String.join("\n", capture.list.stream()
@@ -271,10 +271,10 @@ class ForgedRoundLogTest {
           + " is corrupt on the coordinator"), refused.getStatus().getDescription());
 
       // the same model committed again (as a job that starts from it would) repairs it
-      new ModelStore(data).put(config, parameters);
+      new FileModelStore(data).put(config, parameters);
       assertTrue(logged.get().contains("rewrote model " + hash), logged.get());
       assertEquals(parameters.length * Float.BYTES, download(fleet, session, hash));
-      assertEquals(List.of(), new ModelStore(data).corruptAtStart());
+      assertEquals(List.of(), new FileModelStore(data).corruptAtStart());
     } finally {
       storeLog.detachAppender(capture);
       storeLog.setLevel(null);

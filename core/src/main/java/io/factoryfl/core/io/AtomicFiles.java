@@ -1,13 +1,11 @@
 package io.factoryfl.core.io;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,12 +33,10 @@ public final class AtomicFiles {
         : new FileAttribute<?>[0];
     Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp", attributes);
     try {
-      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer buffer = ByteBuffer.wrap(content);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
+      // a stream, not an interruptible channel: an interrupt (a cancelled job) does not abort the write
+      try (FileOutputStream out = new FileOutputStream(temp.toFile())) {
+        out.write(content);
+        out.getFD().sync();
       }
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -3,17 +3,8 @@ package io.factoryfl.core.ledger;
 import io.factoryfl.core.params.ContentHash;
 import io.factoryfl.core.security.SigningIdentity;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * and nothing is written. An I/O failure while writing leaves the file in an unknown state:
  * the writer then refuses further appends, and reopening it recovers (a torn line is cut off).
  *
- * <p>The file is locked while open, so a second coordinator (process) cannot interleave
- * records. Thread-safe.
+ * <p>The ledger is kept in a {@link LedgerStorage}: a file (locked while open, so a second
+ * coordinator process cannot interleave records) or a database. Thread-safe.
  */
 public final class LedgerWriter implements AutoCloseable {
 
@@ -46,10 +37,7 @@ public final class LedgerWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LedgerWriter.class);
   private static final Set<String> RESERVED = Set.of("seq", "type", "time", "prev", "sig");
 
-  private final Path file;
-  private final Path headFile;
-  private final FileChannel channel;
-  private final FileLock lock;
+  private final LedgerStorage storage;
   private final SigningIdentity coordinator;
   private final Clock clock;
   private final LedgerRules rules;
@@ -58,13 +46,9 @@ public final class LedgerWriter implements AutoCloseable {
   private boolean closed;
   private IOException failure;
 
-  private LedgerWriter(Path file, FileChannel channel, FileLock lock,
-      SigningIdentity coordinator, Clock clock, LedgerRules rules, List<LedgerRecord> records,
-      String head) {
-    this.file = file;
-    this.headFile = LedgerHead.fileOf(file);
-    this.channel = channel;
-    this.lock = lock;
+  private LedgerWriter(LedgerStorage storage, SigningIdentity coordinator, Clock clock,
+      LedgerRules rules, List<LedgerRecord> records, String head) {
+    this.storage = storage;
     this.coordinator = coordinator;
     this.clock = clock;
     this.rules = rules;
@@ -91,40 +75,35 @@ public final class LedgerWriter implements AutoCloseable {
    */
   public static LedgerWriter open(Path file, SigningIdentity coordinator, Clock clock)
       throws IOException {
-    Objects.requireNonNull(file, "file");
+    return open(FileLedgerStorage.open(file), coordinator, clock);
+  }
+
+  /**
+   * Opens the ledger kept in {@code storage}, as {@link #open(Path, SigningIdentity, Clock)}
+   * does a file. The writer owns the storage from here: it is closed with the writer, or at once
+   * if the ledger cannot be opened.
+   */
+  public static LedgerWriter open(LedgerStorage storage, SigningIdentity coordinator, Clock clock)
+      throws IOException {
+    Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(coordinator, "coordinator");
     Objects.requireNonNull(clock, "clock");
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
     boolean done = false;
     try {
-      FileLock lock;
-      try {
-        lock = channel.tryLock();
-      } catch (OverlappingFileLockException e) {
-        lock = null;
-      }
-      if (lock == null) {
-        throw new IOException("ledger " + file + " is already open for writing (by this or"
-            + " another coordinator process); only one writer may append to it");
-      }
-      LedgerWriter writer = recover(file, channel, lock, coordinator, clock);
+      LedgerWriter writer = recover(storage, coordinator, clock);
       done = true;
       return writer;
     } finally {
       if (!done) {
-        channel.close();
+        storage.close();
       }
     }
   }
 
-  private static LedgerWriter recover(Path file, FileChannel channel, FileLock lock,
-      SigningIdentity coordinator, Clock clock) throws IOException {
-    byte[] content = readAll(channel);
+  private static LedgerWriter recover(LedgerStorage storage, SigningIdentity coordinator,
+      Clock clock) throws IOException {
+    String file = storage.name();
+    byte[] content = storage.read();
     int end = content.length - LedgerLine.tornLength(content);
     byte[] torn = Arrays.copyOfRange(content, end, content.length);
     List<LedgerLine> lines;
@@ -146,22 +125,19 @@ public final class LedgerWriter implements AutoCloseable {
           + ". Refusing to append to it: run 'audit verify' on it, then restore it from a"
           + " backup or move it aside");
     }
-    Path headFile = LedgerHead.fileOf(file);
-    String head = readHead(file, headFile, lines);
+    String head = readHead(storage, lines);
     if (torn.length > 0) {
       log.warn("ledger {}: cutting off a torn last line of {} bytes (SHA-256 {}) left by a crash"
           + " during a write; the ledger_reopened record notes it", file, torn.length,
           ContentHash.of(torn));
-      channel.truncate(end);
-      channel.force(true);
+      storage.truncate(end);
     }
-    channel.position(end);
     List<LedgerRecord> records = new ArrayList<>(lines.size() + 16);
     for (LedgerLine line : lines) {
       records.add(line.toRecord());
     }
     LedgerWriter writer =
-        new LedgerWriter(file, channel, lock, coordinator, clock, rules, records, head);
+        new LedgerWriter(storage, coordinator, clock, rules, records, head);
     String certificate = Base64.getEncoder().encodeToString(coordinator.certificateDer());
     if (records.isEmpty()) {
       writer.appendSigned("ledger_opened",
@@ -179,18 +155,18 @@ public final class LedgerWriter implements AutoCloseable {
     return writer;
   }
 
-  /** Checks the head file against the ledger's records and returns its line (or null). */
-  private static String readHead(Path file, Path headFile, List<LedgerLine> lines)
+  /** Checks the signed head against the ledger's records and returns its line (or null). */
+  private static String readHead(LedgerStorage storage, List<LedgerLine> lines)
       throws IOException {
-    String text;
-    try {
-      text = Files.readString(headFile, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
+    String file = storage.name();
+    String headFile = storage.headName();
+    String text = storage.head();
+    if (text == null) {
       // Only a crash between writing ledger_opened and its head leaves a ledger without one.
       if (lines.size() > 1) {
         throw new IOException("ledger " + file + " has " + lines.size() + " records but its"
             + " signed head " + headFile + " is missing; records deleted from its end could"
-            + " not be noticed. Restore the head file, or run 'audit verify' and move the"
+            + " not be noticed. Restore the head, or run 'audit verify' and move the"
             + " ledger aside");
       }
       return null;
@@ -252,13 +228,14 @@ public final class LedgerWriter implements AutoCloseable {
     return head;
   }
 
-  /** The ledger file. */
-  public Path file() {
-    return file;
+  /** Where the ledger is, for messages: its file, or its place in a database. */
+  public String name() {
+    return storage.name();
   }
 
   private LedgerRecord write(String type, Map<String, ?> fields, boolean sign)
       throws IOException {
+    String file = storage.name();
     if (closed) {
       throw new IllegalStateException("ledger " + file + " is closed");
     }
@@ -308,17 +285,15 @@ public final class LedgerWriter implements AutoCloseable {
       throw new IllegalStateException("the signed bytes of " + line.where()
           + " do not match the line without its signature; this is a bug in the ledger writer");
     }
+    byte[] withNewline = Arrays.copyOf(bytes, bytes.length + 1);
+    withNewline[bytes.length] = '\n';
     try {
-      ByteBuffer buffer = ByteBuffer.allocate(bytes.length + 1).put(bytes).put((byte) '\n')
-          .flip();
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
       if (sign) {
-        channel.force(true);
         String newHead = LedgerHead.signedLine(seq, line.hash, coordinator.privateKey());
-        writeHead(newHead);
+        storage.appendSigned(withNewline, newHead);
         head = newHead;
+      } else {
+        storage.append(withNewline);
       }
     } catch (IOException e) {
       failure = e;
@@ -330,68 +305,18 @@ public final class LedgerWriter implements AutoCloseable {
     return record;
   }
 
-  private void writeHead(String line) throws IOException {
-    Path tmp = headFile.resolveSibling(headFile.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buffer = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-      while (buffer.hasRemaining()) {
-        out.write(buffer);
-      }
-      out.force(true);
-    }
-    try {
-      Files.move(tmp, headFile, StandardCopyOption.ATOMIC_MOVE,
-          StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, headFile, StandardCopyOption.REPLACE_EXISTING);
-    }
-    forceDirectory(headFile.toAbsolutePath().getParent());
-  }
-
-  /** Makes a rename durable; directories cannot be opened for sync on every platform. */
-  private static void forceDirectory(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      log.debug("cannot fsync directory {}: {}", dir, e.toString());
-    }
-  }
-
-  private static byte[] readAll(FileChannel channel) throws IOException {
-    long size = channel.size();
-    if (size > Integer.MAX_VALUE - 16) {
-      throw new IOException("ledger of " + size + " bytes is too large to read into memory");
-    }
-    ByteBuffer buffer = ByteBuffer.allocate((int) size);
-    channel.position(0);
-    while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-      // keep reading
-    }
-    return buffer.array();
-  }
-
-  /** Releases the file lock and closes the file. Idempotent. */
+  /** Closes the storage, releasing the ledger for other writers. Idempotent. */
   @Override
   public synchronized void close() throws IOException {
     if (closed) {
       return;
     }
     closed = true;
-    try {
-      if (lock.isValid()) {
-        lock.release();
-      }
-    } finally {
-      channel.close();
-    }
+    storage.close();
   }
 
   @Override
   public String toString() {
-    return "LedgerWriter[" + file + "]";
+    return "LedgerWriter[" + storage.name() + "]";
   }
 }

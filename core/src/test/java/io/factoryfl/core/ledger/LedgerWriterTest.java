@@ -83,6 +83,23 @@ class LedgerWriterTest {
   }
 
   @Test
+  void anInterruptedThread_stillWritesItsRecords_andKeepsItsInterrupt() throws Exception {
+    // a job cancelled (its thread interrupted) writes its last records to the same open ledger
+    try (LedgerWriter w = LedgerWriter.open(fx.ledger, fx.coordinator, fx.clock)) {
+      Thread.currentThread().interrupt();
+      try {
+        w.append("job_submitted", Map.of("job_id", "job-1", "spec_hash", "h", "name", "n", "by", "e"));
+        w.appendSigned("admin_action", Map.of("job_id", "job-1", "by", "e", "action", "cancel"));
+        assertTrue(Thread.currentThread().isInterrupted(), "the interrupt is left for the job to see");
+      } finally {
+        Thread.interrupted();
+      }
+      w.append("admin_action", Map.of("job_id", "job-1", "by", "e", "action", "after"));
+    }
+    assertEquals(4, Files.readAllLines(fx.ledger).size());
+  }
+
+  @Test
   void open_continuesTheChainOfAnExistingLedger() throws Exception {
     List<LedgerRecord> before;
     try (LedgerWriter w = LedgerWriter.open(fx.ledger, fx.coordinator, fx.clock)) {

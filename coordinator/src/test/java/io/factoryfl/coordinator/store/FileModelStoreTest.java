@@ -21,13 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** Model files are checked against their hash at start, before serving, and when recommitted. */
-class ModelStoreTest {
+class FileModelStoreTest {
 
   static final String CONFIG = "{\"hidden_layers\":[4],\"inputs\":3}";
   static final float[] PARAMETERS = {0.5f, -1.25f, 3f, 0.125f, 7f};
 
   @TempDir Path data;
-  private final Logger logger = (Logger) LoggerFactory.getLogger(ModelStore.class);
+  private final Logger logger = (Logger) LoggerFactory.getLogger(FileModelStore.class);
   private final ListAppender<ILoggingEvent> capture = new ListAppender<>();
 
   @BeforeEach
@@ -57,11 +57,11 @@ class ModelStoreTest {
 
   @Test
   void open_reportsEachCorruptModelNamingTheFileAndWhatToDo() throws Exception {
-    String hash = new ModelStore(data).put(CONFIG, PARAMETERS).hash();
-    String intact = new ModelStore(data).put(CONFIG, new float[] {1f, 2f}).hash();
+    String hash = new FileModelStore(data).put(CONFIG, PARAMETERS).hash();
+    String intact = new FileModelStore(data).put(CONFIG, new float[] {1f, 2f}).hash();
     corrupt(data.resolve("models/" + hash + ".params"));
 
-    ModelStore reopened = new ModelStore(data);
+    ModelStore reopened = new FileModelStore(data);
 
     assertEquals(1, reopened.corruptAtStart().size());
     CorruptModel found = reopened.corruptAtStart().get(0);
@@ -76,18 +76,18 @@ class ModelStoreTest {
 
   @Test
   void open_reportsAModelWhoseParametersAreMissing() throws Exception {
-    String hash = new ModelStore(data).put(CONFIG, PARAMETERS).hash();
+    String hash = new FileModelStore(data).put(CONFIG, PARAMETERS).hash();
     Files.delete(data.resolve("models/" + hash + ".params"));
-    CorruptModel found = new ModelStore(data).corruptAtStart().get(0);
+    CorruptModel found = new FileModelStore(data).corruptAtStart().get(0);
     assertEquals("models/" + hash + ".params is missing (its configuration models/" + hash
         + ".json is there)", found.file() + " " + found.problem());
   }
 
   @Test
   void get_neverServesACorruptModelAndAnswersDataLossNamingTheHash() throws Exception {
-    String hash = new ModelStore(data).put(CONFIG, PARAMETERS).hash();
+    String hash = new FileModelStore(data).put(CONFIG, PARAMETERS).hash();
     corrupt(data.resolve("models/" + hash + ".json"));
-    ModelStore store = new ModelStore(data);
+    ModelStore store = new FileModelStore(data);
 
     CorruptModelException e = assertThrows(CorruptModelException.class, () -> store.get(hash));
 
@@ -101,36 +101,36 @@ class ModelStoreTest {
 
   @Test
   void get_unknownOrMalformedHash_isEmpty() {
-    ModelStore store = new ModelStore(data);
+    ModelStore store = new FileModelStore(data);
     assertEquals(Optional.empty(), store.get("0".repeat(64)));
     assertEquals(Optional.empty(), store.get("../../etc/passwd"));
   }
 
   @Test
   void put_rewritesACorruptModelWhenTheSameModelIsCommittedAgain() throws Exception {
-    String hash = new ModelStore(data).put(CONFIG, PARAMETERS).hash();
+    String hash = new FileModelStore(data).put(CONFIG, PARAMETERS).hash();
     Path params = data.resolve("models/" + hash + ".params");
     corrupt(params);
-    ModelStore store = new ModelStore(data);
+    ModelStore store = new FileModelStore(data);
     assertEquals(1, store.corruptAtStart().size());
 
     assertEquals(hash, store.put(CONFIG, PARAMETERS).hash());
 
     assertTrue(log().contains("WARN model store " + data.resolve("models") + ": rewrote model "
         + hash + " as it was committed again; its stored files were corrupt"), log());
-    ModelStore reopened = new ModelStore(data);
+    ModelStore reopened = new FileModelStore(data);
     assertEquals(List.of(), reopened.corruptAtStart());
     assertArrayEquals(PARAMETERS, reopened.get(hash).orElseThrow().parameters());
   }
 
   @Test
   void put_rewritesAMissingConfigurationWhenTheSameModelIsCommittedAgain() throws Exception {
-    String hash = new ModelStore(data).put(CONFIG, PARAMETERS).hash();
+    String hash = new FileModelStore(data).put(CONFIG, PARAMETERS).hash();
     Files.delete(data.resolve("models/" + hash + ".json"));
 
-    new ModelStore(data).put(CONFIG, PARAMETERS);
+    new FileModelStore(data).put(CONFIG, PARAMETERS);
 
     assertEquals(CONFIG, Files.readString(data.resolve("models/" + hash + ".json")));
-    assertEquals(CONFIG, new ModelStore(data).get(hash).orElseThrow().configurationJson());
+    assertEquals(CONFIG, new FileModelStore(data).get(hash).orElseThrow().configurationJson());
   }
 }
