@@ -2,6 +2,8 @@ package io.factoryfl.coordinator.job;
 
 import io.factoryfl.coordinator.registry.ParticipantRegistry;
 import io.factoryfl.coordinator.store.RoundLogStore;
+import io.factoryfl.coordinator.store.StoreException;
+import io.factoryfl.coordinator.store.StoreFailures;
 import io.factoryfl.coordinator.strategy.EvaluationSummary;
 import io.factoryfl.core.job.SecureAggregationSpec;
 import io.factoryfl.core.job.SelectionSpec;
@@ -266,7 +268,7 @@ final class RoundLog implements AutoCloseable {
     try {
       ledger.append(type, fields);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write to the round log " + ledger.name(), e);
+      throw failed(type, e);
     }
   }
 
@@ -274,7 +276,12 @@ final class RoundLog implements AutoCloseable {
     try {
       return ledger.appendSigned(type, fields);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write to the round log " + ledger.name(), e);
+      throw failed(type, e);
     }
+  }
+
+  /** A failed write, naming the log, the resource and the fix (a full disk, a read-only directory, the database). */
+  private StoreException failed(String type, IOException e) {
+    return StoreFailures.files("write a " + type + " record", "round log " + ledger.name(), ledger.name(), e);
   }
 }

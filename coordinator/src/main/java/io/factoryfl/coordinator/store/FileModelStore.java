@@ -46,6 +46,7 @@ public final class FileModelStore implements ModelStore {
       * Float.BYTES;
 
   private final Path directory;
+  private final StoreFailures failures;
   private final List<CorruptModel> corruptAtStart;
   private final RecentModels cache = new RecentModels();
 
@@ -55,6 +56,7 @@ public final class FileModelStore implements ModelStore {
    */
   public FileModelStore(Path directory) {
     this.directory = directory.resolve("models");
+    this.failures = new StoreFailures("model store in " + this.directory, this.directory.toString());
     try {
       Files.createDirectories(this.directory);
     } catch (IOException e) {
@@ -90,7 +92,7 @@ public final class FileModelStore implements ModelStore {
             configurationJson.getBytes(StandardCharsets.UTF_8));
         writeAtomically(params, ParameterCodec.encode(parameters));
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write model " + hash + " to " + directory, e);
+        throw failures.failed("store model " + hash, e);
       }
       if (damage != null) {
         LOG.warn("model store " + directory + ": rewrote model " + hash + " as it was"

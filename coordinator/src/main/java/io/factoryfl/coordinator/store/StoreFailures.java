@@ -1,5 +1,8 @@
 package io.factoryfl.coordinator.store;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.sql.SQLException;
 import java.util.Locale;
 
@@ -24,6 +27,37 @@ public final class StoreFailures {
   /** {@code action} (e.g. "save the checkpoint of job X") failed with {@code e}. */
   public StoreException failed(String action, SQLException e) {
     return new StoreException("cannot " + action + " in the " + description + ": " + cause(e), e);
+  }
+
+  /** {@code action} on the files under this store's location failed with {@code e}. */
+  public StoreException failed(String action, IOException e) {
+    return files(action, description, location, e);
+  }
+
+  /**
+   * {@code action} (e.g. "store model X") on the files under {@code location} failed with {@code
+   * e}: a full disk or a directory the coordinator cannot write is named as such, with the fix.
+   *
+   * @param description what the files are, e.g. "model store in /var/lib/factoryfl/models"
+   */
+  public static StoreException files(String action, String description, String location, IOException e) {
+    if (e.getCause() instanceof StoreException store) {
+      return store; // a database's own failure, already explained
+    }
+    String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
+        : firstLine(e.getMessage());
+    String lower = reason.toLowerCase(Locale.ROOT);
+    String cause;
+    if (lower.contains("no space left") || lower.contains("disk quota")) {
+      cause = "the disk holding " + location + " is full. Free space there; new jobs work again without a restart";
+    } else if (e instanceof AccessDeniedException || lower.contains("read-only file system")
+        || lower.contains("operation not permitted") || lower.contains("permission denied")) {
+      cause = location + " is read-only or not writable by the coordinator's user (" + reason + "). Make it"
+          + " writable; new jobs work again without a restart";
+    } else {
+      cause = reason + " (" + e.getClass().getSimpleName() + ")";
+    }
+    return new StoreException("cannot " + action + " in the " + description + ": " + cause, e);
   }
 
   /** The store could not be opened. */
