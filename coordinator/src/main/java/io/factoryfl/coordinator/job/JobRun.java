@@ -953,7 +953,8 @@ public final class JobRun implements Runnable {
         spec.secureAggregation().maxExamples());
     trainRows.clear();
     SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, 0, attempt);
-    return securedFeatureStats(input, session, session.carryOn(transcript, input, log.contributions(0, attempt)));
+    return securedFeatureStats(input, session, session.carryOn(transcript, input, log.contributions(0, attempt),
+        federation.revocations()));
   }
 
   private Attempt<Void> continueSecureTrainRound(int round, int attempt) throws InterruptedException {
@@ -971,7 +972,7 @@ public final class JobRun implements Runnable {
     }
     SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, round, attempt);
     return securedTrainRound(round, attempt, current, started, input, session,
-        session.carryOn(transcript, input, log.contributions(round, attempt)));
+        session.carryOn(transcript, input, log.contributions(round, attempt), federation.revocations()));
   }
 
   private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {
@@ -1094,7 +1095,7 @@ public final class JobRun implements Runnable {
     return values.stream().mapToLong(Long::longValue).toArray();
   }
 
-  private static DatasetBinding binding(JobSpec spec) {
+  static DatasetBinding binding(JobSpec spec) {
     FeatureSchema schema = spec.schema();
     DatasetBinding.Builder binding = DatasetBinding.newBuilder().setName(spec.datasetName())
         .addAllNumericFeatures(schema.numericColumns()).setLabelColumn(schema.labelColumn())
