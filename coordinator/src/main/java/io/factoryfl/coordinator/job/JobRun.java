@@ -105,6 +105,11 @@ public final class JobRun implements Runnable {
   private JobCheckpoint checkpoint;
   /** The round the coordinator was in when it stopped, for a restored job; -1 for a new one. */
   private int resumedRound = -1;
+  /**
+   * Whether a restored job was ending when the coordinator stopped, so that its round log may hold
+   * its model_selected already.
+   */
+  private boolean restoredWhileEnding;
   /** A restored job's open secure session that its interrupted round carries on; null if none. */
   private SecureSessionTranscript continued;
   /** Set when the coordinator shuts down: the job stops without ending and resumes on restart. */
@@ -313,6 +318,7 @@ public final class JobRun implements Runnable {
     resumedRound = checkpoint.started() ? checkpoint.committedRound() + 1 : 0;
     int lastAttempt = log.lastAttempt(resumedRound);
     JobCheckpoint.Ending ending = checkpoint.ending();
+    restoredWhileEnding = ending != null || roundsDone();
     continued = ending == null ? continuableSession(lastAttempt) : null;
     log.jobInterrupted(resumedRound, lastAttempt, (ending != null ? "the job was ending " + ending.state()
         + " and now finishes so, without another round" : lastAttempt == 0 ? "no attempt of round " + resumedRound
@@ -623,8 +629,6 @@ public final class JobRun implements Runnable {
     message = why;
     RoundModel result = result();
     String chosen = result != null ? result.model() : current == null ? null : current.hash();
-    // a restored job may have recorded this end's model_selected before the restart
-    boolean again = resumedRound >= 0;
     try {
       save(checkpoint.withEnding(new JobCheckpoint.Ending(fromProto(finalState), why)));
     } catch (io.factoryfl.coordinator.store.StoreException e) {
@@ -632,7 +636,7 @@ public final class JobRun implements Runnable {
     }
     try {
       if (best != null && result != null) {
-        logModelSelected(result, again);
+        logModelSelected(result);
       }
       log.jobFinished(finalState.name().replace("JOB_STATE_", ""), why, chosen);
       log.close();
@@ -660,19 +664,19 @@ public final class JobRun implements Runnable {
 
   /**
    * The signed model_selected record; a failure to write it must not keep job_finished out of the log.
-   *
-   * @param again whether the job was restored after a restart: the round log, which takes one
-   *     model_selected per job, then refuses a second one when the first was written before the restart
+   * A job that was ending when the coordinator stopped may have recorded it already: the round log,
+   * which takes one model_selected per job, then refuses the second, and job_finished names the same
+   * model (the restored selection state is the one it was chosen from).
    */
-  private void logModelSelected(RoundModel result, boolean again) {
+  private void logModelSelected(RoundModel result) {
     try {
       log.modelSelected(result.round(), result.model(), selection(), best.found() ? best.value() : Double.NaN,
           stoppedEarly, chosen() + (stoppedEarly ? "; stopped early: " + noImprovement() : ""));
     } catch (IllegalArgumentException e) {
-      if (!again) {
-        LOG.error("job " + jobId + ": the chosen model could not be recorded in the round log", e);
-      } else {
+      if (restoredWhileEnding) {
         LOG.info("job {}: the round log recorded the chosen model before the restart ({})", jobId, e.getMessage());
+      } else {
+        LOG.error("job " + jobId + ": the chosen model could not be recorded in the round log", e);
       }
     } catch (RuntimeException e) {
       LOG.error("job " + jobId + ": the chosen model could not be recorded in the round log", e);
