@@ -97,12 +97,19 @@ public final class JobRun implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(JobRun.class);
 
   private final String jobId;
+  private final String name;
+  /** The job's spec; null only for a job whose stored spec cannot be read ({@link #unreadable}). */
   private final JobSpec spec;
   private final JobStore store;
   /** What the store holds about the job; changed only by the job's own thread. */
   private JobCheckpoint checkpoint;
   /** The round the coordinator was in when it stopped, for a restored job; -1 for a new one. */
   private int resumedRound = -1;
+  /**
+   * Whether a restored job was ending when the coordinator stopped, so that its round log may hold
+   * its model_selected already.
+   */
+  private boolean restoredWhileEnding;
   /** A restored job's open secure session that its interrupted round carries on; null if none. */
   private SecureSessionTranscript continued;
   /** Set when the coordinator shuts down: the job stops without ending and resumes on restart. */
@@ -159,6 +166,7 @@ public final class JobRun implements Runnable {
   private JobRun(JobSubmission submission, JobSpec spec, Federation federation, Strategy strategy, JobStore store,
       JobCheckpoint checkpoint, List<RoundEvent> storedEvents, boolean openLog) {
     this.jobId = submission.jobId();
+    this.name = submission.name();
     this.spec = spec;
     this.specHash = submission.specHash();
     this.federation = federation;
@@ -203,9 +211,54 @@ public final class JobRun implements Runnable {
     if (checkpoint.state().finished()) {
       run.restoreFrom(checkpoint);
     } else {
-      run.resume();
+      try {
+        run.resume();
+      } catch (RuntimeException e) {
+        run.closeLog(); // releases the round log, so the job can be resumed again without a restart
+        throw e;
+      }
     }
     return run;
+  }
+
+  /**
+   * A stored job whose spec cannot be read (a damaged row): listed FAILED with {@code reason},
+   * with the events the store holds and no result. Nothing is written: neither the store nor the
+   * round log changes, so the job comes back as it was once its row is restored.
+   */
+  public static JobRun unreadable(StoredJob stored, String reason, Federation federation, JobStore store) {
+    List<RoundEvent> events = new ArrayList<>();
+    try {
+      for (byte[] bytes : stored.events()) {
+        events.add(RoundEvent.parseFrom(bytes));
+      }
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      events.clear();
+    }
+    return new JobRun(stored.submission(), federation, store,
+        stored.checkpoint().withState(JobCheckpoint.State.FAILED, reason), events);
+  }
+
+  /** An unreadable job ({@link #unreadable}): finished, and nothing to run. */
+  private JobRun(JobSubmission submission, Federation federation, JobStore store, JobCheckpoint checkpoint,
+      List<RoundEvent> storedEvents) {
+    this.jobId = submission.jobId();
+    this.name = submission.name();
+    this.spec = null;
+    this.specHash = submission.specHash();
+    this.federation = federation;
+    this.strategy = null;
+    this.store = store;
+    this.checkpoint = checkpoint;
+    this.events = new JobEvents(jobId, federation.clock(), (sequence, event) -> store.appendEvent(jobId, sequence,
+        event), storedEvents);
+    this.log = null;
+    this.dispatcher = null;
+    this.configurationJson = null;
+    this.task = null;
+    this.best = null;
+    this.state = toProto(checkpoint.state());
+    this.message = checkpoint.message();
   }
 
   /** Takes the fields of a stored checkpoint (the round log settles a prepared round afterwards). */
@@ -264,8 +317,11 @@ public final class JobRun implements Runnable {
     }
     resumedRound = checkpoint.started() ? checkpoint.committedRound() + 1 : 0;
     int lastAttempt = log.lastAttempt(resumedRound);
-    continued = continuableSession(lastAttempt);
-    log.jobInterrupted(resumedRound, lastAttempt, (lastAttempt == 0 ? "no attempt of round " + resumedRound
+    JobCheckpoint.Ending ending = checkpoint.ending();
+    restoredWhileEnding = ending != null || roundsDone();
+    continued = ending == null ? continuableSession(lastAttempt) : null;
+    log.jobInterrupted(resumedRound, lastAttempt, (ending != null ? "the job was ending " + ending.state()
+        + " and now finishes so, without another round" : lastAttempt == 0 ? "no attempt of round " + resumedRound
         + " had started" : continued != null ? "attempt " + lastAttempt + " of round " + resumedRound + " was in"
         + " the " + continued.getStage().name().toLowerCase(java.util.Locale.ROOT) + " stage of its secure"
         + " session, which continues" : "attempt " + lastAttempt + " of round " + resumedRound + " was in"
@@ -341,8 +397,8 @@ public final class JobRun implements Runnable {
   }
 
   public JobStatus status() {
-    JobStatus.Builder status = JobStatus.newBuilder().setJobId(jobId).setName(spec.name())
-        .setState(state).setCompletedRounds(completedRounds).setTotalRounds(spec.rounds())
+    JobStatus.Builder status = JobStatus.newBuilder().setJobId(jobId).setName(name)
+        .setState(state).setCompletedRounds(completedRounds).setTotalRounds(spec == null ? 0 : spec.rounds())
         .setMessage(message).setSpecHash(specHash);
     ModelVersion model = current;
     if (model != null) {
@@ -398,6 +454,13 @@ public final class JobRun implements Runnable {
     if (finished()) {
       return;
     }
+    JobCheckpoint.Ending ending = checkpoint.ending();
+    if (ending != null) {
+      // the coordinator stopped while the job was ending: it ends as decided, without another round
+      stoppedEarly = ending.state() == JobCheckpoint.State.SUCCEEDED && completedRounds < spec.rounds();
+      end(toProto(ending.state()), ending.message());
+      return;
+    }
     try {
       if (cancelRequested) {
         throw new InterruptedException();
@@ -412,12 +475,13 @@ public final class JobRun implements Runnable {
         save(checkpoint.withStart(normalization.mean(), normalization.std(), labelScale.mean(), labelScale.std(),
             trainRows, current.hash()));
       }
-      if (resumedRound > 0) {
+      if (resumedRound > 0 && !roundsDone()) {
         awaitParticipants(); // the sites reconnect to a restarted coordinator by themselves
       }
       state = JobState.JOB_STATE_RUNNING;
-      if (completedRounds > 0 && checkpoint.evaluatedRound() < completedRounds && evaluateOrStop(completedRounds)) {
-        return; // the coordinator stopped between a commit and its evaluation
+      if (completedRounds > 0 && (checkpoint.evaluatedRound() < completedRounds ? evaluateOrStop(completedRounds)
+          : stopsEarly(completedRounds))) {
+        return; // the coordinator stopped between a commit and its evaluation, or before ending the job after it
       }
       for (int round = completedRounds + 1; round <= spec.rounds(); round++) {
         final int r = round;
@@ -470,6 +534,25 @@ public final class JobRun implements Runnable {
     save(checkpoint.withEvaluated(round, best == null ? null : new JobCheckpoint.Best(best.round(),
         bestEvaluated == null ? null : bestEvaluated.model(), best.value(), best.lastOffered(),
         best.evaluationsSinceBest())));
+    return stopsEarly(round);
+  }
+
+  /**
+   * A restored job whose last round is committed and evaluated, or whose evaluations used up
+   * select.patience: it ends without another round, so it need not wait for its sites.
+   */
+  private boolean roundsDone() {
+    return checkpoint.started() && checkpoint.evaluatedRound() == completedRounds && (completedRounds >= spec.rounds()
+        || best != null && best.patienceExhausted(selection().patience()));
+  }
+
+  /**
+   * With select.patience, ends the job after {@code round} (evaluated and stored) when the
+   * evaluations stopped improving.
+   *
+   * @return whether the job ended
+   */
+  private boolean stopsEarly(int round) {
     if (round < spec.rounds() && best != null && best.patienceExhausted(selection().patience())) {
       stoppedEarly = true;
       end(JobState.JOB_STATE_SUCCEEDED, "stopped early after round " + round + " of " + spec.rounds()
@@ -495,10 +578,14 @@ public final class JobRun implements Runnable {
 
   /** Leaves the job as it is in the store and closes its round log, so a restart resumes it. */
   private void closeForShutdown() {
+    closeLog();
+  }
+
+  private void closeLog() {
     try {
       log.close();
     } catch (RuntimeException e) {
-      LOG.warn("job " + jobId + ": the round log could not be closed at shutdown", e);
+      LOG.warn("job " + jobId + ": the round log could not be closed", e);
     }
   }
 
@@ -538,6 +625,11 @@ public final class JobRun implements Runnable {
     RoundModel result = result();
     String chosen = result != null ? result.model() : current == null ? null : current.hash();
     try {
+      save(checkpoint.withEnding(new JobCheckpoint.Ending(fromProto(finalState), why)));
+    } catch (io.factoryfl.coordinator.store.StoreException e) {
+      LOG.error("job " + jobId + ": its end could not be written ahead: " + e.getMessage(), e);
+    }
+    try {
       if (best != null && result != null) {
         logModelSelected(result);
       }
@@ -565,8 +657,17 @@ public final class JobRun implements Runnable {
     }
   }
 
-  /** The signed model_selected record; a failure to write it must not keep job_finished out of the log. */
+  /**
+   * The signed model_selected record; a failure to write it must not keep job_finished out of the log.
+   * A job that was ending when the coordinator stopped may have recorded it already (a log takes one
+   * per job); then job_finished names the same model (the restored selection state is the one it
+   * was chosen from).
+   */
   private void logModelSelected(RoundModel result) {
+    if (restoredWhileEnding && log.selected()) {
+      LOG.info("job {}: the round log recorded the chosen model before the restart", jobId);
+      return;
+    }
     try {
       log.modelSelected(result.round(), result.model(), selection(), best.found() ? best.value() : Double.NaN,
           stoppedEarly, chosen() + (stoppedEarly ? "; stopped early: " + noImprovement() : ""));
@@ -849,7 +950,8 @@ public final class JobRun implements Runnable {
         spec.secureAggregation().maxExamples());
     trainRows.clear();
     SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, 0, attempt);
-    return securedFeatureStats(input, session, session.carryOn(transcript, input, log.contributions(0, attempt)));
+    return securedFeatureStats(input, session, session.carryOn(transcript, input, log.contributions(0, attempt),
+        federation.revocations()));
   }
 
   private Attempt<Void> continueSecureTrainRound(int round, int attempt) throws InterruptedException {
@@ -867,7 +969,7 @@ public final class JobRun implements Runnable {
     }
     SecureRound session = new SecureRound(jobId, spec, dispatcher, log, store, round, attempt);
     return securedTrainRound(round, attempt, current, started, input, session,
-        session.carryOn(transcript, input, log.contributions(round, attempt)));
+        session.carryOn(transcript, input, log.contributions(round, attempt), federation.revocations()));
   }
 
   private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {
@@ -990,7 +1092,7 @@ public final class JobRun implements Runnable {
     return values.stream().mapToLong(Long::longValue).toArray();
   }
 
-  private static DatasetBinding binding(JobSpec spec) {
+  static DatasetBinding binding(JobSpec spec) {
     FeatureSchema schema = spec.schema();
     DatasetBinding.Builder binding = DatasetBinding.newBuilder().setName(spec.datasetName())
         .addAllNumericFeatures(schema.numericColumns()).setLabelColumn(schema.labelColumn())

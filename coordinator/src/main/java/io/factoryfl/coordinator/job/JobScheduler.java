@@ -10,6 +10,7 @@ import io.factoryfl.coordinator.store.InMemoryStore;
 import io.factoryfl.coordinator.store.JobCheckpoint;
 import io.factoryfl.coordinator.store.JobSubmission;
 import io.factoryfl.coordinator.store.StoredJob;
+import io.factoryfl.core.job.InvalidJobSpecException;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.JobSpecParser;
 import java.security.SecureRandom;
@@ -73,22 +74,40 @@ public final class JobScheduler implements AutoCloseable {
     }
   }
 
-  /** A stored job as a run; one that cannot be resumed is ended FAILED with the reason. */
+  /**
+   * A stored job as a run. One that cannot be resumed is ended FAILED with the reason; one whose
+   * stored spec cannot be read is listed FAILED, naming the job and the fix, and left as it is in
+   * the store. Either way the other jobs and the coordinator carry on.
+   */
   private JobRun restore(StoredJob stored) {
     String jobId = stored.submission().jobId();
-    JobSpec spec = JobSpecParser.parse(stored.submission().specJson());
+    JobSpec spec;
+    try {
+      spec = JobSpecParser.parse(stored.submission().specJson());
+    } catch (InvalidJobSpecException e) {
+      String reason = "the stored spec of job " + jobId + " cannot be read, so the job cannot be shown or resumed"
+          + " (" + e.getMessage() + "); restore the coordinator's store from a backup and restart the coordinator";
+      LOG.error("job {}: {}", jobId, reason);
+      return JobRun.unreadable(stored, reason, federation, store.jobs());
+    }
     try {
       return JobRun.restore(stored, spec, federation, strategyFor(spec), store.jobs());
     } catch (RuntimeException e) {
-      if (stored.checkpoint().state().finished()) {
-        throw e;
-      }
-      String reason = "the job could not be resumed after the coordinator restarted: " + e.getMessage();
+      String reason = "the job could not be " + (stored.checkpoint().state().finished() ? "read" : "resumed")
+          + " after the coordinator restarted: " + e.getMessage();
       LOG.error("job {}: {}", jobId, reason, e);
+      if (stored.checkpoint().state().finished()) {
+        return JobRun.unreadable(stored, reason, federation, store.jobs());
+      }
       JobCheckpoint failed = stored.checkpoint().withState(JobCheckpoint.State.FAILED, reason);
-      store.jobs().save(jobId, failed);
-      return JobRun.restore(new StoredJob(stored.submission(), failed, stored.events()), spec, federation,
-          strategyFor(spec), store.jobs());
+      try {
+        store.jobs().save(jobId, failed);
+        return JobRun.restore(new StoredJob(stored.submission(), failed, stored.events()), spec, federation,
+            strategyFor(spec), store.jobs());
+      } catch (RuntimeException stillFailing) {
+        LOG.error("job {}: its failure could not be stored either: {}", jobId, stillFailing.getMessage());
+        return JobRun.unreadable(stored, reason, federation, store.jobs());
+      }
     }
   }
 
@@ -117,12 +136,16 @@ public final class JobScheduler implements AutoCloseable {
    *     it is larger than the budget
    */
   public JobRun submit(String specJson, String submittedBy) {
-    JobSpec spec = JobSpecParser.parse(specJson);
+    // The store keeps the spec with every default it took written in, so a coordinator of a later
+    // version, with other defaults, resumes the job as it was submitted; the spec hash stays the
+    // one of the spec as the user wrote it.
+    String pinned = JobSpecParser.pinned(specJson);
+    JobSpec spec = JobSpecParser.parse(pinned);
     budget.check(spec);
     byte[] id = new byte[6];
     random.nextBytes(id);
     String jobId = "job-" + HexFormat.of().formatHex(id);
-    JobRun run = JobRun.submit(new JobSubmission(jobId, spec.name(), specJson, JobSpecParser.canonicalHash(specJson),
+    JobRun run = JobRun.submit(new JobSubmission(jobId, spec.name(), pinned, JobSpecParser.canonicalHash(specJson),
         submittedBy, federation.clock().instant()), spec, federation, strategyFor(spec), store.jobs());
     synchronized (this) {
       jobs.put(jobId, run);

@@ -225,6 +225,11 @@ final class RoundLog implements AutoCloseable {
     return false;
   }
 
+  /** Whether this log has the job's model_selected record (a log takes one per job). */
+  boolean selected() {
+    return ledger.records().stream().anyMatch(record -> record.type().equals("model_selected"));
+  }
+
   /** The job's job_finished record's fields, if the log has one. */
   java.util.Optional<Map<String, Object>> finished() {
     return ledger.records().stream().filter(record -> record.type().equals("job_finished"))

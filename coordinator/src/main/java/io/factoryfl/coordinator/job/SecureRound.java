@@ -17,6 +17,7 @@ import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SessionInfo;
 import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.security.RevocationSource;
 import io.factoryfl.proto.v1.SecAggAdvertiseKeys;
 import io.factoryfl.proto.v1.SecAggConsistencyCheck;
 import io.factoryfl.proto.v1.SecAggMaskedInput;
@@ -141,11 +142,18 @@ final class SecureRound {
    * completed it (a site answers a repeated task of its session with its earlier answer), then the
    * session goes on to unmask.
    *
+   * <p>As a fresh session's sites would, the members' certificates are checked against the
+   * current revocation list first: a member revoked while the session was interrupted is excluded
+   * from the rest of it (a dropout naming the revocation). Before the masked-input stage completes
+   * this keeps its input out of the sum; after it, its masked input, summed before the restart,
+   * stays in the sum, as in a session that was never interrupted.
+   *
    * @param input rebuilt from the transcript ({@link SecureTranscripts#input})
    * @param logged the contributions the round log accepted in this attempt before the restart
+   * @param revocations where the federation's current revocation list comes from
    */
-  Result carryOn(SecureSessionTranscript transcript, SecureInput input, Map<String, String> logged)
-      throws InterruptedException {
+  Result carryOn(SecureSessionTranscript transcript, SecureInput input, Map<String, String> logged,
+      RevocationSource revocations) throws InterruptedException {
     this.ids = List.copyOf(transcript.getCohortList());
     this.input = input;
     this.logged = Map.copyOf(logged);
@@ -167,11 +175,36 @@ final class SecureRound {
     });
     transcript.getFailuresList().forEach(f -> failures.add(new Failure(f.getParticipant(), f.getKind(),
         f.getReason())));
-    List<String> members = switch (transcript.getStage()) {
+    String stageKind = switch (transcript.getStage()) {
+      case MASKED_INPUT -> "secagg-masked";
+      case CONSISTENCY_CHECK -> "secagg-check";
+      default -> "secagg-unmask";
+    };
+    List<String> members = askable(switch (transcript.getStage()) {
       case MASKED_INPUT -> sharers;
       case CONSISTENCY_CHECK -> secagg.maskedInputSenders();
       default -> new ArrayList<>(secagg.survivorSignatures().keySet());
-    };
+    });
+    try {
+      SecureTranscripts.revoked(transcript, revocations.current()).forEach((id, reason) -> {
+        if (members.contains(id)) {
+          exclude(stageKind, id, reason);
+        }
+      });
+    } catch (java.io.IOException e) {
+      return ended(Result.failed("the secure-aggregation session " + tag + " kept from before the restart cannot"
+          + " be carried on without checking its members against the revocation list: " + e.getMessage()));
+    } catch (SecAggException e) {
+      return ended(Result.failed("the secure-aggregation session " + tag + " kept from before the restart cannot"
+          + " be carried on: " + e.getMessage()));
+    }
+    members.removeAll(excluded.keySet());
+    int enough = transcript.getStage() == SecureSessionTranscript.Stage.MASKED_INPUT ? needed
+        : parameters.threshold();
+    if (members.size() < enough) {
+      return ended(Result.failed("secure aggregation stopped when its session was carried on after the restart: "
+          + members.size() + " participants remain, at least " + enough + " needed"));
+    }
     dispatcher.awaitConnected(members, java.util.Collections.min(List.of(spec.startTimeout(),
         spec.roundDeadline())));
     return ended(switch (transcript.getStage()) {
@@ -286,7 +319,7 @@ final class SecureRound {
       }
       secagg.acceptMaskedInput(id, update.words());
     });
-    for (TaskOutcome outcome : dispatcher.run(sharers, round, attempt, "secagg-masked",
+    for (TaskOutcome outcome : dispatcher.run(askable(sharers), round, attempt, "secagg-masked",
         dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> {
           SecAggMaskedInput.Builder task = SecAggMaskedInput.newBuilder().setSessionTag(tag)
               .addAllShares(relayed.get(id));
@@ -318,7 +351,7 @@ final class SecureRound {
     List<String> survivors = secagg.maskedInputSenders();
     SecAggConsistencyCheck check = SecAggConsistencyCheck.newBuilder().setSessionTag(tag)
         .addAllSurvivors(survivors).build();
-    for (TaskOutcome outcome : stage(survivors, "secagg-check",
+    for (TaskOutcome outcome : stage(askable(survivors), "secagg-check",
         id -> Task.newBuilder().setSecaggConsistency(check))) {
       if (reply(outcome) != null) {
         try {
@@ -349,7 +382,7 @@ final class SecureRound {
         .addAllSurvivors(survivors).addAllDropped(dropped);
     signatures.forEach((id, signature) -> unmask.addSurvivorSignatures(
         SecAggSignature.newBuilder().setParticipant(id).setSignature(ByteString.copyFrom(signature))));
-    for (TaskOutcome outcome : stage(new ArrayList<>(signatures.keySet()), "secagg-unmask",
+    for (TaskOutcome outcome : stage(askable(signatures.keySet()), "secagg-unmask",
         id -> Task.newBuilder().setSecaggUnmask(unmask))) {
       if (reply(outcome) == null) {
         continue;
@@ -401,6 +434,13 @@ final class SecureRound {
   /** Whether this attempt unmasked a sum, whether or not it was then accepted. */
   boolean sumRevealed() {
     return sumRevealed;
+  }
+
+  /** The members of a stage that were not excluded from the session. */
+  private List<String> askable(java.util.Collection<String> members) {
+    List<String> askable = new ArrayList<>(members);
+    askable.removeAll(excluded.keySet());
+    return askable;
   }
 
   /** Leaves {@code participant} out of the rest of the session and names it in the round log. */

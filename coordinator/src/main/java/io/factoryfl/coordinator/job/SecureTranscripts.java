@@ -11,6 +11,7 @@ import io.factoryfl.core.secagg.SecAggCoordinator;
 import io.factoryfl.core.secagg.SecAggException;
 import io.factoryfl.core.secagg.SecAggParameters;
 import io.factoryfl.core.secagg.SignedKeys;
+import io.factoryfl.core.security.RevocationList;
 import io.factoryfl.core.security.SigningIdentity;
 import io.factoryfl.proto.v1.DatasetBinding;
 import io.factoryfl.proto.v1.FeatureStatsTask;
@@ -166,16 +167,42 @@ final class SecureTranscripts {
     return new SecAggCoordinator.Snapshot(stage, keys, shares, t.getSurvivorsList(), sum, signatures);
   }
 
+  /**
+   * The members whose certificate, as relayed with their keys, {@code revocations} revokes, with
+   * why: a carried-on session checks them as a fresh session's sites would have in its stage 2.
+   *
+   * @throws SecAggException if a certificate cannot be read
+   */
+  static Map<String, String> revoked(SecureSessionTranscript t, RevocationList revocations) {
+    Map<String, String> revoked = new LinkedHashMap<>();
+    for (SecAggPublicKeys keys : t.getKeysList()) {
+      revocations.find(certificate(keys)).ifPresent(revocation -> revoked.put(keys.getParticipant(),
+          "its certificate was revoked ('" + revocation.name() + "' at " + revocation.revokedAt()
+              + (revocation.reason().isEmpty() ? "" : ": " + revocation.reason()) + ") while the session was"
+              + " interrupted"));
+    }
+    return revoked;
+  }
+
+  private static X509Certificate certificate(SecAggPublicKeys keys) {
+    try {
+      return (X509Certificate) CertificateFactory.getInstance("X.509")
+          .generateCertificate(new ByteArrayInputStream(keys.getCertificate().toByteArray()));
+    } catch (CertificateException | IllegalArgumentException e) {
+      throw new SecAggException("the stored certificate of '" + keys.getParticipant() + "' cannot be read: "
+          + e.getMessage());
+    }
+  }
+
   private static PublicKey identityKey(SecAggPublicKeys keys) {
     try {
-      X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
-          .generateCertificate(new ByteArrayInputStream(keys.getCertificate().toByteArray()));
+      X509Certificate certificate = certificate(keys);
       PublicKey key = SigningIdentity.signingKeyOf(certificate);
       if (key == null) {
         throw new SecAggException("the stored certificate of '" + keys.getParticipant() + "' binds no identity key");
       }
       return key;
-    } catch (CertificateException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       throw new SecAggException("the stored certificate of '" + keys.getParticipant() + "' cannot be read: "
           + e.getMessage());
     }

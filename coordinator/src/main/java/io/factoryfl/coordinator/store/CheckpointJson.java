@@ -14,7 +14,8 @@ import java.util.Map;
  * {"version":1,"state":"RUNNING","message":"","feature_mean":[300.0,310.0],"feature_std":[2.0,1.5],
  *  "label_mean":0.0,"label_std":1.0,"train_rows":{"plant-a":1600},"committed_round":4,
  *  "committed_model":"9c1d...","prepared":{"round":5,"model":"e0b4..."},"evaluated_round":4,
- *  "best":{"round":3,"model":"77aa...","value":0.91,"last_offered":4,"since_best":1}}
+ *  "best":{"round":3,"model":"77aa...","value":0.91,"last_offered":4,"since_best":1},
+ *  "ending":{"state":"SUCCEEDED","message":"completed 5 rounds"}}
  * </pre>
  *
  * Absent or null fields take the values of a new job; a non-finite metric value is written as
@@ -63,6 +64,10 @@ final class CheckpointJson {
         b.putNull("value");
       }
     }
+    if (checkpoint.ending() != null) {
+      node.putObject("ending").put("state", checkpoint.ending().state().name())
+          .put("message", checkpoint.ending().message());
+    }
     return node.toString();
   }
 
@@ -88,10 +93,13 @@ final class CheckpointJson {
           : new JobCheckpoint.Best(b.path("round").asInt(), text(b.get("model")),
               b.path("value").isNumber() ? b.get("value").asDouble() : Double.NaN, b.path("last_offered").asInt(),
               b.path("since_best").asInt());
+      JsonNode e = node.get("ending");
+      JobCheckpoint.Ending ending = e == null || e.isNull() ? null
+          : new JobCheckpoint.Ending(JobCheckpoint.State.valueOf(e.path("state").asText()), e.path("message").asText(""));
       return new JobCheckpoint(JobCheckpoint.State.valueOf(node.path("state").asText("PENDING")),
           node.path("message").asText(""), mean, std, node.path("label_mean").asDouble(0),
           node.path("label_std").asDouble(1), rows, node.path("committed_round").asInt(),
-          text(node.get("committed_model")), prepared, node.path("evaluated_round").asInt(), best);
+          text(node.get("committed_model")), prepared, node.path("evaluated_round").asInt(), best, ending);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new StoreException("the checkpoint of " + where + " is damaged (" + e.getMessage().lines().findFirst()
           .orElse("") + "); restore the store from a backup", e);

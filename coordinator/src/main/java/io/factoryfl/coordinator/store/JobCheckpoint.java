@@ -25,10 +25,13 @@ import java.util.Objects;
  * @param prepared a commit written ahead of the round log, or null
  * @param evaluatedRound the last round whose federated evaluation finished
  * @param best with the spec's select: the best evaluated round so far, or null
+ * @param ending the end the job decided on, written ahead of the round log's model_selected and
+ *     job_finished records; null while the job runs. A restarted coordinator that finds it ends the
+ *     job so, instead of resuming it.
  */
 public record JobCheckpoint(State state, String message, double[] featureMean, double[] featureStd, double labelMean,
     double labelStd, Map<String, Long> trainRows, int committedRound, String committedModel, Prepared prepared,
-    int evaluatedRound, Best best) {
+    int evaluatedRound, Best best, Ending ending) {
 
   /** Where a job is; the first is the state of a new job. */
   public enum State {
@@ -60,6 +63,17 @@ public record JobCheckpoint(State state, String message, double[] featureMean, d
    */
   public record Best(int round, String model, double value, int lastOffered, int sinceBest) {}
 
+  /** How a job ends: a finished state and the job's message. */
+  public record Ending(State state, String message) {
+    public Ending {
+      Objects.requireNonNull(state, "state");
+      if (!state.finished()) {
+        throw new IllegalArgumentException("a job ends SUCCEEDED, FAILED or CANCELLED, not " + state);
+      }
+      message = message == null ? "" : message;
+    }
+  }
+
   public JobCheckpoint {
     Objects.requireNonNull(state, "state");
     message = message == null ? "" : message;
@@ -81,7 +95,7 @@ public record JobCheckpoint(State state, String message, double[] featureMean, d
 
   /** A job just submitted. */
   public static JobCheckpoint submitted() {
-    return new JobCheckpoint(State.PENDING, "", null, null, 0, 1, Map.of(), 0, null, null, 0, null);
+    return new JobCheckpoint(State.PENDING, "", null, null, 0, 1, Map.of(), 0, null, null, 0, null, null);
   }
 
   @Override
@@ -101,20 +115,20 @@ public record JobCheckpoint(State state, String message, double[] featureMean, d
 
   public JobCheckpoint withState(State newState, String newMessage) {
     return new JobCheckpoint(newState, newMessage, featureMean, featureStd, labelMean, labelStd, trainRows,
-        committedRound, committedModel, prepared, evaluatedRound, best);
+        committedRound, committedModel, prepared, evaluatedRound, best, ending);
   }
 
   /** With round 0 done: the standardisation, the sites' row counts and the initial model. */
   public JobCheckpoint withStart(double[] mean, double[] std, double newLabelMean, double newLabelStd,
       Map<String, Long> rows, String initialModel) {
     return new JobCheckpoint(State.RUNNING, message, mean, std, newLabelMean, newLabelStd, rows, 0,
-        Objects.requireNonNull(initialModel, "initialModel"), null, 0, best);
+        Objects.requireNonNull(initialModel, "initialModel"), null, 0, best, ending);
   }
 
   /** With {@code round}'s commit written ahead of the round log. */
   public JobCheckpoint withPrepared(Prepared round) {
     return new JobCheckpoint(state, message, featureMean, featureStd, labelMean, labelStd, trainRows,
-        committedRound, committedModel, round, evaluatedRound, best);
+        committedRound, committedModel, round, evaluatedRound, best, ending);
   }
 
   /** With the prepared round committed (the round log closed it). */
@@ -123,18 +137,24 @@ public record JobCheckpoint(State state, String message, double[] featureMean, d
       throw new IllegalStateException("no prepared round to commit");
     }
     return new JobCheckpoint(state, message, featureMean, featureStd, labelMean, labelStd, trainRows,
-        prepared.round(), prepared.model(), null, evaluatedRound, best);
+        prepared.round(), prepared.model(), null, evaluatedRound, best, ending);
   }
 
   /** Without the prepared round (the round log never closed it). */
   public JobCheckpoint droppingPrepared() {
     return new JobCheckpoint(state, message, featureMean, featureStd, labelMean, labelStd, trainRows,
-        committedRound, committedModel, null, evaluatedRound, best);
+        committedRound, committedModel, null, evaluatedRound, best, ending);
   }
 
   /** With the committed round's evaluation finished and the selection after it. */
   public JobCheckpoint withEvaluated(int round, Best newBest) {
     return new JobCheckpoint(state, message, featureMean, featureStd, labelMean, labelStd, trainRows,
-        committedRound, committedModel, prepared, round, newBest);
+        committedRound, committedModel, prepared, round, newBest, ending);
+  }
+
+  /** With the job's end decided, before the round log records it. */
+  public JobCheckpoint withEnding(Ending newEnding) {
+    return new JobCheckpoint(state, message, featureMean, featureStd, labelMean, labelStd, trainRows,
+        committedRound, committedModel, prepared, evaluatedRound, best, Objects.requireNonNull(newEnding, "ending"));
   }
 }

@@ -92,7 +92,8 @@ abstract class JobStoreContract {
             "plant-b", 802L), "model-0")
         .withPrepared(new JobCheckpoint.Prepared(1, "model-1")).committingPrepared()
         .withEvaluated(1, new JobCheckpoint.Best(1, "model-1", 0.8125, 1, 0))
-        .withPrepared(new JobCheckpoint.Prepared(2, "model-2"));
+        .withPrepared(new JobCheckpoint.Prepared(2, "model-2"))
+        .withEnding(new JobCheckpoint.Ending(JobCheckpoint.State.CANCELLED, "cancelled by engineer-1"));
     jobs().save("job-1", checkpoint);
     for (List<StoredJob> loaded : readBack()) {
       JobCheckpoint read = loaded.get(0).checkpoint();
@@ -108,6 +109,7 @@ abstract class JobStoreContract {
       assertEquals(new JobCheckpoint.Prepared(2, "model-2"), read.prepared());
       assertEquals(1, read.evaluatedRound());
       assertEquals(new JobCheckpoint.Best(1, "model-1", 0.8125, 1, 0), read.best());
+      assertEquals(new JobCheckpoint.Ending(JobCheckpoint.State.CANCELLED, "cancelled by engineer-1"), read.ending());
     }
   }
 

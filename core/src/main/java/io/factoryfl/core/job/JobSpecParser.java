@@ -98,7 +98,29 @@ public final class JobSpecParser {
 
   /** Parses and validates a spec. */
   public static JobSpec parse(String json) {
-    SpecNode top = new SpecNode(readTree(json), "", TOP);
+    return parse(readTree(json));
+  }
+
+  /**
+   * The spec in canonical JSON form with every default it takes written in: what a coordinator
+   * keeps of a submitted job, so that a later version with other defaults (say another default
+   * server_momentum) reads back exactly the job that was submitted. {@code parse} of the result
+   * equals {@code parse(json)}. Optional blocks and fields that are off or decided per round when
+   * absent ({@code select}, {@code server_optimizer}, {@code robust_aggregation}, {@code
+   * dataset.label_clip}, {@code dataset.sequence}, {@code training.class_weights}, {@code
+   * select.patience}, {@code secure_aggregation.neighbours} and {@code threshold}, {@code
+   * robust_aggregation.clip_norm} and {@code krum_select}) stay absent.
+   *
+   * @throws InvalidJobSpecException as {@link #parse} does
+   */
+  public static String pinned(String json) {
+    JsonNode tree = readTree(json);
+    parse(tree);
+    return canonical(tree);
+  }
+
+  private static JobSpec parse(JsonNode tree) {
+    SpecNode top = new SpecNode(tree, "", TOP);
 
     String name = top.requiredString("name");
     SpecNode dataset = top.object("dataset", DATASET);
@@ -108,10 +130,7 @@ public final class JobSpecParser {
     String datasetName = dataset.requiredString("name");
 
     int rounds = top.integer("rounds", 10, 1, MAX_ROUNDS);
-    SpecNode participants =
-        top.has("participants")
-            ? top.object("participants", PARTICIPANTS)
-            : new SpecNode(MAPPER.createObjectNode(), "participants", PARTICIPANTS);
+    SpecNode participants = top.objectOrEmpty("participants", PARTICIPANTS);
     int min = participants.integer("min", 2, 1, MAX_PARTICIPANTS);
     int max = participants.integer("max", 1000, 1, MAX_PARTICIPANTS);
     if (max < min) {
@@ -120,10 +139,7 @@ public final class JobSpecParser {
     }
     double fraction = participants.number("fraction", 1.0, 0.0, 1.0);
 
-    SpecNode training =
-        top.has("training")
-            ? top.object("training", TRAINING)
-            : new SpecNode(MAPPER.createObjectNode(), "training", TRAINING);
+    SpecNode training = top.objectOrEmpty("training", TRAINING);
     int epochs = training.integer("local_epochs", 1, 1, 1000);
     int batch = training.integer("batch_size", 32, 1, 1 << 20);
     double learningRate = training.number("learning_rate", 0.001, 0.0, 10.0);
@@ -157,8 +173,10 @@ public final class JobSpecParser {
    */
   private static TaskKind taskKind(SpecNode top, SpecNode dataset) {
     if (!top.has("task")) {
-      return dataset.has("label_classes") ? TaskKind.ofClasses(dataset.strings("label_classes", true).size())
-          : TaskKind.BINARY;
+      TaskKind implied = dataset.has("label_classes")
+          ? TaskKind.ofClasses(dataset.strings("label_classes", true).size()) : TaskKind.BINARY;
+      top.pin("task", implied.key());
+      return implied;
     }
     String key = top.requiredString("task");
     return TaskKind.byKey(key).orElseThrow(() -> new InvalidJobSpecException(top.field("task"),
@@ -172,7 +190,7 @@ public final class JobSpecParser {
         throw new InvalidJobSpecException(training.field("class_weights"),
             "weights classes, but a regression task has none; remove it");
       }
-      String loss = training.has("loss") ? training.requiredString("loss") : "mse";
+      String loss = training.string("loss", "mse");
       if (!RegressionTask.LOSSES.contains(loss)) {
         throw new InvalidJobSpecException(training.field("loss"),
             "was \"" + loss + "\"; a regression loss is one of " + RegressionTask.LOSSES);
@@ -263,7 +281,9 @@ public final class JobSpecParser {
    */
   private static double serverMomentum(SpecNode top) {
     if (!top.has("server_momentum")) {
-      return top.has("server_optimizer") ? 0 : JobSpec.DEFAULT_SERVER_MOMENTUM;
+      double momentum = top.has("server_optimizer") ? 0 : JobSpec.DEFAULT_SERVER_MOMENTUM;
+      top.pin("server_momentum", momentum);
+      return momentum;
     }
     JsonNode value = top.raw("server_momentum");
     if (!value.isNumber() || !(value.asDouble() >= 0 && value.asDouble() < 1)) {
@@ -275,9 +295,7 @@ public final class JobSpecParser {
 
   private static SecureAggregationSpec secureAggregation(SpecNode top, int min, int max,
       long maxExamplesPerSite) {
-    SpecNode node = top.has("secure_aggregation")
-        ? top.object("secure_aggregation", SECURE_AGGREGATION)
-        : new SpecNode(MAPPER.createObjectNode(), "secure_aggregation", SECURE_AGGREGATION);
+    SpecNode node = top.objectOrEmpty("secure_aggregation", SECURE_AGGREGATION);
     boolean enabled = node.bool("enabled", true);
     Integer neighbours = node.optionalInteger("neighbours", 2, MAX_PARTICIPANTS);
     Integer threshold = node.optionalInteger("threshold", 2, MAX_PARTICIPANTS);
@@ -325,8 +343,12 @@ public final class JobSpecParser {
 
   /** The spec in canonical JSON form. */
   public static String canonical(String json) {
+    return canonical(readTree(json));
+  }
+
+  private static String canonical(JsonNode node) {
     try {
-      Object tree = MAPPER.treeToValue(readTree(json), Object.class);
+      Object tree = MAPPER.treeToValue(node, Object.class);
       return MAPPER.writeValueAsString(tree);
     } catch (JsonProcessingException e) {
       throw new InvalidJobSpecException("(job spec)", "cannot be canonicalised: " + e.getOriginalMessage());
@@ -406,7 +428,10 @@ public final class JobSpecParser {
       }
       classes = List.of();
     } else {
-      classes = dataset.has("label_classes") ? dataset.strings("label_classes", true) : List.of("0", "1");
+      if (!dataset.has("label_classes")) {
+        dataset.pin("label_classes", MAPPER.createArrayNode().add("0").add("1"));
+      }
+      classes = dataset.strings("label_classes", true);
       if (TaskKind.ofClasses(classes.size()) != kind && classes.size() >= 2) {
         throw new InvalidJobSpecException(dataset.field("label_classes"), "lists " + classes.size()
             + " classes, but task is \"" + kind.key() + "\" (" + (kind == TaskKind.BINARY ? "exactly 2" : "3 or more")
@@ -417,13 +442,10 @@ public final class JobSpecParser {
             + " class; a classifier needs at least 2 (for a numeric label, set \"task\": \"regression\")");
       }
     }
-    MissingValues missing = MissingValues.REFUSE;
-    if (dataset.has("missing_values")) {
-      String key = dataset.requiredString("missing_values");
-      missing = MissingValues.byKey(key).orElseThrow(() -> new InvalidJobSpecException(
-          dataset.field("missing_values"), "was \"" + key + "\"; must be \"refuse\" (an empty, NaN or NA numeric"
-              + " cell fails the site's task) or \"impute_mean\" (it takes the federation's mean)"));
-    }
+    String key = dataset.string("missing_values", MissingValues.REFUSE.key());
+    MissingValues missing = MissingValues.byKey(key).orElseThrow(() -> new InvalidJobSpecException(
+        dataset.field("missing_values"), "was \"" + key + "\"; must be \"refuse\" (an empty, NaN or NA numeric"
+            + " cell fails the site's task) or \"impute_mean\" (it takes the federation's mean)"));
     try {
       return new FeatureSchema(numeric, categorical, label, classes, missing);
     } catch (IllegalArgumentException e) {
@@ -462,8 +484,7 @@ public final class JobSpecParser {
       }
       case ModelSpec.CNN1D -> {
         int window = sequence.orElseThrow().window();
-        int kernel = model.has("kernel") ? model.integer("kernel", ModelSpec.DEFAULT_KERNEL, 1, window)
-            : Math.min(ModelSpec.DEFAULT_KERNEL, window);
+        int kernel = model.integer("kernel", Math.min(ModelSpec.DEFAULT_KERNEL, window), 1, window);
         return ModelSpec.cnn1d(widths(model, "filters", true), kernel, widths(model, "hidden_layers", false));
       }
       default -> {

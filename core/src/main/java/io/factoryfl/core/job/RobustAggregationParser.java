@@ -84,7 +84,9 @@ final class RobustAggregationParser {
 
   private static RobustAggregationSpec trimmedMean(SpecNode node, double clipNorm, int f, int min) {
     double fraction = DEFAULT_TRIM_FRACTION;
-    if (node.has("trim_fraction")) {
+    if (!node.has("trim_fraction")) {
+      node.pin("trim_fraction", fraction);
+    } else {
       JsonNode value = node.raw("trim_fraction");
       if (!value.isNumber() || !(value.asDouble() > 0 && value.asDouble() < 0.5)) {
         throw new InvalidJobSpecException(node.field("trim_fraction"), "was " + SpecNode.describe(value)

@@ -101,6 +101,7 @@ final class SelectionParser {
   private static Mode mode(SpecNode node, String metric) {
     Mode fallback = SelectionSpec.defaultMode(metric);
     if (!node.has("mode")) {
+      node.pin("mode", fallback.key());
       return fallback;
     }
     String key = node.string("mode", fallback.key());

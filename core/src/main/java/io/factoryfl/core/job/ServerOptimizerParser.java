@@ -49,6 +49,7 @@ final class ServerOptimizerParser {
    */
   static double proximalMu(SpecNode training, double learningRate) {
     if (!training.has("proximal_mu")) {
+      training.pin("proximal_mu", 0.0);
       return 0;
     }
     JsonNode value = training.raw("proximal_mu");
@@ -87,6 +88,7 @@ final class ServerOptimizerParser {
   /** A decay rate in [0, 1). */
   private static double decay(SpecNode node, String field, double fallback) {
     if (!node.has(field)) {
+      node.pin(field, fallback);
       return fallback;
     }
     JsonNode value = node.raw(field);

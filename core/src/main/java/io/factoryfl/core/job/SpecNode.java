@@ -1,6 +1,8 @@
 package io.factoryfl.core.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factoryfl.core.text.Printable;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -11,9 +13,14 @@ import java.util.Set;
  * A JSON object of the spec together with its path, so that every error names the field.
  * Unknown fields are errors: a typo such as {@code "round": 20} must not silently fall back to a
  * default.
+ *
+ * <p>A field read with a fallback that the spec leaves out gets the fallback written into the
+ * tree ({@link #pin}), so that after parsing the tree spells out every default the job took
+ * ({@link JobSpecParser#pinned}). A fallback the field cannot spell (outside its range, such as
+ * "no clipping") is left out: absent, it reads back the same.
  */
 final class SpecNode {
-  private final JsonNode node;
+  private final ObjectNode node;
   private final String path;
 
   SpecNode(JsonNode node, String path, Set<String> knownFields) {
@@ -21,7 +28,7 @@ final class SpecNode {
       throw new InvalidJobSpecException(
           displayPath(path), "must be a JSON object, got " + describe(node));
     }
-    this.node = node;
+    this.node = (ObjectNode) node;
     this.path = path;
     Iterator<String> names = node.fieldNames();
     while (names.hasNext()) {
@@ -48,6 +55,30 @@ final class SpecNode {
     return new SpecNode(node.get(name), field(name), knownFields);
   }
 
+  /**
+   * The object {@code name}, or an empty one put in its place when the spec leaves it out, so
+   * that its fields' defaults are pinned there.
+   */
+  SpecNode objectOrEmpty(String name, Set<String> knownFields) {
+    if (!has(name)) {
+      node.set(name, JsonNodeFactory.instance.objectNode());
+    }
+    return object(name, knownFields);
+  }
+
+  /** Writes a default the spec left out into the tree, so the parsed tree names it. */
+  void pin(String name, JsonNode value) {
+    node.set(name, value);
+  }
+
+  void pin(String name, String value) {
+    node.put(name, value);
+  }
+
+  void pin(String name, double value) {
+    node.put(name, value);
+  }
+
   JsonNode raw(String name) {
     return node.get(name);
   }
@@ -61,6 +92,9 @@ final class SpecNode {
 
   String string(String name, String fallback) {
     if (!has(name)) {
+      if (fallback != null) {
+        pin(name, fallback);
+      }
       return fallback;
     }
     JsonNode value = node.get(name);
@@ -73,6 +107,9 @@ final class SpecNode {
 
   int integer(String name, int fallback, int min, int max) {
     if (!has(name)) {
+      if (fallback >= min && fallback <= max) {
+        node.put(name, fallback);
+      }
       return fallback;
     }
     JsonNode value = node.get(name);
@@ -93,6 +130,7 @@ final class SpecNode {
 
   long longValue(String name, long fallback) {
     if (!has(name)) {
+      node.put(name, fallback);
       return fallback;
     }
     JsonNode value = node.get(name);
@@ -104,6 +142,7 @@ final class SpecNode {
 
   boolean bool(String name, boolean fallback) {
     if (!has(name)) {
+      node.put(name, fallback);
       return fallback;
     }
     JsonNode value = node.get(name);
@@ -130,6 +169,9 @@ final class SpecNode {
   /** A number in the half-open range (exclusiveMin, max]. */
   double number(String name, double fallback, double exclusiveMin, double max) {
     if (!has(name)) {
+      if (fallback > exclusiveMin && fallback <= max) {
+        pin(name, fallback);
+      }
       return fallback;
     }
     JsonNode value = node.get(name);
@@ -151,6 +193,7 @@ final class SpecNode {
       if (required) {
         throw new InvalidJobSpecException(field(name), "is required (a list of strings)");
       }
+      node.putArray(name);
       return List.of();
     }
     JsonNode value = node.get(name);
