@@ -20,8 +20,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>{@link #inOrder} serves evaluation and prediction: the listing's order, no augmentation.
  * {@link #training} serves local training: each pass (the first, and each after {@link #reset()})
  * visits the images in a new order drawn from the seed, and augments each image with draws from
- * the same generator, so the passes of a round are reproducible. Not thread-safe; DL4J's {@code
- * AsyncDataSetIterator} may prefetch from it on one thread.
+ * the same generator, so the passes of a round are reproducible. Not thread-safe: one thread at a
+ * time may read from it (a prefetching reader hands it over between batches).
  */
 public final class ImageBatches implements DataSetIterator {
   private final ImageListing listing;
@@ -145,9 +145,13 @@ public final class ImageBatches implements DataSetIterator {
     return true;
   }
 
+  /**
+   * False: DL4J's {@code AsyncDataSetIterator} would wrap a site's {@link SiteDataException} in a
+   * plain RuntimeException; {@code LocalTrainer} prefetches itself and keeps the error as it is.
+   */
   @Override
   public boolean asyncSupported() {
-    return true;
+    return false;
   }
 
   /** Starts another pass: in a new order when training, the same one otherwise. */

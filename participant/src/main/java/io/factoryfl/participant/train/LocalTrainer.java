@@ -100,7 +100,8 @@ public final class LocalTrainer {
    * Trains on minibatches streamed from {@code batches} (an image split, {@code ImageBatches}):
    * {@code settings.epochs()} passes, {@link DataSetIterator#reset()} before each pass after the
    * first. The iterator decides the batch size, the order and any augmentation (a training {@code
-   * ImageBatches} draws them from {@code settings.seed()}); the rest is as {@link
+   * ImageBatches} draws them from {@code settings.seed()}); the next batch is read on a second
+   * thread while the current one trains ({@link BatchPrefetcher}); the rest is as {@link
    * #train(ModelDefinition, float[], EncodedData, TrainingSettings)}, FedProx included.
    *
    * @throws IllegalArgumentException if the iterator is empty or its inputs or outcomes do not
@@ -124,26 +125,26 @@ public final class LocalTrainer {
         : null;
     long examples = 0;
     double epochLoss = Double.NaN;
-    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-      if (epoch > 0) {
-        batches.reset();
-      }
-      double lossSum = 0;
-      examples = 0;
-      while (batches.hasNext()) {
-        DataSet batch = batches.next();
-        int size = batch.numExamples();
-        network.fit(batch);
-        lossSum += network.score() * size;
-        examples += size;
-        if (pull != null) {
-          pull.apply();
+    try (BatchPrefetcher prefetcher = new BatchPrefetcher(batches)) {
+      for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+        prefetcher.startPass(epoch > 0);
+        double lossSum = 0;
+        examples = 0;
+        while (prefetcher.hasNext()) {
+          DataSet batch = prefetcher.next();
+          int size = batch.numExamples();
+          network.fit(batch);
+          lossSum += network.score() * size;
+          examples += size;
+          if (pull != null) {
+            pull.apply();
+          }
         }
+        if (examples == 0) {
+          throw new IllegalArgumentException("no local examples to train on");
+        }
+        epochLoss = lossSum / examples;
       }
-      if (examples == 0) {
-        throw new IllegalArgumentException("no local examples to train on");
-      }
-      epochLoss = lossSum / examples;
     }
     return new TrainingOutcome(network.params().toFloatVector(), examples, epochLoss);
   }

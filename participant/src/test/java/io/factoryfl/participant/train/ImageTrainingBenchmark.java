@@ -17,13 +17,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.nd4j.linalg.dataset.AsyncDataSetIterator;
 
 /**
  * Benchmark harness (not a test): images per second of local training on the NEU surface-defect
  * images (read in place, never copied), for the cnn template at the images' 200 x 200 and resized
- * to 64 x 64; decoding alone, one training epoch (with and without augmentation, with and without
- * DL4J's prefetching {@code AsyncDataSetIterator}), and evaluation. Figures go to {@code
+ * to 64 x 64; decoding alone, one training epoch (with and without augmentation; {@code
+ * LocalTrainer} reads the next batch while the current one trains), and evaluation. Figures go to {@code
  * target/benchmarks/image-training.txt}.
  *
  * <p>Run from the participant module directory after {@code mvn -o test-compile}:
@@ -82,9 +81,6 @@ public final class ImageTrainingBenchmark {
           LocalTrainer.train(model, start, ImageBatches.training(listing, plain, "neu", 32, 1), settings)));
       lines.add(measure(name + ": train 1 epoch, augmented", listing.size(), repetitions, () ->
           LocalTrainer.train(model, start, ImageBatches.training(listing, augmented, "neu", 32, 1), settings)));
-      lines.add(measure(name + ": train 1 epoch, prefetching (AsyncDataSetIterator)", listing.size(), repetitions,
-          () -> LocalTrainer.train(model, start,
-              new AsyncDataSetIterator(ImageBatches.training(listing, plain, "neu", 32, 1), 2, false), settings)));
       lines.add(measure(name + ": evaluate", listing.size(), repetitions, () ->
           LocalEvaluator.evaluate(model, start, ImageBatches.inOrder(listing, plain, "neu", 64), task)));
     }

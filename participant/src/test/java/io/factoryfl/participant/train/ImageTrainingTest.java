@@ -95,4 +95,19 @@ class ImageTrainingTest {
         ImageBatches.training(train, images, "parts", spec.batchSize(), settings.seed()), settings);
     assertArrayEquals(outcome.parameters(), again.parameters(), "a round is reproducible from its seed");
   }
+
+  @Test
+  void aCorruptImage_failsTraining_withTheSiteErrorAsItWas(@TempDir Path other) throws Exception {
+    TestImages.grey(other.resolve("horizontal/a.png"), 12, 12, (x, y) -> 0);
+    java.nio.file.Files.createDirectories(other.resolve("vertical"));
+    java.nio.file.Files.writeString(other.resolve("vertical/b.png"), "not an image");
+    JobSpec spec = JobSpecParser.parse(SPEC);
+    ModelDefinition model = ModelDefinition.fromJson(spec.modelConfigurationJson());
+    ImageListing listing = ImageListing.of("parts", other, null, "label", spec.schema().labelClasses());
+    io.factoryfl.participant.data.SiteDataException e = org.junit.jupiter.api.Assertions.assertThrows(
+        io.factoryfl.participant.data.SiteDataException.class, () -> LocalTrainer.train(model,
+            model.initialParameters(), ImageBatches.training(listing, spec.images().orElseThrow(), "parts", 1, 1),
+            new TrainingSettings(1, 1, 0.01, 1)));
+    assertEquals("dataset 'parts' has an image that cannot be decoded at this site", e.publicMessage());
+  }
 }
