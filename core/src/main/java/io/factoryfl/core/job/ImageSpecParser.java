@@ -78,12 +78,17 @@ final class ImageSpecParser {
    * An image job's schema: the channel intensities for the record (there are no tabular features),
    * the listing CSV's label column and the classes.
    */
-  static FeatureSchema schema(SpecNode dataset, ImageSpec images) {
+  static FeatureSchema schema(SpecNode dataset, ImageSpec images, TaskKind kind) {
     String label = dataset.has("label") ? dataset.requiredString("label") : DEFAULT_LABEL;
     List<String> classes = dataset.strings("label_classes", true);
     if (classes.size() < 2) {
       throw new InvalidJobSpecException(dataset.field("label_classes"), "lists " + classes.size()
           + " class; a classifier needs at least 2");
+    }
+    if (TaskKind.ofClasses(classes.size()) != kind) {
+      throw new InvalidJobSpecException(dataset.field("label_classes"), "lists " + classes.size()
+          + " classes, but task is \"" + kind.key() + "\" (" + (kind == TaskKind.BINARY ? "exactly 2" : "3 or more")
+          + " classes)");
     }
     try {
       return new FeatureSchema(images.channelNames(), List.of(), label, classes);

@@ -105,7 +105,7 @@ public final class JobSpecParser {
     SpecNode dataset = top.object("dataset", DATASET);
     TaskKind kind = taskKind(top, dataset);
     Optional<ImageSpec> images = ImageSpecParser.parse(dataset, kind);
-    FeatureSchema schema = images.isPresent() ? ImageSpecParser.schema(dataset, images.get()) : schema(dataset, kind);
+    FeatureSchema schema = images.isPresent() ? ImageSpecParser.schema(dataset, images.get(), kind) : schema(dataset, kind);
     Optional<SequenceSpec> sequence = sequence(dataset, schema);
     String datasetName = dataset.requiredString("name");
 

@@ -123,6 +123,9 @@ class ImageSpecParserTest {
     assertRefused("""
         {"name": "d", "model": %s, "dataset": {"name": "neu", "images": %s}}""".formatted(CNN, GREY_32),
         "dataset.label_classes", "is required for an image job");
+    assertRefused("""
+        {"name": "d", "task": "binary", "model": %s, "dataset": {"name": "neu", "images": %s, %s}}"""
+        .formatted(CNN, GREY_32, CLASSES), "dataset.label_classes", "3 classes, but task is \"binary\"");
   }
 
   @Test
