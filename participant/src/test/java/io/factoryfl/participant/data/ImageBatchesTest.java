@@ -68,6 +68,18 @@ class ImageBatchesTest {
   }
 
   @Test
+  void jpegAndBmp_areReadLikePng() throws Exception {
+    TestImages.grey(dir.resolve("dark/a.bmp"), 2, 3, (x, y) -> 51);
+    TestImages.colour(dir.resolve("light/b.jpg"), 2, 3, 128, 128, 128);
+    DataSet batch = ImageBatches.inOrder(listing(), spec(1, PixelNormalization.SCALE, Augmentation.NONE), "parts", 8)
+        .next();
+    assertArrayEquals(new float[] {0.2f, 0.2f, 0.2f, 0.2f, 0.2f, 0.2f}, row(batch, 0), 1e-6f);
+    for (float value : row(batch, 1)) {
+      assertEquals(128 / 255f, value, 3 / 255f, "JPEG is lossy, but a flat grey stays near its value");
+    }
+  }
+
+  @Test
   void batchesStreamThroughTheSplit_theLastOneShorter() throws Exception {
     for (int i = 0; i < 5; i++) {
       TestImages.grey(dir.resolve("dark/" + i + ".png"), 2, 3, (x, y) -> 0);

@@ -115,6 +115,16 @@ class ImageCatalogueTest {
   }
 
   @Test
+  void aListedLinkToAFileOutsideTheFolder_isRefused() throws Exception {
+    Path outside = TestImages.grey(dir.resolve("elsewhere/secret.png"), 8, 8, (x, y) -> 0);
+    Files.createSymbolicLink(images.resolve("crazing/link.png"), outside);
+    Path listing = Files.writeString(dir.resolve("listing.csv"), "path,label\ncrazing/link.png,crazing\n");
+    DatasetEntry entry = DatasetEntry.images("neu", images, listing, null, null, Map.of());
+    refused(() -> catalogue(entry).images("neu", DatasetCatalogue.Split.TRAIN, "label", CLASSES),
+        "outside its folder", "link.png", "a link to a file outside");
+  }
+
+  @Test
   void aListingWithoutTheLabelColumn_isRefused() throws Exception {
     Path listing = Files.writeString(dir.resolve("listing.csv"), "path,class\ncrazing/c1.png,crazing\n");
     DatasetEntry entry = DatasetEntry.images("neu", images, listing, null, null, Map.of());
