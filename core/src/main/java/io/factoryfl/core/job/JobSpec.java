@@ -39,6 +39,7 @@ import java.time.Duration;
  *     FedAdagrad) applied to each round's aggregate, or null for none; never with serverMomentum
  * @param sequence how rows become windows of their group's last rows ({@code dataset.sequence});
  *     empty: every row is an example of its own
+ * @param images the images each example is ({@code dataset.images}); empty for a tabular job
  */
 public record JobSpec(
     String name,
@@ -65,7 +66,8 @@ public record JobSpec(
     java.util.Optional<SelectionSpec> selection,
     double proximalMu,
     ServerOptimizerSpec serverOptimizer,
-    java.util.Optional<io.factoryfl.core.data.SequenceSpec> sequence) {
+    java.util.Optional<io.factoryfl.core.data.SequenceSpec> sequence,
+    java.util.Optional<io.factoryfl.core.data.ImageSpec> images) {
   /**
    * The server momentum of a spec that names none (and no server_optimizer): FedAvgM 0.5, chosen
    * by measuring FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad and FedProx on the bundled AI4I,
@@ -78,6 +80,10 @@ public record JobSpec(
     java.util.Objects.requireNonNull(task, "task");
     java.util.Objects.requireNonNull(selection, "selection");
     java.util.Objects.requireNonNull(sequence, "sequence");
+    java.util.Objects.requireNonNull(images, "images");
+    if (images.isPresent() && sequence.isPresent()) {
+      throw new IllegalArgumentException("an image job has no sensor sequence");
+    }
     if (maxExamplesPerSite < 1) {
       throw new IllegalArgumentException("maxExamplesPerSite must be at least 1, was " + maxExamplesPerSite);
     }
@@ -94,13 +100,16 @@ public record JobSpec(
     return Math.min(numExamples, maxExamplesPerSite);
   }
 
-  /** The width of an encoded example: a row's features, or a flattened window of rows. */
+  /** The width of an encoded example: a row's features, a flattened window of rows, or an image. */
   public int numInputs() {
+    if (images.isPresent()) {
+      return images.get().pixels();
+    }
     return sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
   }
 
   /** The DL4J configuration JSON of the job's model. */
   public String modelConfigurationJson() {
-    return model.resolve(schema, sequence, task.family(schema, 1), learningRate, seed);
+    return model.resolve(schema, sequence, images, task.family(schema, 1), learningRate, seed);
   }
 }

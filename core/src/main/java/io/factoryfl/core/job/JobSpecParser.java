@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.FeatureSchema.CategoricalColumn;
+import io.factoryfl.core.data.ImageSpec;
 import io.factoryfl.core.data.MissingValues;
 import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.core.model.MlpTemplate;
@@ -84,9 +85,9 @@ public final class JobSpecParser {
       Set.of("enabled", "neighbours", "threshold", "clip", "bits", "max_examples");
   // max_examples stays a known key only to explain that it moved to max_examples_per_site.
   private static final Set<String> MODEL =
-      Set.of("template", "hidden_layers", "configuration", "units", "filters", "kernel");
+      Set.of("template", "hidden_layers", "configuration", "units", "filters", "kernel", "batch_norm");
   private static final Set<String> DATASET = Set.of("name", "numeric_features", "categorical_features", "label",
-      "label_classes", "label_clip", "missing_values", "sequence");
+      "label_classes", "label_clip", "missing_values", "sequence", ImageSpecParser.KEY);
   private static final Set<String> SEQUENCE = Set.of("group", "order", "window", "eval_rows");
   private static final Set<String> LABEL_CLIP = Set.of("min", "max");
   private static final Set<String> CATEGORICAL = Set.of("column", "categories");
@@ -125,7 +126,8 @@ public final class JobSpecParser {
     String name = top.requiredString("name");
     SpecNode dataset = top.object("dataset", DATASET);
     TaskKind kind = taskKind(top, dataset);
-    FeatureSchema schema = schema(dataset, kind);
+    Optional<ImageSpec> images = ImageSpecParser.parse(dataset, kind);
+    FeatureSchema schema = images.isPresent() ? ImageSpecParser.schema(dataset, images.get(), kind) : schema(dataset, kind);
     Optional<SequenceSpec> sequence = sequence(dataset, schema);
     String datasetName = dataset.requiredString("name");
 
@@ -155,8 +157,8 @@ public final class JobSpecParser {
     long maxExamples = maxExamplesPerSite(top, max);
     SecureAggregationSpec secure = secureAggregation(top, min, max, maxExamples);
     RobustAggregationSpec robust = RobustAggregationParser.parse(top, min, secure);
-    ModelSpec model = model(top.object("model", MODEL), sequence);
-    checkModelFitsSchema(model, schema, sequence, task);
+    ModelSpec model = model(top.object("model", MODEL), sequence, images);
+    checkModelFitsSchema(model, schema, sequence, images, task);
     var selection = SelectionParser.parse(top, kind, schema.labelClasses(), evaluateEvery);
     double momentum = serverMomentum(top);
     ServerOptimizerSpec serverOptimizer = ServerOptimizerParser.parse(top, momentum);
@@ -164,7 +166,7 @@ public final class JobSpecParser {
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
         Duration.ofSeconds(startTimeout), secure, momentum, maxExamples, robust, task, selection, proximalMu,
-        serverOptimizer, sequence);
+        serverOptimizer, sequence, images);
   }
 
   /**
@@ -391,7 +393,7 @@ public final class JobSpecParser {
     if (model.configurationJson() != null) {
       return ModelDefinition.fromJson(model.configurationJson()).numParameters();
     }
-    if (model.isSequenceTemplate()) {
+    if (model.isSequenceTemplate() || ModelSpec.CNN.equals(model.template())) {
       // Counted from the configuration's layer sizes; building it allocates no parameters.
       return ModelDefinition.fromJson(spec.modelConfigurationJson()).numParameters();
     }
@@ -453,9 +455,9 @@ public final class JobSpecParser {
     }
   }
 
-  private static ModelSpec model(SpecNode model, Optional<SequenceSpec> sequence) {
+  private static ModelSpec model(SpecNode model, Optional<SequenceSpec> sequence, Optional<ImageSpec> images) {
     if (model.has("configuration")) {
-      for (String other : List.of("template", "hidden_layers", "units", "filters", "kernel")) {
+      for (String other : List.of("template", "hidden_layers", "units", "filters", "kernel", "batch_norm")) {
         if (model.has(other)) {
           throw new InvalidJobSpecException(model.field("configuration"),
               "give either a DL4J configuration or a template with its layers, not both (remove " + other + ")");
@@ -469,6 +471,15 @@ public final class JobSpecParser {
     if (!ModelSpec.TEMPLATES.contains(template)) {
       throw new InvalidJobSpecException(
           model.field("template"), "unknown template \"" + template + "\"; allowed: " + ModelSpec.TEMPLATES);
+    }
+    if (template.equals(ModelSpec.CNN)) {
+      refuseOtherFields(model, template, "units", ModelSpec.LSTM);
+      return ImageSpecParser.cnn(model, images, field -> widths(model, field, field.equals("filters")));
+    }
+    refuseOtherFields(model, template, "batch_norm", ModelSpec.CNN);
+    if (!template.equals(ModelSpec.MLP) && images.isPresent()) {
+      throw new InvalidJobSpecException(model.field("template"), "was \"" + template + "\", a template over sensor"
+          + " sequences, but this is an image job (dataset.images); use \"cnn\" or \"mlp\"");
     }
     if (!template.equals(ModelSpec.MLP) && sequence.isEmpty()) {
       throw new InvalidJobSpecException(model.field("template"), "was \"" + template + "\", a template over"
@@ -564,7 +575,7 @@ public final class JobSpecParser {
   }
 
   private static void checkModelFitsSchema(ModelSpec model, FeatureSchema schema, Optional<SequenceSpec> sequence,
-      TaskSpec task) {
+      Optional<ImageSpec> images, TaskSpec task) {
     if (model.configurationJson() == null) {
       return;
     }
@@ -574,7 +585,15 @@ public final class JobSpecParser {
     } catch (IllegalArgumentException e) {
       throw new InvalidJobSpecException("model.configuration", e.getMessage());
     }
-    int inputs = sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
+    int inputs = images.map(ImageSpec::pixels)
+        .orElseGet(() -> sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs()));
+    if (images.isPresent() && definition.numInputs() != inputs) {
+      ImageSpec image = images.get();
+      throw new InvalidJobSpecException("model.configuration", "the first layer takes " + definition.numInputs()
+          + " inputs but the dataset's images encode to " + inputs + " (" + image.channels() + " x " + image.height()
+          + " x " + image.width() + "; set the configuration's input type to convolutionalFlat(" + image.height()
+          + ", " + image.width() + ", " + image.channels() + "))");
+    }
     if (definition.numInputs() != inputs) {
       throw new InvalidJobSpecException(
           "model.configuration",

@@ -2,6 +2,8 @@ package io.factoryfl.core.job;
 
 import io.factoryfl.core.data.FeatureSchema;
 import io.factoryfl.core.data.SequenceSpec;
+import io.factoryfl.core.data.ImageSpec;
+import io.factoryfl.core.model.CnnTemplate;
 import io.factoryfl.core.model.MlpTemplate;
 import io.factoryfl.core.model.SequenceTemplates;
 import io.factoryfl.core.task.TaskFamily;
@@ -20,19 +22,55 @@ import java.util.Optional;
  * @param configurationJson a DL4J configuration, or null for a template
  * @param units the LSTM layers' widths ({@code lstm} only)
  * @param filters the convolutions' filter counts ({@code cnn1d} only)
- * @param kernel the convolutions' kernel width ({@code cnn1d} only, else 0)
+ * @param kernel the convolutions' kernel width ({@code cnn1d} and {@code cnn}, else 0)
+ * @param batchNorm the {@code cnn} template's batch normalisation ({@link BatchNorm#AGGREGATE} for
+ *     every other model, which has none)
  */
 public record ModelSpec(String template, List<Integer> hiddenLayers, String configurationJson, List<Integer> units,
-    List<Integer> filters, int kernel) {
+    List<Integer> filters, int kernel, BatchNorm batchNorm) {
   public static final String MLP = "mlp";
   public static final String LSTM = "lstm";
   public static final String CNN1D = "cnn1d";
+  public static final String CNN = "cnn";
   /** The templates, in the order error messages list them. */
-  public static final List<String> TEMPLATES = List.of(MLP, LSTM, CNN1D);
+  public static final List<String> TEMPLATES = List.of(MLP, LSTM, CNN1D, CNN);
   /** The cnn1d kernel width when the spec gives none. */
   public static final int DEFAULT_KERNEL = 3;
 
+  /**
+   * How the {@code cnn} template normalises its convolutions' outputs ({@code model.batch_norm}).
+   * With {@code AGGREGATE} the batch-normalisation scale, shift and running mean and variance are
+   * parameters like any other and are averaged across sites; {@code LOCAL} (FedBN, Li et al. 2021:
+   * each site keeps its own) is reserved and refused until sites support it.
+   */
+  public enum BatchNorm {
+    AGGREGATE("aggregate"),
+    LOCAL("local"),
+    NONE("none");
+
+    private final String key;
+
+    BatchNorm(String key) {
+      this.key = key;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    public static Optional<BatchNorm> byKey(String key) {
+      return java.util.Arrays.stream(values()).filter(v -> v.key.equals(key)).findFirst();
+    }
+  }
+
+  /** A model without batch normalisation choices (every template but {@code cnn}). */
+  public ModelSpec(String template, List<Integer> hiddenLayers, String configurationJson, List<Integer> units,
+      List<Integer> filters, int kernel) {
+    this(template, hiddenLayers, configurationJson, units, filters, kernel, BatchNorm.AGGREGATE);
+  }
+
   public ModelSpec {
+    java.util.Objects.requireNonNull(batchNorm, "batchNorm");
     hiddenLayers = hiddenLayers == null ? List.of() : List.copyOf(hiddenLayers);
     units = units == null ? List.of() : List.copyOf(units);
     filters = filters == null ? List.of() : List.copyOf(filters);
@@ -48,6 +86,11 @@ public record ModelSpec(String template, List<Integer> hiddenLayers, String conf
 
   public static ModelSpec cnn1d(List<Integer> filters, int kernel, List<Integer> hiddenLayers) {
     return new ModelSpec(CNN1D, hiddenLayers, null, List.of(), filters, kernel);
+  }
+
+  /** The {@code cnn} template over {@code dataset.images} ({@link CnnTemplate}). */
+  public static ModelSpec cnn(List<Integer> filters, int kernel, List<Integer> hiddenLayers, BatchNorm batchNorm) {
+    return new ModelSpec(CNN, hiddenLayers, null, List.of(), filters, kernel, batchNorm);
   }
 
   public static ModelSpec configuration(String json) {
@@ -72,8 +115,28 @@ public record ModelSpec(String template, List<Integer> hiddenLayers, String conf
    */
   public String resolve(FeatureSchema schema, Optional<SequenceSpec> sequence, TaskFamily task, double learningRate,
       long seed) {
+    return resolve(schema, sequence, Optional.empty(), task, learningRate, seed);
+  }
+
+  /**
+   * As {@link #resolve(FeatureSchema, Optional, TaskFamily, double, long)}, for a job that may read
+   * images: the input is then the flat image ({@link ImageSpec#pixels()} values).
+   *
+   * @throws IllegalArgumentException if the cnn template meets a job without images
+   */
+  public String resolve(FeatureSchema schema, Optional<SequenceSpec> sequence, Optional<ImageSpec> images,
+      TaskFamily task, double learningRate, long seed) {
     if (configurationJson != null) {
       return configurationJson;
+    }
+    if (CNN.equals(template)) {
+      ImageSpec image = images.orElseThrow(() -> new IllegalArgumentException("the cnn template reads images;"
+          + " the job needs dataset.images"));
+      return CnnTemplate.configurationJson(image, filters, kernel, hiddenLayers, batchNorm != BatchNorm.NONE, task,
+          learningRate, seed);
+    }
+    if (images.isPresent() && MLP.equals(template)) {
+      return MlpTemplate.configurationJson(images.get().pixels(), hiddenLayers, task, learningRate, seed);
     }
     int rowWidth = schema.numInputs();
     if (MLP.equals(template)) {

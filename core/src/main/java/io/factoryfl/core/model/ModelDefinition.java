@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -57,8 +58,15 @@ public final class ModelDefinition {
               + describe(last));
     }
     // A sequence model reads a flat window and reshapes it before its first layer.
-    this.numInputs = configuration.getInputPreProcess(0) instanceof FlatToSequence window
-        ? Math.toIntExact(window.inputs()) : Math.toIntExact(input.getNIn());
+    // An image model reads a flat image and reshapes it to [channels, height, width] likewise.
+    if (configuration.getInputPreProcess(0) instanceof FlatToSequence window) {
+      this.numInputs = Math.toIntExact(window.inputs());
+    } else if (configuration.getInputPreProcess(0) instanceof FeedForwardToCnnPreProcessor image) {
+      this.numInputs = Math.toIntExact(
+          Math.multiplyExact(Math.multiplyExact(image.getInputHeight(), image.getInputWidth()), image.getNumChannels()));
+    } else {
+      this.numInputs = Math.toIntExact(input.getNIn());
+    }
     this.numOutputs = Math.toIntExact(output.getNOut());
     long params = 0;
     for (NeuralNetConfiguration conf : confs) {

@@ -280,10 +280,10 @@ class JobSpecParserTest {
 
   @Test
   void parse_unknownModelTemplate_listsTheAllowedTemplates() {
-    InvalidJobSpecException e = invalid(withModel("{\"template\": \"cnn\", \"hidden_layers\": [8]}"));
+    InvalidJobSpecException e = invalid(withModel("{\"template\": \"resnet\", \"hidden_layers\": [8]}"));
 
     assertEquals("model.template", e.field());
-    assertEquals("model.template: unknown template \"cnn\"; allowed: [mlp, lstm, cnn1d]", e.getMessage());
+    assertEquals("model.template: unknown template \"resnet\"; allowed: [mlp, lstm, cnn1d, cnn]", e.getMessage());
   }
 
   @Test

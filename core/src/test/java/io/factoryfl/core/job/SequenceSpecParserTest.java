@@ -67,7 +67,7 @@ class SequenceSpecParserTest {
     assertRefused(spec("{\"template\": \"cnn1d\", \"filters\": [8]}", ""), "model.template", "\"cnn1d\"",
         "dataset.sequence");
     assertRefused(spec("{\"template\": \"gru\", \"units\": [8]}", WINDOW), "model.template", "\"gru\"",
-        "[mlp, lstm, cnn1d]");
+        "[mlp, lstm, cnn1d, cnn]");
   }
 
   @Test

@@ -58,7 +58,8 @@ public record ParticipantConfig(
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds", "receipts", "policy");
   private static final Set<String> TLS = Set.of("certificate", "private_key", "ca", "signing_key");
-  private static final Set<String> DATASET = Set.of("path", "eval_path", "columns");
+  private static final Set<String> DATASET = Set.of("path", "eval_path", "columns", "kind", "listing",
+      "eval_listing");
 
   public ParticipantConfig {
     datasets = Map.copyOf(datasets);
@@ -105,6 +106,17 @@ public record ParticipantConfig(
       Path evalPath = node.has("eval_path")
           ? existing(base, text(node, "eval_path", where + ": " + field), field + ".eval_path", where)
           : null;
+      String kind = node.has("kind") ? text(node, "kind", where + ": " + field) : DatasetEntry.Kind.CSV.key();
+      if (kind.equals(DatasetEntry.Kind.IMAGES.key())) {
+        datasets.put(entry.getKey(), DatasetEntry.images(entry.getKey(), path, optional(base, node, "listing", field,
+            where), evalPath, optional(base, node, "eval_listing", field, where), columns));
+        continue;
+      }
+      if (!kind.equals(DatasetEntry.Kind.CSV.key()) || node.has("listing") || node.has("eval_listing")) {
+        throw new InvalidConfigException(where + ": " + field + (kind.equals(DatasetEntry.Kind.CSV.key())
+            ? " is a CSV table; \"listing\" and \"eval_listing\" belong to \"kind\": \"images\""
+            : ".kind was '" + kind + "'; must be \"csv\" (the default) or \"images\""));
+      }
       datasets.put(entry.getKey(), new DatasetEntry(entry.getKey(), path, evalPath, columns));
     }
     int wait = root.has("poll_wait_seconds") ? root.get("poll_wait_seconds").asInt(-1) : 20;
@@ -160,6 +172,10 @@ public record ParticipantConfig(
       throw new InvalidConfigException(where + ": '" + field + "' is required and must be a string");
     }
     return value.asText();
+  }
+
+  private static Path optional(Path base, JsonNode node, String name, String field, String where) {
+    return node.has(name) ? existing(base, text(node, name, where + ": " + field), field + "." + name, where) : null;
   }
 
   private static Path existing(Path base, String value, String field, String where) {

@@ -40,6 +40,12 @@ public final class DatasetCatalogue {
    */
   public synchronized CsvTable table(String dataset, Split split) {
     DatasetEntry entry = entry(dataset);
+    if (entry.kind() != DatasetEntry.Kind.CSV) {
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset '" + dataset + "' is a folder of images"
+          + " at this site, but the job reads table rows", "dataset '" + dataset + "' has \"kind\": \""
+          + entry.kind().key() + "\" in this site's catalogue; a job with numeric or categorical features needs a CSV"
+          + " table");
+    }
     String which = split == Split.TRAIN ? "training" : "evaluation";
     Path path = split == Split.TRAIN ? entry.path() : entry.evalPath();
     if (path == null) {
@@ -70,6 +76,33 @@ public final class DatasetCatalogue {
       tables.put(path, cached);
     }
     return cached.table();
+  }
+
+  /**
+   * The images of a split of an image dataset ({@code "kind": "images"}): the file list and class
+   * indices only, checked against the job's classes ({@link ImageListing}).
+   *
+   * @param labelColumn the job's label column, which names the class column of a listing CSV
+   *     (translated to this site's name by {@code columns})
+   * @param classes the job's label classes, in output order
+   * @throws SiteDataException if the dataset is not in the catalogue, is a CSV table, has no such
+   *     split, or its folder or listing does not fit the job
+   */
+  public ImageListing images(String dataset, Split split, String labelColumn, List<String> classes) {
+    DatasetEntry entry = entry(dataset);
+    if (entry.kind() != DatasetEntry.Kind.IMAGES) {
+      throw new SiteDataException(SiteDataException.Kind.INVALID, "dataset '" + dataset + "' is a table at this"
+          + " site, but the job reads images", "dataset '" + dataset + "' is a CSV table in this site's catalogue;"
+          + " an image job needs an entry with \"kind\": \"images\" and an image folder as its path");
+    }
+    if (split == Split.EVAL && !entry.hasEval()) {
+      throw new SiteDataException(SiteDataException.Kind.UNAVAILABLE, "dataset '" + dataset
+          + "' has no evaluation split at this site", "dataset '" + dataset + "' has neither eval_path nor"
+          + " eval_listing in this site's catalogue, so the site cannot evaluate on it");
+    }
+    Path folder = split == Split.TRAIN || entry.evalPath() == null ? entry.path() : entry.evalPath();
+    Path listing = split == Split.TRAIN ? entry.listing() : entry.evalListing();
+    return ImageListing.of(dataset, folder, listing, entry.localColumn(labelColumn), classes);
   }
 
   /**

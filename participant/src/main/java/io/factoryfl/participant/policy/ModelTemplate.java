@@ -43,9 +43,33 @@ enum ModelTemplate {
       return convolutions > 0 && preprocessors.equals(Map.of(0, FLAT_TO_SEQUENCE, convolutions, SEQUENCE_TO_FLAT))
           && denseHead(layerClasses, convolutions);
     }
+  },
+  /**
+   * The cnn template (core CnnTemplate): the flat image reshaped by FeedForwardToCnnPreProcessor,
+   * blocks that each start with a ConvolutionLayer (then optional BatchNormalization, ActivationLayer
+   * and SubsamplingLayer), flattened by CnnToFeedForwardPreProcessor, then dense layers and an output
+   * layer.
+   */
+  CNN("cnn", "FeedForwardToCnnPreProcessor, blocks of ConvolutionLayer with BatchNormalization,"
+      + " ActivationLayer and SubsamplingLayer, CnnToFeedForwardPreProcessor, DenseLayer layers, one OutputLayer") {
+    @Override
+    boolean matches(List<String> layerClasses, Map<Integer, String> preprocessors) {
+      int blocks = 0;
+      while (blocks < layerClasses.size() && IMAGE_BLOCK.contains(layerClasses.get(blocks))) {
+        blocks++;
+      }
+      return blocks > 0 && layerClasses.get(0).equals(CONVOLUTION)
+          && preprocessors.equals(Map.of(0, FLAT_TO_IMAGE, blocks, IMAGE_TO_FLAT)) && denseHead(layerClasses, blocks);
+    }
   };
 
   private static final String LAYERS = "org.deeplearning4j.nn.conf.layers.";
+  static final String CONVOLUTION = LAYERS + "ConvolutionLayer";
+  /** The layers of the cnn template's convolution blocks. */
+  static final java.util.Set<String> IMAGE_BLOCK = java.util.Set.of(CONVOLUTION, LAYERS + "BatchNormalization",
+      LAYERS + "ActivationLayer", LAYERS + "SubsamplingLayer");
+  static final String FLAT_TO_IMAGE = "org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor";
+  static final String IMAGE_TO_FLAT = "org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor";
   static final String DENSE = LAYERS + "DenseLayer";
   static final String OUTPUT = LAYERS + "OutputLayer";
   static final String RECURRENT = LAYERS + "LSTM";

@@ -38,7 +38,8 @@ import java.util.stream.Collectors;
  *   <li>{@code datasets}: the catalogue names jobs may use. Absent: every dataset in the
  *       participant config's catalogue. {@code []} exposes none.
  *   <li>{@code models.templates}: the model shapes allowed, recognised by layer types; known:
- *       {@code "mlp"} (DenseLayer layers then one OutputLayer). Absent: every known template.
+ *       {@code "mlp"} (DenseLayer layers then one OutputLayer), {@code "lstm"}, {@code "cnn1d"} and
+ *       {@code "cnn"} (see {@code ModelTemplate}). Absent: every known template.
  *   <li>{@code models.max_parameters}: the largest model, in parameters. Default 10,000,000.
  *   <li>{@code models.max_bytes}: the largest model download (4 bytes per parameter plus its
  *       configuration), checked against the download's header before anything is allocated.

@@ -8,6 +8,7 @@ import io.factoryfl.participant.data.EncodedData;
 import java.util.Objects;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
@@ -52,6 +53,42 @@ public final class LocalEvaluator {
     }
     TaskFamily.Scoring scoring = task.newScoring(data.scale());
     forEachPrediction(model, params, data, (index, outputs) -> scoring.add(outputs, data.target(index)));
+    return scoring.sums();
+  }
+
+  /**
+   * Scores {@code params} on minibatches streamed from {@code batches} (an image split in listing
+   * order), as {@link #evaluate(ModelDefinition, float[], EncodedData, TaskFamily)} scores rows:
+   * each example's label is the class of its one-hot label row.
+   */
+  public static EvaluationSums evaluate(ModelDefinition model, float[] params, DataSetIterator batches,
+      TaskFamily task) {
+    Objects.requireNonNull(task, "task must not be null");
+    if (task.outputs() != model.numOutputs() || batches.totalOutcomes() != model.numOutputs()
+        || batches.inputColumns() != model.numInputs()) {
+      throw new IllegalArgumentException("the examples have " + batches.inputColumns() + " inputs and "
+          + batches.totalOutcomes() + " classes, the " + task.kind().key() + " task " + task.outputs()
+          + " outputs, but the model has " + model.numInputs() + " inputs and " + model.numOutputs() + " outputs");
+    }
+    TaskFamily.Scoring scoring = task.newScoring(io.factoryfl.core.task.LabelScale.IDENTITY);
+    MultiLayerNetwork network = model.newNetwork(params);
+    int classes = model.numOutputs();
+    float[] probabilities = new float[classes];
+    while (batches.hasNext()) {
+      org.nd4j.linalg.dataset.DataSet batch = batches.next();
+      float[] output = network.output(batch.getFeatures(), false).dup('c').data().asFloat();
+      float[] labels = batch.getLabels().dup('c').data().asFloat();
+      for (int row = 0; row < batch.numExamples(); row++) {
+        System.arraycopy(output, row * classes, probabilities, 0, classes);
+        int label = 0;
+        for (int c = 1; c < classes; c++) {
+          if (labels[row * classes + c] > labels[row * classes + label]) {
+            label = c;
+          }
+        }
+        scoring.add(probabilities, label);
+      }
+    }
     return scoring.sums();
   }
 

@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -92,6 +94,59 @@ public final class LocalTrainer {
       epochLoss = lossSum / n;
     }
     return new TrainingOutcome(network.params().toFloatVector(), n, epochLoss);
+  }
+
+  /**
+   * Trains on minibatches streamed from {@code batches} (an image split, {@code ImageBatches}):
+   * {@code settings.epochs()} passes, {@link DataSetIterator#reset()} before each pass after the
+   * first. The iterator decides the batch size, the order and any augmentation (a training {@code
+   * ImageBatches} draws them from {@code settings.seed()}); the next batch is read on a second
+   * thread while the current one trains ({@link BatchPrefetcher}); the rest is as {@link
+   * #train(ModelDefinition, float[], EncodedData, TrainingSettings)}, FedProx included.
+   *
+   * @throws IllegalArgumentException if the iterator is empty or its inputs or outcomes do not
+   *     match the model's
+   */
+  public static TrainingOutcome train(
+      ModelDefinition model, float[] startParameters, DataSetIterator batches, TrainingSettings settings) {
+    Objects.requireNonNull(model, "model must not be null");
+    Objects.requireNonNull(startParameters, "startParameters must not be null");
+    Objects.requireNonNull(batches, "batches must not be null");
+    Objects.requireNonNull(settings, "settings must not be null");
+    if (batches.inputColumns() != model.numInputs() || batches.totalOutcomes() != model.numOutputs()) {
+      throw new IllegalArgumentException("the examples have " + batches.inputColumns() + " inputs and "
+          + batches.totalOutcomes() + " classes but the model expects " + model.numInputs() + " inputs and "
+          + model.numOutputs() + " outputs; check that the dataset's images match the model");
+    }
+    MultiLayerNetwork network = model.newNetwork(startParameters);
+    network.setLearningRate(settings.learningRate());
+    ProximalPull pull = settings.proximalMu() > 0
+        ? new ProximalPull(network.params(), startParameters, settings.learningRate() * settings.proximalMu())
+        : null;
+    long examples = 0;
+    double epochLoss = Double.NaN;
+    try (BatchPrefetcher prefetcher = new BatchPrefetcher(batches)) {
+      for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+        prefetcher.startPass(epoch > 0);
+        double lossSum = 0;
+        examples = 0;
+        while (prefetcher.hasNext()) {
+          DataSet batch = prefetcher.next();
+          int size = batch.numExamples();
+          network.fit(batch);
+          lossSum += network.score() * size;
+          examples += size;
+          if (pull != null) {
+            pull.apply();
+          }
+        }
+        if (examples == 0) {
+          throw new IllegalArgumentException("no local examples to train on");
+        }
+        epochLoss = lossSum / examples;
+      }
+    }
+    return new TrainingOutcome(network.params().toFloatVector(), examples, epochLoss);
   }
 
   /**

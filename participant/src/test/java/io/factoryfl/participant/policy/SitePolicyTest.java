@@ -59,7 +59,7 @@ class SitePolicyTest {
     assertEquals(3, policy.minCohort());
     assertTrue(policy.exposes("any-dataset-in-the-catalogue"));
     assertTrue(policy.trainingWindows().isEmpty());
-    assertEquals(Set.of("mlp", "lstm", "cnn1d"), policy.modelTemplates(), "the default allows every built-in template");
+    assertEquals(Set.of("mlp", "lstm", "cnn1d", "cnn"), policy.modelTemplates(), "the default allows every built-in template");
     assertEquals(10_000_000, policy.maxParameters());
     assertEquals(1000, policy.maxRoundsPerJob());
     assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), policy.maxCpuThreads());
@@ -145,8 +145,8 @@ class SitePolicyTest {
 
   @Test
   void parse_rejectsUnknownTemplateNamingFileFieldAndValue() {
-    assertEquals("site-policy.json: models.templates was \"cnn\"; known templates: [mlp, lstm, cnn1d]",
-        rejection("{\"models\": {\"templates\": [\"mlp\", \"cnn\"]}}"));
+    assertEquals("site-policy.json: models.templates was \"resnet\"; known templates: [mlp, lstm, cnn1d, cnn]",
+        rejection("{\"models\": {\"templates\": [\"mlp\", \"resnet\"]}}"));
   }
 
   @Test
