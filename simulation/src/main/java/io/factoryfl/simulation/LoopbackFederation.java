@@ -70,13 +70,13 @@ final class LoopbackFederation implements AutoCloseable {
   }
 
   /** Writes the sites' directories under {@code out} and starts coordinator and participants. */
-  static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation)
+  static LoopbackFederation start(List<? extends Plant> factories, SimulationConfig simulation)
       throws IOException {
     return start(factories, simulation, SimulationConfig.DATASET_NAME);
   }
 
   /** As {@link #start(List, SimulationConfig)}, the sites' catalogues naming the data {@code dataset}. */
-  static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation, String dataset)
+  static LoopbackFederation start(List<? extends Plant> factories, SimulationConfig simulation, String dataset)
       throws IOException {
     return start(factories, simulation, dataset, EmbeddedStore::open);
   }
@@ -85,7 +85,7 @@ final class LoopbackFederation implements AutoCloseable {
    * As above, the coordinator keeping its jobs in the store {@code store} opens for its data
    * directory (the embedded store by default; memory or PostgreSQL for the durability benchmark).
    */
-  static LoopbackFederation start(List<Factory> factories, SimulationConfig simulation, String dataset,
+  static LoopbackFederation start(List<? extends Plant> factories, SimulationConfig simulation, String dataset,
       java.util.function.Function<Path, CoordinatorStore> store) throws IOException {
     Path out = simulation.out();
     Clock clock = Clock.systemUTC();
@@ -126,11 +126,10 @@ final class LoopbackFederation implements AutoCloseable {
       }
     }
     int index = 0;
-    for (Factory factory : factories) {
+    for (Plant factory : factories) {
       Path site = out.resolve("sites").resolve(factory.name());
       ca.issue(factory.name(), Role.PARTICIPANT, CERT_VALIDITY, List.of()).writeTo(site, "site");
-      CsvWriter.write(factory.train(), site.resolve("data/train.csv"));
-      CsvWriter.write(factory.eval(), site.resolve("data/eval.csv"));
+      String entry = factory.writeData(site);
       Path policy = simulation.policies().get(factory.name());
       if (policy != null) {
         Files.copy(policy, site.resolve("site-policy.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -140,7 +139,7 @@ final class LoopbackFederation implements AutoCloseable {
         Files.writeString(site.resolve("site-policy.json"), PLAIN_FEDAVG_POLICY, StandardCharsets.UTF_8);
       }
       boolean hasPolicy = Files.exists(site.resolve("site-policy.json"));
-      Files.writeString(site.resolve("site.json"), siteConfig(target, dataset, factory.name(), hasPolicy),
+      Files.writeString(site.resolve("site.json"), siteConfig(target, dataset, entry, factory.name(), hasPolicy),
           StandardCharsets.UTF_8);
       federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
           new SplittableRandom(simulation.seed() + 1000L * ++index),
@@ -164,17 +163,22 @@ final class LoopbackFederation implements AutoCloseable {
   static final String PLAIN_FEDAVG_POLICY = "{\"secure_aggregation\": {\"required\": false}}\n";
 
   static String siteConfig(String target, String dataset, String name, boolean policy) {
+    return siteConfig(target, dataset, Factory.CSV_ENTRY, name, policy);
+  }
+
+  /** A site's config with {@code entry} (a JSON object) as the catalogue entry of {@code dataset}. */
+  static String siteConfig(String target, String dataset, String entry, String name, boolean policy) {
     return """
         {
           "coordinator": "%s",
           "tls": {"certificate": "site.pem", "private_key": "site-key.pem", "ca": "ca.pem"},
           "datasets": {
-            "%s": {"path": "data/train.csv", "eval_path": "data/eval.csv"}
+            "%s": %s
           },
           "poll_wait_seconds": 10,
           "receipts": "../../receipts/%s.jsonl"%s
         }
-        """.formatted(target, dataset, name,
+        """.formatted(target, dataset, entry, name,
             policy ? ",\n  \"policy\": \"site-policy.json\"" : "");
   }
 

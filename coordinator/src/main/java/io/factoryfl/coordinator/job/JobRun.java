@@ -21,6 +21,7 @@ import io.factoryfl.coordinator.task.RoundGate;
 import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.bundle.BundleCard;
 import io.factoryfl.core.data.FeatureStats;
+import io.factoryfl.core.data.ImageSpec;
 import io.factoryfl.core.secagg.FixedPoint;
 import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.core.task.ClassificationTask;
@@ -40,6 +41,7 @@ import io.factoryfl.proto.v1.EvaluateTask;
 import io.factoryfl.proto.v1.EvaluationDone;
 import io.factoryfl.proto.v1.EvaluationResult;
 import io.factoryfl.proto.v1.FeatureStatsTask;
+import io.factoryfl.proto.v1.ImageBinding;
 import io.factoryfl.proto.v1.JobEnded;
 import io.factoryfl.proto.v1.JobState;
 import io.factoryfl.proto.v1.JobStatus;
@@ -469,7 +471,9 @@ public final class JobRun implements Runnable {
         awaitParticipants();
         state = JobState.JOB_STATE_RUNNING;
         save(checkpoint.withState(JobCheckpoint.State.RUNNING, message));
-        normalization = withRetries(0, firstAttempt(0), this::collectFeatureStats);
+        // an image job reads pixels scaled as its spec says: there are no feature statistics to gather
+        normalization = spec.images().isPresent() ? Normalization.identity(spec.schema().numericColumns().size())
+            : withRetries(0, firstAttempt(0), this::collectFeatureStats);
         current = federation.store().put(configurationJson,
             ModelDefinition.fromJson(configurationJson).initialParameters());
         save(checkpoint.withStart(normalization.mean(), normalization.std(), labelScale.mean(), labelScale.std(),
@@ -1115,6 +1119,16 @@ public final class JobRun implements Runnable {
     spec.sequence().ifPresent(sequence -> binding.setSequenceGroup(sequence.group())
         .setSequenceOrder(sequence.order()).setSequenceWindow(sequence.window())
         .setSequenceEvalRows(sequence.evalRows().key()));
+    spec.images().ifPresent(images -> binding.setImages(imageBinding(images)));
     return binding.build();
+  }
+
+  private static ImageBinding imageBinding(ImageSpec images) {
+    ImageSpec.Augmentation augmentation = images.augmentation();
+    return ImageBinding.newBuilder().setHeight(images.height()).setWidth(images.width())
+        .setChannels(images.channels()).addAllMean(images.normalization().mean())
+        .addAllStd(images.normalization().std()).setResize(images.resize())
+        .setHorizontalFlip(augmentation.horizontalFlip()).setVerticalFlip(augmentation.verticalFlip())
+        .setRotationDegrees(augmentation.rotationDegrees()).setBrightness(augmentation.brightness()).build();
   }
 }

@@ -359,15 +359,6 @@ class MaliciousParticipantTest {
   }
 
   @Test
-  void anImageJob_isRefusedAtSubmit_untilTasksCarryImagesToSites() throws Exception {
-    assertInvalidSpec(SPEC.replace("{\"template\": \"mlp\", \"hidden_layers\": [3]}",
-            "{\"template\": \"cnn\", \"filters\": [4]}")
-        .replace("\"numeric_features\": [\"x1\", \"x2\"], \"label\": \"y\"",
-            "\"label_classes\": [\"ok\", \"defect\"], \"images\": {\"height\": 8, \"width\": 8, \"channels\": 1}"),
-        "invalid job spec: dataset.images: image jobs cannot run yet");
-  }
-
-  @Test
   void trailingGarbageAfterTheSpec_isInvalidArgument() throws Exception {
     assertInvalidSpec(SPEC + "\n{\"name\": \"second\"}", "is not valid JSON");
   }

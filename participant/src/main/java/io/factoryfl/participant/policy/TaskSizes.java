@@ -12,6 +12,10 @@ import io.factoryfl.proto.v1.TrainTask;
 final class TaskSizes {
   /** Longest column, category or class name a task may carry. */
   static final int MAX_NAME_CHARS = 1024;
+  /** The most values one image may have: 4096 x 4096 grey (a 2048 x 2048 colour image is 12.6 M). */
+  static final long MAX_IMAGE_VALUES = 4096L * 4096L;
+  /** The most image values a training batch may hold: 1 GiB of float32. */
+  static final long MAX_BATCH_VALUES = 1L << 28;
 
   private TaskSizes() {}
 
@@ -21,13 +25,17 @@ final class TaskSizes {
       return binding;
     }
     return switch (task.getKindCase()) {
-      case TRAIN -> training(task.getTrain(), limits);
+      case TRAIN -> {
+        PolicyDecision images = images(task.getDataset(), task.getTrain());
+        yield images.allowed() ? training(task.getTrain(), limits) : images;
+      }
       case SECAGG_MASKED_INPUT -> {
         PolicyDecision peers = cohort("shares", task.getSecaggMaskedInput().getSharesCount(), limits);
         if (!peers.allowed() || task.getSecaggMaskedInput().hasStatistics()) {
           yield peers;
         }
-        yield training(task.getSecaggMaskedInput().getTrain(), limits);
+        PolicyDecision images = images(task.getDataset(), task.getSecaggMaskedInput().getTrain());
+        yield images.allowed() ? training(task.getSecaggMaskedInput().getTrain(), limits) : images;
       }
       case EVALUATE -> {
         int bins = task.getEvaluate().getHistogramBins();
@@ -45,6 +53,17 @@ final class TaskSizes {
           task.getSecaggUnmask().getSurvivorsCount() + task.getSecaggUnmask().getDroppedCount(), limits);
       default -> PolicyDecision.allow();
     };
+  }
+
+  private static PolicyDecision images(DatasetBinding binding, TrainTask train) {
+    long values = (long) binding.getImages().getHeight() * binding.getImages().getWidth()
+        * Math.max(1, binding.getImages().getChannels());
+    if (binding.hasImages() && values * train.getBatchSize() > MAX_BATCH_VALUES) {
+      return PolicyDecision.refuse("the task asks for batches of " + train.getBatchSize() + " images of " + values
+          + " values, " + values * train.getBatchSize() + " in all; this site holds at most " + MAX_BATCH_VALUES
+          + " values (1 GiB) in a batch: a smaller batch size would fit");
+    }
+    return PolicyDecision.allow();
   }
 
   private static PolicyDecision training(TrainTask train, TaskLimits limits) {
@@ -82,6 +101,16 @@ final class TaskSizes {
     if (width * window > limits.maxFeatures()) {
       return PolicyDecision.refuse("the job's windows of " + window + " rows encode to " + width * window
           + " inputs; this site allows at most " + limits.maxFeatures() + " (limits.max_features)");
+    }
+    if (binding.hasImages()) {
+      // an image of h x w x c values is one example; refuse before any buffer is sized from it
+      long values = (long) binding.getImages().getHeight() * binding.getImages().getWidth()
+          * Math.max(1, binding.getImages().getChannels());
+      if (values > MAX_IMAGE_VALUES) {
+        return PolicyDecision.refuse("the job's images are " + binding.getImages().getHeight() + " x "
+            + binding.getImages().getWidth() + " x " + binding.getImages().getChannels() + " = " + values
+            + " values each; this site reads images of at most " + MAX_IMAGE_VALUES + " values");
+      }
     }
     if (binding.getLabelClassesCount() > limits.maxFeatures()) {
       return PolicyDecision.refuse("the job lists " + binding.getLabelClassesCount()

@@ -7,9 +7,11 @@ import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.aggregate.L2Clip;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.data.ImageSpec;
 import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.proto.v1.CategoricalFeature;
 import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.ImageBinding;
 import io.factoryfl.proto.v1.TrainTask;
 import java.util.HashSet;
 import java.util.Set;
@@ -58,6 +60,7 @@ final class TaskChecks {
           + "'; this site knows refuse and impute_mean");
     }
     task(binding, 1);
+    images(binding);
     sequence(binding).ifPresent(sequence -> {
       for (String column : new String[] {sequence.group(), sequence.order()}) {
         if (columns.contains(column) || column.equals(binding.getLabelColumn())) {
@@ -88,6 +91,29 @@ final class TaskChecks {
           binding.getSequenceWindow(), evalRows));
     } catch (IllegalArgumentException e) {
       throw TaskRefusedException.invalidTask("dataset.sequence: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The task's images ({@code dataset.images}), if it is an image job (a height above 0), checked
+   * as the coordinator's job spec parser checks them.
+   */
+  static java.util.Optional<ImageSpec> images(DatasetBinding binding) {
+    if (!binding.hasImages() || binding.getImages().getHeight() == 0) {
+      return java.util.Optional.empty();
+    }
+    ImageBinding images = binding.getImages();
+    if (binding.getSequenceWindow() != 0) {
+      throw TaskRefusedException.invalidTask("the task sets both dataset.images and dataset.sequence; an example is"
+          + " an image or a window of rows, not both");
+    }
+    try {
+      return java.util.Optional.of(new ImageSpec(images.getHeight(), images.getWidth(), images.getChannels(),
+          new ImageSpec.PixelNormalization(images.getMeanList(), images.getStdList()), images.getResize(),
+          new ImageSpec.Augmentation(images.getHorizontalFlip(), images.getVerticalFlip(),
+              images.getRotationDegrees(), images.getBrightness())));
+    } catch (IllegalArgumentException e) {
+      throw TaskRefusedException.invalidTask("dataset.images: " + e.getMessage());
     }
   }
 

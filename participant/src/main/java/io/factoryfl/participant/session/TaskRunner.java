@@ -12,11 +12,14 @@ import io.factoryfl.core.task.LabelScale;
 import io.factoryfl.core.task.RegressionTask;
 import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.core.data.SequenceSpec;
+import io.factoryfl.core.data.ImageSpec;
 import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.factoryfl.participant.data.SequenceWindows;
 import io.factoryfl.participant.data.EncodedData;
+import io.factoryfl.participant.data.ImageBatches;
+import io.factoryfl.participant.data.ImageListing;
 import io.factoryfl.participant.data.SiteDataException;
 import io.factoryfl.participant.data.TabularEncoder;
 import io.factoryfl.participant.policy.PolicyCheck;
@@ -46,6 +49,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskRunner {
   private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
+  /** Image values scored at a time in an evaluation (64 MiB): the batch only bounds memory, not the result. */
+  private static final int EVAL_BATCH_VALUES = 1 << 24;
   static final long TRANSFER_TIMEOUT_SECONDS = 600;
   static final long REPORT_TIMEOUT_SECONDS = 30;
 
@@ -209,11 +214,22 @@ final class TaskRunner {
       ModelCache.CachedModel model =
           models.get(blocking, sessionId, train.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
       require(policy.checkModel(model.definition().json()));
-      EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization(),
-          TaskChecks.task(task.getDataset(), 1));
-      TrainingOutcome outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), model.parameters(),
-          data, new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(), train.getLearningRate(),
-              train.getSeed(), train.getProximalMu())));
+      TrainingSettings settings = new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(),
+          train.getLearningRate(), train.getSeed(), train.getProximalMu());
+      java.util.Optional<ImageSpec> images = TaskChecks.images(task.getDataset());
+      TrainingOutcome outcome;
+      if (images.isPresent()) {
+        // streamed from the site's image folder: shuffled and augmented here, from the task's seed
+        ImageBatches batches = ImageBatches.training(images(task, DatasetCatalogue.Split.TRAIN),
+            images.get(), task.getDataset().getName(), train.getBatchSize(), train.getSeed());
+        outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), model.parameters(), batches,
+            settings));
+      } else {
+        EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization(),
+            TaskChecks.task(task.getDataset(), 1));
+        outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), model.parameters(), data,
+            settings));
+      }
       if (secureTag == null) {
         header.putMetrics("train_loss", outcome.trainLoss());
         words = ParameterCodec.toWords(outcome.parameters());
@@ -309,8 +325,14 @@ final class TaskRunner {
     ModelCache.CachedModel model =
         models.get(blocking, sessionId, evaluate.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
     require(policy.checkModel(model.definition().json()));
-    EncodedData data = encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization(), family);
-    EvaluationSums sums = LocalEvaluator.evaluate(model.definition(), model.parameters(), data, family);
+    java.util.Optional<ImageSpec> images = TaskChecks.images(task.getDataset());
+    EvaluationSums sums = images.isPresent()
+        ? LocalEvaluator.evaluate(model.definition(), model.parameters(), ImageBatches.inOrder(
+            images(task, DatasetCatalogue.Split.EVAL), images.get(), task.getDataset().getName(),
+            Math.max(1, Math.min(32, EVAL_BATCH_VALUES / images.get().pixels()))),
+            family)
+        : LocalEvaluator.evaluate(model.definition(), model.parameters(),
+            encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization(), family), family);
     EvaluationResult.Builder result = EvaluationResult.newBuilder()
         .setNumExamples(sums.numExamples()).setLossSum(sums.lossSum());
     for (long count : sums.counts()) {
@@ -320,6 +342,13 @@ final class TaskRunner {
       result.addSums(sum);
     }
     return result.build();
+  }
+
+  /** The images of a split of the task's image dataset, checked against the job's classes. */
+  private ImageListing images(Task task, DatasetCatalogue.Split split) {
+    localSchema(task); // the protected-columns rule covers the label column of a listing CSV too
+    return catalogue.images(task.getDataset().getName(), split, task.getDataset().getLabelColumn(),
+        task.getDataset().getLabelClassesList());
   }
 
   private EncodedData encode(Task task, DatasetCatalogue.Split split,
