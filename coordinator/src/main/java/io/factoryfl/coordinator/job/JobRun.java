@@ -981,7 +981,8 @@ public final class JobRun implements Runnable {
         .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
         .setLearningRate(instruction.learningRate()).setSeed(instruction.seed())
         .setNormalization(normalizationProto())
-        .setUpdateClipNorm(spec.robustAggregation().clipNorm()).setProximalMu(spec.proximalMu()).build();
+        .setUpdateClipNorm(spec.robustAggregation().clipNorm()).setProximalMu(spec.proximalMu())
+        .setLocalBatchNorm(localBatchNorm()).build();
   }
 
   /**
@@ -1022,7 +1023,8 @@ public final class JobRun implements Runnable {
     for (TaskOutcome outcome : dispatcher.run(ids, round, 1, "eval",
         dispatcher.deadlineAfter(spec.roundDeadline()), null,
         id -> Task.newBuilder().setEvaluate(EvaluateTask.newBuilder().setModelHash(model.hash())
-            .setNormalization(normalizationProto()).setHistogramBins(histogramBins())))) {
+            .setNormalization(normalizationProto()).setHistogramBins(histogramBins())
+            .setLocalBatchNorm(localBatchNorm())))) {
       if (outcome instanceof TaskOutcome.Evaluated evaluated) {
         try {
           EvaluateResult result = checkedEvaluation(evaluated);
@@ -1121,6 +1123,11 @@ public final class JobRun implements Runnable {
         .setSequenceEvalRows(sequence.evalRows().key()));
     spec.images().ifPresent(images -> binding.setImages(imageBinding(images)));
     return binding.build();
+  }
+
+  /** FedBN: the sites keep their own batch-normalisation values ({@code model.batch_norm: "local"}). */
+  private boolean localBatchNorm() {
+    return spec.model().batchNorm() == io.factoryfl.core.job.ModelSpec.BatchNorm.LOCAL;
   }
 
   private static ImageBinding imageBinding(ImageSpec images) {

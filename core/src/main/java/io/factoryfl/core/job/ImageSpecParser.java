@@ -184,11 +184,8 @@ final class ImageSpecParser {
     String mode = model.string("batch_norm", ModelSpec.BatchNorm.AGGREGATE.key());
     ModelSpec.BatchNorm batchNorm = ModelSpec.BatchNorm.byKey(mode).orElseThrow(() -> new InvalidJobSpecException(
         model.field("batch_norm"), "was \"" + mode + "\"; must be \"aggregate\" (batch normalisation whose"
-            + " parameters and statistics are averaged like every other weight) or \"none\""));
-    if (batchNorm == ModelSpec.BatchNorm.LOCAL) {
-      throw new InvalidJobSpecException(model.field("batch_norm"), "was \"local\" (FedBN: each site keeps its"
-          + " own batch-normalisation statistics), which sites do not support yet; use \"aggregate\" or \"none\"");
-    }
+            + " parameters and statistics are averaged like every other weight), \"local\" (FedBN: each site"
+            + " keeps its own) or \"none\""));
     return ModelSpec.cnn(filters, kernel, hidden, batchNorm);
   }
 }

@@ -40,8 +40,8 @@ public record ModelSpec(String template, List<Integer> hiddenLayers, String conf
   /**
    * How the {@code cnn} template normalises its convolutions' outputs ({@code model.batch_norm}).
    * With {@code AGGREGATE} the batch-normalisation scale, shift and running mean and variance are
-   * parameters like any other and are averaged across sites; {@code LOCAL} (FedBN, Li et al. 2021:
-   * each site keeps its own) is reserved and refused until sites support it.
+   * parameters like any other and are averaged across sites; with {@code LOCAL} (FedBN, Li et al.
+   * 2021) each site keeps its own and the coordinator never averages them.
    */
   public enum BatchNorm {
     AGGREGATE("aggregate"),

@@ -121,6 +121,11 @@ public final class ModelDefinition {
     return numOutputs;
   }
 
+  /** Where the model's batch-normalisation layers keep their values in the flat parameter vector. */
+  public BatchNormParameters batchNormParameters() {
+    return BatchNormParameters.of(configuration);
+  }
+
   /** Length of the flat parameter vector. */
   public long numParameters() {
     return numParameters;

@@ -1,5 +1,6 @@
 package io.factoryfl.core.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -140,11 +141,28 @@ class ImageSpecParserTest {
   }
 
   @Test
-  void localBatchNorm_isRefusedUntilSitesSupportIt() {
-    assertRefused(spec("{\"template\": \"cnn\", \"filters\": [4], \"batch_norm\": \"local\"}", GREY_32),
-        "model.batch_norm", "FedBN", "not support");
+  void localBatchNorm_isFedBN_withTheBatchNormValuesLocated_andAnUnknownModeIsRefused() {
+    JobSpec spec = JobSpecParser.parse(spec("{\"template\": \"cnn\", \"filters\": [4, 8], \"batch_norm\": \"local\"}",
+        GREY_32));
+    assertEquals(ModelSpec.BatchNorm.LOCAL, spec.model().batchNorm());
+    ModelDefinition model = ModelDefinition.fromJson(spec.modelConfigurationJson());
+    io.factoryfl.core.model.BatchNormParameters batchNorm = model.batchNormParameters();
+    // scale, shift, running mean and variance per channel of each convolution's batch normalisation
+    assertEquals(4 * (4 + 8), batchNorm.count());
+    float[] parameters = model.initialParameters();
+    float[] own = new float[batchNorm.count()];
+    java.util.Arrays.fill(own, 7f);
+    float[] spliced = batchNorm.splice(parameters, own);
+    assertArrayEquals(own, batchNorm.extract(spliced));
+    int changed = 0;
+    for (int i = 0; i < parameters.length; i++) {
+      changed += parameters[i] != spliced[i] ? 1 : 0;
+    }
+    assertEquals(batchNorm.count(), changed, "only batch-normalisation coordinates change");
+    assertTrue(ModelDefinition.fromJson(JobSpecParser.parse(spec(CNN, GREY_32)).modelConfigurationJson())
+        .batchNormParameters().count() > 0, "aggregate keeps batch normalisation layers too");
     assertRefused(spec("{\"template\": \"cnn\", \"filters\": [4], \"batch_norm\": \"global\"}", GREY_32),
-        "model.batch_norm", "\"aggregate\"");
+        "model.batch_norm", "\"aggregate\"", "\"local\"");
   }
 
   @Test

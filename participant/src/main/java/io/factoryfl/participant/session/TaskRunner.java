@@ -13,6 +13,7 @@ import io.factoryfl.core.task.RegressionTask;
 import io.factoryfl.core.task.TaskFamily;
 import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.core.data.ImageSpec;
+import io.factoryfl.core.model.BatchNormParameters;
 import io.factoryfl.participant.data.CsvTable;
 import io.factoryfl.participant.data.DatasetCatalogue;
 import io.factoryfl.participant.metrics.ParticipantMetrics;
@@ -55,6 +56,7 @@ final class TaskRunner {
   static final long REPORT_TIMEOUT_SECONDS = 30;
 
   private final DatasetCatalogue catalogue;
+  private final LocalBatchNorm batchNorm = new LocalBatchNorm();
   private final SecureSessions secure;
   private final PolicyCheck policy;
   private final ModelCache models;
@@ -216,26 +218,30 @@ final class TaskRunner {
       require(policy.checkModel(model.definition().json()));
       TrainingSettings settings = new TrainingSettings(train.getLocalEpochs(), train.getBatchSize(),
           train.getLearningRate(), train.getSeed(), train.getProximalMu());
+      BatchNormParameters ownBatchNorm = train.getLocalBatchNorm() ? model.definition().batchNormParameters() : null;
+      float[] start = ownBatchNorm == null ? model.parameters()
+          : batchNorm.personalise(task.getJobId(), ownBatchNorm, model.parameters());
       java.util.Optional<ImageSpec> images = TaskChecks.images(task.getDataset());
       TrainingOutcome outcome;
       if (images.isPresent()) {
         // streamed from the site's image folder: shuffled and augmented here, from the task's seed
         ImageBatches batches = ImageBatches.training(images(task, DatasetCatalogue.Split.TRAIN),
             images.get(), task.getDataset().getName(), train.getBatchSize(), train.getSeed());
-        outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), model.parameters(), batches,
-            settings));
+        outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), start, batches, settings));
       } else {
         EncodedData data = encode(task, DatasetCatalogue.Split.TRAIN, train.getNormalization(),
             TaskChecks.task(task.getDataset(), 1));
-        outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), model.parameters(), data,
-            settings));
+        outcome = metrics.timeTraining(() -> LocalTrainer.train(model.definition(), start, data, settings));
       }
+      // FedBN: this site's batch-normalisation values stay here; the global model's go back for them
+      float[] trained = ownBatchNorm == null ? outcome.parameters()
+          : batchNorm.keep(task.getJobId(), ownBatchNorm, outcome.parameters(), model.parameters());
       if (secureTag == null) {
         header.putMetrics("train_loss", outcome.trainLoss());
-        words = ParameterCodec.toWords(outcome.parameters());
+        words = ParameterCodec.toWords(trained);
         header.setNumExamples(outcome.numExamples());
       } else {
-        float[] delta = outcome.parameters().clone();
+        float[] delta = trained.clone();
         for (int i = 0; i < delta.length; i++) {
           delta[i] -= model.parameters()[i];
         }
@@ -326,12 +332,15 @@ final class TaskRunner {
         models.get(blocking, sessionId, evaluate.getModelHash(), TRANSFER_TIMEOUT_SECONDS);
     require(policy.checkModel(model.definition().json()));
     java.util.Optional<ImageSpec> images = TaskChecks.images(task.getDataset());
+    float[] parameters = evaluate.getLocalBatchNorm()
+        ? batchNorm.personalise(task.getJobId(), model.definition().batchNormParameters(), model.parameters())
+        : model.parameters();
     EvaluationSums sums = images.isPresent()
-        ? LocalEvaluator.evaluate(model.definition(), model.parameters(), ImageBatches.inOrder(
+        ? LocalEvaluator.evaluate(model.definition(), parameters, ImageBatches.inOrder(
             images(task, DatasetCatalogue.Split.EVAL), images.get(), task.getDataset().getName(),
             Math.max(1, Math.min(32, EVAL_BATCH_VALUES / images.get().pixels()))),
             family)
-        : LocalEvaluator.evaluate(model.definition(), model.parameters(),
+        : LocalEvaluator.evaluate(model.definition(), parameters,
             encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization(), family), family);
     EvaluationResult.Builder result = EvaluationResult.newBuilder()
         .setNumExamples(sums.numExamples()).setLossSum(sums.lossSum());
