@@ -13,6 +13,12 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 
 /**
  * The federation's participants: who is connected, what datasets they offer, whether they are
@@ -30,12 +36,44 @@ public final class ParticipantRegistry {
   private final Map<String, String> sessionOwner = new HashMap<>();
   private boolean closed;
 
+  /** Ends parked long polls when their wait is over: one thread for every waiting participant. */
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "factoryfl-long-polls");
+    thread.setDaemon(true);
+    return thread;
+  });
+
   private static final class Entry {
     ParticipantInfo info;
     String sessionId;
     Instant lastSeen;
     final Deque<Task> mailbox = new ArrayDeque<>();
     final Deque<String> receipts = new ArrayDeque<>();
+    /** The participant's long poll waiting for a task or receipt, if any. */
+    LongPoll waiting;
+  }
+
+  /** A long poll parked without a thread: completed once, by a delivery, its wait's end, or close. */
+  private static final class LongPoll {
+    final Predicate<Delivery> reply;
+    final AtomicBoolean done = new AtomicBoolean();
+    volatile ScheduledFuture<?> timeout;
+
+    LongPoll(Predicate<Delivery> reply) {
+      this.reply = reply;
+    }
+
+    /** Hands {@code delivery} over; false if it was completed before or the caller is gone. */
+    boolean complete(Delivery delivery) {
+      if (!done.compareAndSet(false, true)) {
+        return false;
+      }
+      ScheduledFuture<?> pending = timeout;
+      if (pending != null) {
+        pending.cancel(false);
+      }
+      return reply.test(delivery);
+    }
   }
 
   /** What one poll hands a participant: its next task (or none) and any receipts waiting. */
@@ -159,48 +197,148 @@ public final class ParticipantRegistry {
   }
 
   /** Ends every long poll now (they return no task), so the server can shut down cleanly. */
-  public synchronized void close() {
-    closed = true;
-    notifyAll();
+  public void close() {
+    List<LongPoll> waiting = new ArrayList<>();
+    synchronized (this) {
+      closed = true;
+      for (Entry entry : byId.values()) {
+        if (entry.waiting != null) {
+          waiting.add(entry.waiting);
+          entry.waiting = null;
+        }
+      }
+      notifyAll();
+    }
+    waiting.forEach(poll -> poll.complete(new Delivery(null, List.of())));
+    timer.shutdownNow();
   }
 
-  /** Queues a task for a participant. */
-  public synchronized void send(String participantId, Task task) {
-    byId.computeIfAbsent(participantId, id -> new Entry()).mailbox.addLast(task);
-    notifyAll();
+  /** Queues a task for a participant, handing it to its waiting poll if there is one. */
+  public void send(String participantId, Task task) {
+    synchronized (this) {
+      byId.computeIfAbsent(participantId, id -> new Entry()).mailbox.addLast(task);
+      notifyAll();
+    }
+    wake(participantId);
   }
 
   /** Queues a signed receipt (one JSON line) for a participant's next poll. */
-  public synchronized void sendReceipt(String participantId, String receipt) {
-    byId.computeIfAbsent(participantId, id -> new Entry()).receipts.addLast(receipt);
-    notifyAll();
+  public void sendReceipt(String participantId, String receipt) {
+    synchronized (this) {
+      byId.computeIfAbsent(participantId, id -> new Entry()).receipts.addLast(receipt);
+      notifyAll();
+    }
+    wake(participantId);
   }
 
   /**
-   * Takes the next task for a participant, and its waiting receipts, waiting up to {@code wait}
-   * for either. Tasks whose deadline has passed are discarded: the round that sent them has moved
-   * on.
+   * A participant's long poll: {@code reply} gets its next task (tasks whose deadline has passed
+   * are discarded: the round that sent them has moved on) and its waiting receipts, at once if
+   * there are any, else as soon as one is sent within {@code wait}, else an empty delivery when the
+   * wait ends. No thread waits meanwhile, so idle participants cost no server threads. A newer
+   * poll of the same participant ends the older one (empty). If {@code reply} returns false (the
+   * caller went away) the delivery goes back to the front of the mailbox for the next poll.
    *
-   * @return the delivery; its task is null when the wait ended without one
+   * @return cancels the poll (the caller went away); harmless once it completed
    */
-  public synchronized Delivery take(String participantId, Duration wait) throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    Entry entry = byId.computeIfAbsent(participantId, id -> new Entry());
-    while (true) {
-      Task task = null;
-      Task next;
-      while (task == null && (next = entry.mailbox.pollFirst()) != null) {
-        if (next.getDeadlineEpochMillis() > clock.millis()) {
-          task = next;
+  public Runnable poll(String participantId, Duration wait, Predicate<Delivery> reply) {
+    LongPoll poll = new LongPoll(reply);
+    LongPoll replaced;
+    Delivery now;
+    synchronized (this) {
+      Entry entry = byId.computeIfAbsent(participantId, id -> new Entry());
+      now = takeReady(entry);
+      replaced = null;
+      if (now == null && !closed && !wait.isZero() && !wait.isNegative()) {
+        replaced = entry.waiting;
+        entry.waiting = poll;
+        poll.timeout = timer.schedule(() -> expire(participantId, poll), wait.toNanos(), TimeUnit.NANOSECONDS);
+      } else if (now == null) {
+        now = new Delivery(null, List.of());
+      }
+    }
+    if (replaced != null) {
+      replaced.complete(new Delivery(null, List.of()));
+    }
+    if (now != null) {
+      hand(participantId, poll, now);
+    }
+    return () -> cancel(participantId, poll);
+  }
+
+  /** The next live task and the receipts, taken from the mailbox; null if there is neither. */
+  private Delivery takeReady(Entry entry) {
+    Task task = null;
+    Task next;
+    while (task == null && (next = entry.mailbox.pollFirst()) != null) {
+      if (next.getDeadlineEpochMillis() > clock.millis()) {
+        task = next;
+      }
+    }
+    if (task == null && entry.receipts.isEmpty()) {
+      return null;
+    }
+    List<String> receipts = new ArrayList<>(entry.receipts);
+    entry.receipts.clear();
+    return new Delivery(task, receipts);
+  }
+
+  /** Completes {@code poll} with {@code delivery}, putting the delivery back if it could not be handed over. */
+  private void hand(String participantId, LongPoll poll, Delivery delivery) {
+    if (!poll.complete(delivery) && (delivery.task() != null || !delivery.receipts().isEmpty())) {
+      synchronized (this) {
+        Entry entry = byId.computeIfAbsent(participantId, id -> new Entry());
+        if (delivery.task() != null) {
+          entry.mailbox.addFirst(delivery.task());
         }
+        List<String> receipts = new ArrayList<>(delivery.receipts());
+        java.util.Collections.reverse(receipts);
+        receipts.forEach(entry.receipts::addFirst);
       }
-      long left = deadline - System.nanoTime();
-      if (task != null || !entry.receipts.isEmpty() || left <= 0 || closed) {
-        List<String> receipts = new ArrayList<>(entry.receipts);
-        entry.receipts.clear();
-        return new Delivery(task, receipts);
+    }
+  }
+
+  /** Hands a waiting poll of {@code participantId} what its mailbox now holds, if it waits and there is any. */
+  private void wake(String participantId) {
+    LongPoll ready;
+    Delivery delivery;
+    synchronized (this) {
+      Entry entry = byId.get(participantId);
+      if (entry == null || entry.waiting == null) {
+        return;
       }
-      wait(Math.max(1, left / 1_000_000));
+      delivery = takeReady(entry);
+      if (delivery == null) {
+        return;
+      }
+      ready = entry.waiting;
+      entry.waiting = null;
+    }
+    hand(participantId, ready, delivery);
+  }
+
+  private void expire(String participantId, LongPoll poll) {
+    synchronized (this) {
+      Entry entry = byId.get(participantId);
+      if (entry == null || entry.waiting != poll) {
+        return;
+      }
+      entry.waiting = null;
+    }
+    poll.complete(new Delivery(null, List.of()));
+  }
+
+  private void cancel(String participantId, LongPoll poll) {
+    synchronized (this) {
+      Entry entry = byId.get(participantId);
+      if (entry != null && entry.waiting == poll) {
+        entry.waiting = null;
+      }
+    }
+    poll.done.set(true);
+    ScheduledFuture<?> pending = poll.timeout;
+    if (pending != null) {
+      pending.cancel(false);
     }
   }
 }

@@ -26,7 +26,9 @@ import io.factoryfl.proto.v1.TaskResult;
 import io.factoryfl.proto.v1.UpdateChunk;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 
 /**
@@ -61,25 +63,43 @@ final class FleetService extends FleetGrpc.FleetImplBase {
     });
   }
 
+  /**
+   * A long poll, served without holding a thread while it waits: the registry replies when a task
+   * or receipt arrives or the wait ends ({@link ParticipantRegistry#poll}).
+   */
   @Override
   public void pollTask(PollTaskRequest request, StreamObserver<PollTaskResponse> response) {
-    Calls.unary(response, () -> {
+    ServerCallStreamObserver<PollTaskResponse> call = (ServerCallStreamObserver<PollTaskResponse>) response;
+    AtomicReference<Runnable> cancel = new AtomicReference<>(() -> { });
+    call.setOnCancelHandler(() -> cancel.get().run());
+    Calls.streaming(response, () -> {
       String caller = participant();
       touch(request.getSessionId(), caller);
       Duration wait =
           Duration.ofMillis(Math.max(0, Math.min(request.getWaitMillis(), MAX_POLL.toMillis())));
-      try {
-        ParticipantRegistry.Delivery delivery = registry.take(caller, wait);
-        PollTaskResponse.Builder reply = PollTaskResponse.newBuilder().addAllReceipts(delivery.receipts());
-        if (delivery.task() != null) {
-          reply.setTask(delivery.task());
-        }
-        return reply.build();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw Status.UNAVAILABLE.withDescription("coordinator shutting down").asRuntimeException();
-      }
+      cancel.set(registry.poll(caller, wait, delivery -> reply(call, delivery)));
     });
+  }
+
+  /** Sends a poll's delivery; false if the caller is gone (the registry then keeps it for the next poll). */
+  private static boolean reply(ServerCallStreamObserver<PollTaskResponse> call,
+      ParticipantRegistry.Delivery delivery) {
+    PollTaskResponse.Builder reply = PollTaskResponse.newBuilder().addAllReceipts(delivery.receipts());
+    if (delivery.task() != null) {
+      reply.setTask(delivery.task());
+    }
+    synchronized (call) {
+      if (call.isCancelled()) {
+        return false;
+      }
+      try {
+        call.onNext(reply.build());
+        call.onCompleted();
+        return true;
+      } catch (RuntimeException e) {
+        return false; // cancelled between the check and the send
+      }
+    }
   }
 
   @Override

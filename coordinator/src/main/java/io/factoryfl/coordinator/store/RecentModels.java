@@ -1,25 +1,59 @@
 package io.factoryfl.coordinator.store;
 
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** The few model versions read or written last, so a round's model is not read back per site. */
+/**
+ * The model versions read or written last, so a round's model is not read back for every site:
+ * bounded in bytes, not in count, so large models cannot fill the heap. The least recently used
+ * go first; a model larger than the whole budget is not kept at all (it is read from the store
+ * each time).
+ */
 final class RecentModels {
-  private static final int SIZE = 8;
+  /** 256 MiB: a few rounds of a model of 10^7 parameters, or none of one of 10^8. */
+  static final long DEFAULT_BYTES = 256L << 20;
 
-  private final Map<String, ModelVersion> versions = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, ModelVersion> eldest) {
-      return size() > SIZE;
+  private final long maxBytes;
+  private final Map<String, ModelVersion> versions = new LinkedHashMap<>(16, 0.75f, true);
+  private long bytes;
+
+  RecentModels() {
+    this(DEFAULT_BYTES);
+  }
+
+  RecentModels(long maxBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must be >= 0, was " + maxBytes);
     }
-  };
+    this.maxBytes = maxBytes;
+  }
 
   synchronized Optional<ModelVersion> get(String hash) {
     return Optional.ofNullable(versions.get(hash));
   }
 
   synchronized void put(ModelVersion version) {
+    long size = sizeOf(version);
+    if (versions.containsKey(version.hash()) || size > maxBytes) {
+      return;
+    }
     versions.put(version.hash(), version);
+    bytes += size;
+    Iterator<ModelVersion> eldest = versions.values().iterator();
+    while (bytes > maxBytes && eldest.hasNext()) {
+      bytes -= sizeOf(eldest.next());
+      eldest.remove();
+    }
+  }
+
+  /** Bytes the cache holds (parameters and configurations). */
+  synchronized long bytes() {
+    return bytes;
+  }
+
+  private static long sizeOf(ModelVersion version) {
+    return (long) version.parameters().length * Float.BYTES + 2L * version.configurationJson().length();
   }
 }
