@@ -92,7 +92,7 @@ public final class ParticipantMain {
         throw new UsageException("participant", e.getMessage());
       }
       ParticipantAgent agent = new ParticipantAgent(site, channel, config.pollWait(),
-          new SplittableRandom(new SecureRandom().nextLong()), metrics);
+          new SplittableRandom(new SecureRandom().nextLong()), metrics, config.reconnectMax());
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         agent.stop();
         channel.shutdown();

@@ -61,7 +61,8 @@ final class ParticipantNode implements AutoCloseable {
             : PolicyCheck.enforcing(PolicyFile.load(config.policy()), Clock.systemDefaultZone()),
         config.receipts());
     ParticipantMetrics metrics = ParticipantMetrics.fresh();
-    ParticipantAgent agent = new ParticipantAgent(site, calls, config.pollWait(), random, metrics);
+    ParticipantAgent agent = new ParticipantAgent(site, calls, config.pollWait(), random, metrics,
+        config.reconnectMax());
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);
     thread.start();

@@ -92,7 +92,9 @@ final class DiskFederation {
       CsvWriter.write(factories.get(i).eval(), site.resolve("data/eval.csv"));
       Files.writeString(site.resolve("site-policy.json"), LoopbackFederation.PLAIN_FEDAVG_POLICY);
       Files.writeString(site.resolve("site.json"), LoopbackFederation.siteConfig(target,
-          SimulationConfig.DATASET_NAME, name, true).replace("../../receipts/" + name + ".jsonl", "receipts.jsonl"));
+          SimulationConfig.DATASET_NAME, name, true).replace("../../receipts/" + name + ".jsonl", "receipts.jsonl")
+          // back within 2 s of a restarted coordinator, not up to the default 30 s
+          .replace("\"poll_wait_seconds\": 10,", "\"poll_wait_seconds\": 10,\n  \"reconnect_max_seconds\": 2,"));
       ClientInterceptor interceptor = interceptors.get(i);
       nodes.add(ParticipantNode.start(ParticipantConfig.load(site.resolve("site.json")),
           new SplittableRandom(1000L * (i + 1)), interceptor == null ? List.of() : List.of(interceptor)));

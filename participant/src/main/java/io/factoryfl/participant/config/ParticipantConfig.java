@@ -26,6 +26,7 @@ import java.util.Set;
  *              "columns": {"Torque [Nm]": "torque_nm"}}
  *   },
  *   "poll_wait_seconds": 20,
+ *   "reconnect_max_seconds": 30,
  *   "receipts": "receipts.jsonl",
  *   "policy": "site-policy.json"
  * }
@@ -54,9 +55,13 @@ import java.util.Set;
 public record ParticipantConfig(
     String coordinator, Path certificate, Path privateKey, Path ca,
     Map<String, DatasetEntry> datasets, Duration pollWait, Path signingKey, Path receipts,
-    Path policy) {
+    Path policy, Duration reconnectMax) {
+  /** The longest wait between two attempts to reach the coordinator, when the config names none. */
+  public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(30);
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds", "receipts", "policy");
+  private static final Set<String> TOP = Set.of("coordinator", "tls", "datasets", "poll_wait_seconds", "receipts", "policy",
+      "reconnect_max_seconds");
   private static final Set<String> TLS = Set.of("certificate", "private_key", "ca", "signing_key");
   private static final Set<String> DATASET = Set.of("path", "eval_path", "columns", "kind", "listing",
       "eval_listing");
@@ -124,6 +129,14 @@ public record ParticipantConfig(
       throw new InvalidConfigException(where + ": poll_wait_seconds was "
           + root.get("poll_wait_seconds") + "; must be an integer between 1 and 30");
     }
+    int reconnect = root.has("reconnect_max_seconds") ? root.get("reconnect_max_seconds").asInt(-1)
+        : (int) DEFAULT_RECONNECT_MAX.toSeconds();
+    if (reconnect < 1 || reconnect > 3600 || (root.has("reconnect_max_seconds")
+        && !root.get("reconnect_max_seconds").isIntegralNumber())) {
+      throw new InvalidConfigException(where + ": reconnect_max_seconds was "
+          + root.get("reconnect_max_seconds") + "; must be an integer between 1 and 3600 (the longest wait"
+          + " between two attempts to reach the coordinator)");
+    }
     Path certificate =
         existing(base, text(tls, "certificate", where + ": tls"), "tls.certificate", where);
     Path signingKey = tls.has("signing_key")
@@ -135,7 +148,7 @@ public record ParticipantConfig(
     return new ParticipantConfig(coordinator, certificate,
         existing(base, text(tls, "private_key", where + ": tls"), "tls.private_key", where),
         existing(base, text(tls, "ca", where + ": tls"), "tls.ca", where),
-        datasets, Duration.ofSeconds(wait), signingKey, receipts, policy);
+        datasets, Duration.ofSeconds(wait), signingKey, receipts, policy, Duration.ofSeconds(reconnect));
   }
 
   /** {@code site.pem} -> {@code site-signing-key.pem} beside it, if that file is readable. */

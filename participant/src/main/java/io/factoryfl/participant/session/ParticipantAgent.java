@@ -8,6 +8,7 @@ import io.factoryfl.proto.v1.PollTaskResponse;
 import io.factoryfl.proto.v1.RegisterRequest;
 import io.factoryfl.proto.v1.RegisterResponse;
 import io.factoryfl.core.ledger.ReceiptLog;
+import io.factoryfl.participant.config.ParticipantConfig;
 import io.factoryfl.participant.metrics.ParticipantMetrics;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -61,6 +62,16 @@ public final class ParticipantAgent implements Runnable {
    */
   public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random,
       ParticipantMetrics metrics) {
+    this(site, channel, pollWait, random, metrics, ParticipantConfig.DEFAULT_RECONNECT_MAX);
+  }
+
+  /**
+   * As above, waiting at most {@code reconnectMax} between two attempts to reach the coordinator
+   * (exponential backoff with full jitter from 200 ms; the site config's {@code
+   * reconnect_max_seconds}).
+   */
+  public ParticipantAgent(Site site, Channel channel, Duration pollWait, RandomGenerator random,
+      ParticipantMetrics metrics, Duration reconnectMax) {
     this.metrics = metrics;
     this.name = site.name();
     this.site = site;
@@ -70,7 +81,7 @@ public final class ParticipantAgent implements Runnable {
     this.blocking = FleetGrpc.newBlockingStub(learning);
     this.async = FleetGrpc.newStub(learning);
     this.pollWait = pollWait;
-    this.backoff = new Backoff(Duration.ofMillis(200), Duration.ofSeconds(30), random);
+    this.backoff = new Backoff(Duration.ofMillis(200), reconnectMax, random);
     this.runner = new TaskRunner(site.catalogue(), site.signing() == null ? null
         : new SecureSessions(site.signing(), site.ca(), Clock.systemUTC(),
             ContributionLog.open(site.contributionLog(), Clock.systemUTC())).checkingPeersWith(

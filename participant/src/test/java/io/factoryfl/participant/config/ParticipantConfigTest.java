@@ -65,4 +65,18 @@ class ParticipantConfigTest {
     assertEquals(file + ": tls.signing_key points to " + dir.resolve("missing.pem")
         .toAbsolutePath() + ", which does not exist or is not readable", e.getMessage());
   }
+
+  @Test
+  void reconnectMax_defaultsToThirtySeconds_andAnOutOfRangeValueIsRefusedNamingTheField() throws Exception {
+    assertEquals(java.time.Duration.ofSeconds(30), ParticipantConfig.load(config("")).reconnectMax());
+    Path two = Files.writeString(dir.resolve("two.json"), Files.readString(config(""))
+        .replace("\"datasets\": {}", "\"datasets\": {}, \"reconnect_max_seconds\": 2"));
+    assertEquals(java.time.Duration.ofSeconds(2), ParticipantConfig.load(two).reconnectMax());
+    Path zero = Files.writeString(dir.resolve("zero.json"), Files.readString(config(""))
+        .replace("\"datasets\": {}", "\"datasets\": {}, \"reconnect_max_seconds\": 0"));
+
+    var e = assertThrows(InvalidConfigException.class, () -> ParticipantConfig.load(zero));
+    assertEquals(zero + ": reconnect_max_seconds was 0; must be an integer between 1 and 3600 (the longest wait"
+        + " between two attempts to reach the coordinator)", e.getMessage());
+  }
 }
