@@ -129,7 +129,8 @@ public final class PredictCommand {
     if (flags.has("--data")) {
       io.factoryfl.core.data.ImageSpec images = card.images().orElseThrow();
       throw new UsageException(command, "the model of job " + card.jobId() + " reads images (" + images.height()
-          + " x " + images.width() + " pixels, " + images.channels() + (images.channels() == 1 ? " channel" : " channels")
+          + " x " + images.width() + " pixels, " + images.channels()
+          + (images.channels() == 1 ? " channel" : " channels")
           + "), not CSV rows; give the image folder with --images FOLDER [--listing LISTING.csv]");
     }
     if (flags.has("--key")) {
