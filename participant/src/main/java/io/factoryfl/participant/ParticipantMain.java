@@ -44,8 +44,8 @@ public final class ParticipantMain {
       """ + OpsFlags.help(METRICS_PORT, "127.0.0.1") + """
         enroll          get this node's certificate with a one-time token (enroll --help)
         renew           renew it before it expires (renew --help)
-        predict         score a CSV with a model bundle from `job model` (predict --help)
-        evaluate        the task's metrics of a model bundle on labelled CSVs (evaluate --help)
+        predict         score a CSV or an image folder with a model bundle from `job model` (predict --help)
+        evaluate        the task's metrics of a model bundle on labelled CSVs or images (evaluate --help)
       """;
 
   private ParticipantMain() {}

@@ -379,7 +379,7 @@ public final class JobRun implements Runnable {
   public BundleCard bundleCard(ModelVersion model, int round) {
     return new BundleCard(jobId, spec.name(), round, model.hash(), specHash, spec.datasetName(), spec.schema(),
         normalization, task.kind(), spec.task().clip(), labelScale, spec.task().regressionLoss(), histogramBins(),
-        spec.sequence());
+        spec.sequence(), spec.images());
   }
 
   /** The round whose model {@link #resultModel} is; 0 while no round has committed. */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factoryfl.core.data.FeatureSchema;
+import io.factoryfl.core.data.ImageSpec;
 import io.factoryfl.core.data.Normalization;
 import io.factoryfl.core.data.SequenceSpec;
 import io.factoryfl.core.task.LabelClip;
@@ -39,10 +40,15 @@ import java.util.Optional;
  *     plant's {@code evaluate} scores exactly as the federation did
  * @param sequence the job's windowing of rows into sensor sequences ({@code dataset.sequence}),
  *     so that a plant's CSV is windowed exactly as the sites' rows were; empty for a tabular job
+ * @param images how an image job's sites read an image ({@code dataset.images}: size, channels,
+ *     normalisation, resize), so that a plant's images are read exactly as the sites read their
+ *     held-out images; never augmentation, which is for training only (a card drops it); empty for
+ *     a job on table rows
  */
 public record BundleCard(String jobId, String jobName, int round, String modelHash, String specHash,
     String dataset, FeatureSchema schema, Normalization normalization, TaskKind task, LabelClip clip,
-    LabelScale labelScale, String regressionLoss, int histogramBins, Optional<SequenceSpec> sequence) {
+    LabelScale labelScale, String regressionLoss, int histogramBins, Optional<SequenceSpec> sequence,
+    Optional<ImageSpec> images) {
   /** The bundle format this code writes and reads. */
   public static final int FORMAT = 1;
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,6 +66,7 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     Objects.requireNonNull(labelScale, "labelScale");
     Objects.requireNonNull(regressionLoss, "regressionLoss");
     Objects.requireNonNull(sequence, "sequence");
+    Objects.requireNonNull(images, "images");
     if (round < 1) {
       throw new IllegalArgumentException("a bundle holds a committed round's model; round was " + round);
     }
@@ -78,6 +85,19 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     if (clash != null) {
       throw new IllegalArgumentException("the sequence's " + clash + "; group and order are not features");
     }
+    if (images.isPresent() && (sequence.isPresent() || !task.isClassification())) {
+      throw new IllegalArgumentException("an image model classifies single images; a " + task.key() + " bundle"
+          + (sequence.isPresent() ? " over sequences" : "") + " cannot read images");
+    }
+    images = images.map(BundleCard::forScoring);
+  }
+
+  /** A sequence or tabular job's card. */
+  public BundleCard(String jobId, String jobName, int round, String modelHash, String specHash, String dataset,
+      FeatureSchema schema, Normalization normalization, TaskKind task, LabelClip clip, LabelScale labelScale,
+      String regressionLoss, int histogramBins, Optional<SequenceSpec> sequence) {
+    this(jobId, jobName, round, modelHash, specHash, dataset, schema, normalization, task, clip, labelScale,
+        regressionLoss, histogramBins, sequence, Optional.empty());
   }
 
   /** A tabular job's card: rows are examples of their own. */
@@ -85,11 +105,20 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
       FeatureSchema schema, Normalization normalization, TaskKind task, LabelClip clip, LabelScale labelScale,
       String regressionLoss, int histogramBins) {
     this(jobId, jobName, round, modelHash, specHash, dataset, schema, normalization, task, clip, labelScale,
-        regressionLoss, histogramBins, Optional.empty());
+        regressionLoss, histogramBins, Optional.empty(), Optional.empty());
   }
 
-  /** The width of an encoded example: a row's features, or a flattened window of rows. */
+  /** The image settings a plant scores with: the job's, without the training-only augmentation. */
+  private static ImageSpec forScoring(ImageSpec images) {
+    return images.augmentation().isNone() ? images : new ImageSpec(images.height(), images.width(),
+        images.channels(), images.normalization(), images.resize(), ImageSpec.Augmentation.NONE);
+  }
+
+  /** The width of an encoded example: a row's features, a flattened window of rows, or an image's values. */
   public int numInputs() {
+    if (images.isPresent()) {
+      return images.get().pixels();
+    }
     return sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
   }
 
@@ -135,6 +164,7 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
     root.put("histogram_bins", histogramBins);
     sequence.ifPresent(s -> root.putObject("sequence").put("group", s.group()).put("order", s.order())
         .put("window", s.window()).put("eval_rows", s.evalRows().key()));
+    images.ifPresent(i -> writeImages(root.putObject("images"), i));
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
     } catch (JsonProcessingException e) {
@@ -198,7 +228,7 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
           new FeatureSchema(numeric, categorical, text(label, "column"), classes, missingValues(root)),
           new Normalization(means.stream().mapToDouble(Double::doubleValue).toArray(),
               stds.stream().mapToDouble(Double::doubleValue).toArray()),
-          task, clip, scale, loss, root.path("histogram_bins").asInt(0), sequence(root));
+          task, clip, scale, loss, root.path("histogram_bins").asInt(0), sequence(root), images(root));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("the bundle's factoryfl-bundle.json is invalid: " + e.getMessage(), e);
     }
@@ -226,6 +256,61 @@ public record BundleCard(String jobId, String jobName, int round, String modelHa
       throw new IllegalArgumentException("'sequence.eval_rows' is '" + rows + "'; it must be all or last");
     }
     return Optional.of(new SequenceSpec(text(node, "group"), text(node, "order"), window.asInt(), evalRows));
+  }
+
+  private static void writeImages(ObjectNode node, ImageSpec images) {
+    node.put("height", images.height()).put("width", images.width()).put("channels", images.channels());
+    if (images.normalization().isScaleOnly()) {
+      node.put("normalization", "scale");
+    } else {
+      ObjectNode normalization = node.putObject("normalization");
+      images.normalization().mean().forEach(normalization.putArray("mean")::add);
+      images.normalization().std().forEach(normalization.putArray("std")::add);
+    }
+    node.put("resize", images.resize());
+  }
+
+  /** The card's {@code images}, absent for a job on table rows. */
+  private static Optional<ImageSpec> images(JsonNode root) {
+    JsonNode node = root.get("images");
+    if (node == null || node.isNull()) {
+      return Optional.empty();
+    }
+    JsonNode normalization = node.path("normalization");
+    ImageSpec.PixelNormalization pixels;
+    if (normalization.isTextual() && normalization.asText().equals("scale")) {
+      pixels = ImageSpec.PixelNormalization.SCALE;
+    } else if (normalization.isObject()) {
+      pixels = new ImageSpec.PixelNormalization(numbers(normalization, "mean"), numbers(normalization, "std"));
+    } else {
+      throw new IllegalArgumentException("'images.normalization' must be \"scale\" or {\"mean\": [...],"
+          + " \"std\": [...]}");
+    }
+    JsonNode resize = node.get("resize");
+    if (resize == null || !resize.isBoolean()) {
+      throw new IllegalArgumentException("'images.resize' must be true or false");
+    }
+    return Optional.of(new ImageSpec(integer(node, "height"), integer(node, "width"), integer(node, "channels"),
+        pixels, resize.asBoolean(), ImageSpec.Augmentation.NONE));
+  }
+
+  private static List<Double> numbers(JsonNode node, String field) {
+    List<Double> values = new ArrayList<>();
+    for (JsonNode value : array(node, field)) {
+      if (!value.isNumber()) {
+        throw new IllegalArgumentException("'" + field + "' must be a list of numbers");
+      }
+      values.add(value.asDouble());
+    }
+    return values;
+  }
+
+  private static int integer(JsonNode node, String field) {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isIntegralNumber() || !value.canConvertToInt()) {
+      throw new IllegalArgumentException("'" + field + "' must be an integer");
+    }
+    return value.asInt();
   }
 
   private static String text(JsonNode node, String field) {

@@ -89,6 +89,35 @@ class ModelBundleTest {
   }
 
   @Test
+  void anImageBundle_carriesHowToReadItsImages_butNeverTheirAugmentation() throws Exception {
+    for (String normalization : List.of("\"normalization\": {\"mean\": [0.5], \"std\": [0.2]},", "")) {
+      io.factoryfl.core.job.JobSpec spec = io.factoryfl.core.job.JobSpecParser.parse("""
+          {"name": "defects", "model": {"template": "cnn", "filters": [2]},
+           "dataset": {"name": "neu", "label_classes": ["crazing", "inclusion", "patches"],
+                       "images": {"height": 8, "width": 6, "channels": 1, %s "resize": true,
+                                  "augmentation": {"horizontal_flip": true, "brightness": 0.1}}}}"""
+          .formatted(normalization));
+      ModelDefinition model = ModelDefinition.fromJson(spec.modelConfigurationJson());
+      float[] parameters = model.initialParameters();
+      BundleCard card = new BundleCard("job-3", "defects", 4, ModelHash.of(model.json(), parameters), "spec-hash",
+          "neu", spec.schema(), Normalization.identity(1), TaskKind.MULTICLASS, LabelClip.NONE, LabelScale.IDENTITY,
+          "mse", 100, java.util.Optional.empty(), spec.images());
+      Path file = dir.resolve("images.zip");
+      new ModelBundle(card, model, parameters).write(file);
+
+      BundleCard read = ModelBundle.read(file).card();
+      assertEquals(card, read);
+      io.factoryfl.core.data.ImageSpec images = read.images().orElseThrow();
+      assertEquals(spec.images().orElseThrow().normalization(), images.normalization());
+      assertTrue(images.resize() && images.augmentation().isNone(), images.toString());
+      assertEquals(48, read.numInputs());
+      assertEquals(model.numInputs(), read.numInputs());
+      assertTrue(!read.toJson().contains("flip") && !read.toJson().contains("brightness"), read.toJson());
+    }
+    assertTrue(regressionBundle().card().images().isEmpty());
+  }
+
+  @Test
   void alteredOrTruncatedParameters_areRefusedNeverScored() throws Exception {
     Path file = dir.resolve("bundle.zip");
     regressionBundle().write(file);

@@ -24,6 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * time may read from it (a prefetching reader hands it over between batches).
  */
 public final class ImageBatches implements DataSetIterator {
+  /** Image values scored at a time ({@link #forScoring}). */
+  private static final int SCORING_BATCH_VALUES = 1 << 24;
   private final ImageListing listing;
   private final ImageSpec spec;
   private final int batchSize;
@@ -54,6 +56,16 @@ public final class ImageBatches implements DataSetIterator {
   /** The images in listing order, unaugmented. */
   public static ImageBatches inOrder(ImageListing listing, ImageSpec spec, String dataset, int batchSize) {
     return new ImageBatches(listing, spec, dataset, batchSize, null);
+  }
+
+  /**
+   * The images in listing order, unaugmented, in batches of at most 32 images and 2^24 values
+   * (64 MiB): how a site scores its held-out images, and how {@code factoryfl evaluate} and {@code
+   * predict} score a plant's images, so that a model bundle's outputs are the federation's bit for
+   * bit. The batch bounds memory only; it does not change the result.
+   */
+  public static ImageBatches forScoring(ImageListing listing, ImageSpec spec, String dataset) {
+    return inOrder(listing, spec, dataset, Math.max(1, Math.min(32, SCORING_BATCH_VALUES / spec.pixels())));
   }
 
   /** Training passes: shuffled and augmented from {@code seed}, a new order every pass. */
@@ -119,7 +131,9 @@ public final class ImageBatches implements DataSetIterator {
       for (int i = 0; i < pixels; i++) {
         features[row * pixels + i] = spec.normalization().apply(i / plane, image[i]);
       }
-      labels[row * classes + listing.label(index)] = 1f;
+      if (listing.label(index) >= 0) { // an unlabelled image (prediction) has an all-zero label row
+        labels[row * classes + listing.label(index)] = 1f;
+      }
     }
     position += count;
     DataSet batch = new DataSet(Nd4j.create(features, new long[] {count, pixels}, DataType.FLOAT),

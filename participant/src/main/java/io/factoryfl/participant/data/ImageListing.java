@@ -78,6 +78,14 @@ public final class ImageListing {
     return images;
   }
 
+  /**
+   * Images whose classes are not known, for prediction: {@code files} relative to {@code folder},
+   * each with label -1. The caller has checked that they are image files inside the folder.
+   */
+  public static ImageListing unlabelled(Path folder, List<String> files, List<String> classes) {
+    return new ImageListing(folder, files, java.util.Collections.nCopies(files.size(), -1), classes);
+  }
+
   private static ImageListing fromSubfolders(String dataset, Path folder, List<String> classes) {
     List<Path> subfolders = new ArrayList<>();
     int skipped = 0;
@@ -219,7 +227,8 @@ public final class ImageListing {
     return entry.getFileName().toString().startsWith(".");
   }
 
-  private static boolean isImage(Path file) {
+  /** Whether {@code file} is named as an image a site reads: a PNG, JPEG or BMP file ending. */
+  public static boolean isImage(Path file) {
     String name = file.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return dot > 0 && IMAGE_ENDINGS.contains(name.substring(dot + 1).toLowerCase(Locale.ROOT));
@@ -257,7 +266,7 @@ public final class ImageListing {
     return files[i];
   }
 
-  /** The class index of image {@code i}. */
+  /** The class index of image {@code i}, or -1 if it is {@link #unlabelled}. */
   public int label(int i) {
     return labels[i];
   }
@@ -266,6 +275,9 @@ public final class ImageListing {
   public long[] classCounts() {
     long[] counts = new long[classes.size()];
     for (int label : labels) {
+      if (label < 0) {
+        continue;
+      }
       counts[label]++;
     }
     return counts;

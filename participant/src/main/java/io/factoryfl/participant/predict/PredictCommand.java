@@ -13,6 +13,7 @@ import io.factoryfl.core.task.TaskKind;
 import io.factoryfl.core.text.Printable;
 import io.factoryfl.participant.config.DatasetEntry;
 import io.factoryfl.participant.config.ParticipantConfig;
+import io.factoryfl.participant.data.ImageListing;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -31,57 +32,78 @@ import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
 /**
- * {@code factoryfl predict} and {@code factoryfl evaluate}: score a CSV at a site with a model
- * bundle from {@code job model}. Column names follow the job; a site whose columns are named
- * otherwise maps them as its participant catalogue does ({@code --config site.json --dataset
- * NAME}) or with {@code --columns job=local,...}.
+ * {@code factoryfl predict} and {@code factoryfl evaluate}: score a CSV, or an image model's image
+ * folder, at a site with a model bundle from {@code job model}. Column names follow the job; a site
+ * whose columns are named otherwise maps them as its participant catalogue does ({@code --config
+ * site.json --dataset NAME}) or with {@code --columns job=local,...}.
  */
 public final class PredictCommand {
   static final String PREDICT_HELP = """
       Usage: factoryfl predict --model BUNDLE --data FILE.csv --out PREDICTIONS.csv
                                [--key COL,COL...] [--columns JOB=LOCAL,...]
                                [--config site.json --dataset NAME]
+             factoryfl predict --model BUNDLE --images FOLDER [--listing LISTING.csv] --out PREDICTIONS.csv
         Scores every row of FILE.csv with the model bundle written by `factoryfl job model` and writes
         the key columns then the prediction: predicted_class and one probability column per class
         (p_CLASS) for a classifier, predicted_LABEL for a regressor. The key columns default to the
         file's columns the model does not read. The file is read in chunks, so any size works.
         --columns      job column names mapped to this file's own, as in the participant catalogue
         --config/--dataset  take that mapping from a participant config's dataset entry
+        An image model (a job with dataset.images) scores images instead, read as the job's sites read
+        them (size, channels, normalisation, resize; never augmented), and writes path (relative to
+        FOLDER), predicted_class and p_CLASS per class:
+        --images       the folder: every PNG, JPEG or BMP image in it and its subfolders (class
+                       subfolders, or a flat folder of unlabelled images)
+        --listing      a CSV whose 'path' column names the images to score, relative to FOLDER
       """;
   static final String EVALUATE_HELP = """
       Usage: factoryfl evaluate --model BUNDLE --data FILE.csv[,FILE.csv...]
                                 [--columns JOB=LOCAL,...] [--config site.json --dataset NAME]
+             factoryfl evaluate --model BUNDLE --images FOLDER [--listing LISTING.csv]
+                                [--columns LABEL=LOCAL] [--config site.json --dataset NAME]
         Prints the task's metrics of the model bundle on the labelled rows of the files together,
         computed exactly as the federation's evaluation computes them (binary: ROC-AUC, PR-AUC,
         accuracy...; multiclass: macro-F1, balanced accuracy, the confusion matrix...; regression:
         RMSE, MAE, R^2). On the sites' held-out files it reproduces the job's last evaluation.
+        An image model scores the labelled images of FOLDER as a site does: one subfolder per class,
+        named as the job's classes, or the images LISTING.csv names in its 'path' column with their
+        class in the job's label column (mapped with --columns or --config/--dataset).
       """;
 
   private PredictCommand() {}
 
   /** Runs {@code predict} or {@code evaluate}; returns the exit code. */
   public static int run(String command, String[] args, PrintStream out, PrintStream err) {
-    String help = command.equals("predict") ? PREDICT_HELP : EVALUATE_HELP;
+    boolean predict = command.equals("predict");
+    String help = predict ? PREDICT_HELP : EVALUATE_HELP;
     try {
-      Set<String> valued = command.equals("predict")
-          ? Set.of("--model", "--data", "--out", "--key", "--columns", "--config", "--dataset")
-          : Set.of("--model", "--data", "--columns", "--config", "--dataset");
+      Set<String> valued = predict
+          ? Set.of("--model", "--data", "--images", "--listing", "--out", "--key", "--columns", "--config", "--dataset")
+          : Set.of("--model", "--data", "--images", "--listing", "--columns", "--config", "--dataset");
       Flags flags = Flags.parse(command, args, valued, Set.of());
       ModelBundle bundle = readBundle(command, Path.of(flags.required("--model")));
-      BundleScorer scorer = new BundleScorer(bundle, columns(command, flags));
-      if (command.equals("predict")) {
+      Map<String, String> columns = columns(command, flags);
+      if (bundle.card().images().isPresent()) {
+        scoreImages(command, flags, bundle, columns, out);
+        return 0;
+      }
+      if (flags.has("--images") || flags.has("--listing")) {
+        throw new UsageException(command, "the model of job " + bundle.card().jobId() + " reads table rows, not"
+            + " images; give its CSV file with --data FILE.csv");
+      }
+      BundleScorer scorer = new BundleScorer(bundle, columns);
+      if (predict) {
         Path data = existing(command, "--data", flags.required("--data"));
         Path target = Path.of(flags.required("--out"));
         long rows = predict(scorer, data, target, flags.get("--key", null));
-        out.println(Printable.escape("wrote " + rows + " predictions of model " + bundle.card().modelHash()
-            + " (job " + bundle.card().jobId() + ", round " + bundle.card().round() + ") to " + target));
+        out.println(wrote(rows, bundle.card(), target));
       } else {
         EvaluationSums sums = null;
         for (String file : flags.required("--data").split(",")) {
           EvaluationSums one = scorer.evaluate(existing(command, "--data", file.trim()));
           sums = sums == null ? one : sums.merge(one);
         }
-        print(bundle.card(), bundle.card().family().metrics(sums), out);
+        print(bundle.card(), bundle.card().family().metrics(sums), "rows", out);
       }
       return 0;
     } catch (HelpRequested e) {
@@ -98,6 +120,49 @@ public final class PredictCommand {
       err.println(command + ": cannot read or write a file: " + Printable.escape(String.valueOf(e.getMessage())));
       return 1;
     }
+  }
+
+  /** {@code predict} or {@code evaluate} of an image model on {@code --images FOLDER [--listing CSV]}. */
+  private static void scoreImages(String command, Flags flags, ModelBundle bundle, Map<String, String> columns,
+      PrintStream out) throws IOException, UsageException {
+    BundleCard card = bundle.card();
+    if (flags.has("--data")) {
+      io.factoryfl.core.data.ImageSpec images = card.images().orElseThrow();
+      throw new UsageException(command, "the model of job " + card.jobId() + " reads images (" + images.height()
+          + " x " + images.width() + " pixels, " + images.channels()
+          + (images.channels() == 1 ? " channel" : " channels")
+          + "), not CSV rows; give the image folder with --images FOLDER [--listing LISTING.csv]");
+    }
+    if (flags.has("--key")) {
+      throw new UsageException(command, "--key names table columns; an image's prediction is keyed by its path");
+    }
+    Path folder = Path.of(flags.required("--images"));
+    Path listing = flags.has("--listing") ? Path.of(flags.get("--listing", null)) : null;
+    List<String> classes = card.schema().labelClasses();
+    ImageScorer scorer = new ImageScorer(bundle);
+    if (command.equals("predict")) {
+      Path target = Path.of(flags.required("--out"));
+      ImageListing images = ImageInputs.unlabelled(folder, listing, classes);
+      List<String> header = new ArrayList<>(List.of("path", "predicted_class"));
+      classes.forEach(c -> header.add("p_" + c));
+      writeCsv(target, header, printer -> scorer.predict(images, (path, probabilities) -> {
+        List<String> record = new ArrayList<>(List.of(path, classes.get(argmax(probabilities))));
+        for (float p : probabilities) {
+          record.add(Float.toString(p));
+        }
+        print(printer, record);
+      }));
+      out.println(wrote(images.size(), card, target));
+    } else {
+      String label = columns.getOrDefault(card.schema().labelColumn(), card.schema().labelColumn());
+      ImageListing images = ImageInputs.labelled(card.dataset(), folder, listing, label, classes);
+      print(card, card.family().metrics(scorer.evaluate(images)), "images", out);
+    }
+  }
+
+  private static String wrote(long predictions, BundleCard card, Path target) {
+    return Printable.escape("wrote " + predictions + " predictions of model " + card.modelHash() + " (job "
+        + card.jobId() + ", round " + card.round() + ") to " + target);
   }
 
   private static ModelBundle readBundle(String command, Path file) throws IOException, UsageException {
@@ -147,62 +212,89 @@ public final class PredictCommand {
   private static long predict(BundleScorer scorer, Path data, Path target, String keyFlag) throws IOException {
     BundleCard card = scorer.card();
     FeatureSchema schema = card.schema();
+    long[] rows = {0};
+    writeCsv(target, null, printer -> {
+      List<String> keys = new ArrayList<>();
+      boolean[] started = {false};
+      scorer.predict(data, (chunk, outputs) -> {
+        if (!started[0]) {
+          started[0] = true;
+          keys.addAll(keyColumns(chunk.header(), schema, keyFlag));
+          List<String> header = new ArrayList<>(keys);
+          if (card.task() == TaskKind.REGRESSION) {
+            header.add("predicted_" + schema.labelColumn());
+          } else {
+            header.add("predicted_class");
+            schema.labelClasses().forEach(c -> header.add("p_" + c));
+          }
+          print(printer, header);
+        }
+        for (int row = 0; row < outputs.length; row++) {
+          List<String> record = new ArrayList<>();
+          for (String key : keys) {
+            record.add(chunk.value(row, key));
+          }
+          float[] output = outputs[row];
+          if (card.task() == TaskKind.REGRESSION) {
+            record.add(Double.toString(card.labelScale().toLabel(output[0])));
+          } else {
+            record.add(schema.labelClasses().get(argmax(output)));
+            for (float p : output) {
+              record.add(Float.toString(p));
+            }
+          }
+          print(printer, record);
+          rows[0]++;
+        }
+      });
+    });
+    return rows[0];
+  }
+
+  /** What writes a predictions file's records, given its printer. */
+  private interface CsvBody {
+    void write(CSVPrinter printer) throws IOException;
+  }
+
+  /**
+   * Writes {@code target} through a temporary file renamed at the end, so an interrupted run
+   * leaves no partial predictions under the final name; {@code header} first, if given.
+   */
+  private static void writeCsv(Path target, List<String> header, CsvBody body) throws IOException {
     Path parent = target.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Path temp = Files.createTempFile(parent, target.getFileName().toString(), ".tmp");
-    long[] rows = {0};
     try {
       try (Writer writer = Files.newBufferedWriter(temp, StandardCharsets.UTF_8);
           CSVPrinter printer = new CSVPrinter(writer, CSVFormat.RFC4180.builder().setRecordSeparator('\n').build())) {
-        List<String> keys = new ArrayList<>();
-        boolean[] started = {false};
-        scorer.predict(data, (chunk, outputs) -> {
-          try {
-            if (!started[0]) {
-              keys.addAll(keyColumns(chunk.header(), schema, keyFlag));
-              List<String> header = new ArrayList<>(keys);
-              if (card.task() == TaskKind.REGRESSION) {
-                header.add("predicted_" + schema.labelColumn());
-              } else {
-                header.add("predicted_class");
-                schema.labelClasses().forEach(c -> header.add("p_" + c));
-              }
-              printer.printRecord(header);
-              started[0] = true;
-            }
-            for (int row = 0; row < outputs.length; row++) {
-              List<String> record = new ArrayList<>();
-              for (String key : keys) {
-                record.add(chunk.value(row, key));
-              }
-              float[] output = outputs[row];
-              if (card.task() == TaskKind.REGRESSION) {
-                record.add(Double.toString(card.labelScale().toLabel(output[0])));
-              } else {
-                int best = 0;
-                for (int c = 1; c < output.length; c++) {
-                  if (output[c] > output[best]) {
-                    best = c;
-                  }
-                }
-                record.add(schema.labelClasses().get(best));
-                for (float p : output) {
-                  record.add(Float.toString(p));
-                }
-              }
-              printer.printRecord(record);
-              rows[0]++;
-            }
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        });
+        if (header != null) {
+          printer.printRecord(header);
+        }
+        body.write(printer);
       }
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temp);
     }
-    return rows[0];
+  }
+
+  private static void print(CSVPrinter printer, List<String> record) {
+    try {
+      printer.printRecord(record);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The most probable class (the first on a tie), as the task family's scoring picks it. */
+  private static int argmax(float[] output) {
+    int best = 0;
+    for (int c = 1; c < output.length; c++) {
+      if (output[c] > output[best]) {
+        best = c;
+      }
+    }
+    return best;
   }
 
   /** The requested key columns, or the file's columns the model does not read as features. */
@@ -222,9 +314,9 @@ public final class PredictCommand {
     return keys;
   }
 
-  private static void print(BundleCard card, EvaluationMetrics metrics, PrintStream out) {
+  private static void print(BundleCard card, EvaluationMetrics metrics, String examples, PrintStream out) {
     out.println(Printable.escape("model " + card.modelHash() + " of job " + card.jobId() + " (round " + card.round()
-        + ", " + card.task().key() + ") on " + metrics.numExamples() + " rows:"));
+        + ", " + card.task().key() + ") on " + metrics.numExamples() + " " + examples + ":"));
     metrics.values().forEach((name, value) -> out.println(String.format(Locale.ROOT, "  %-24s %.6f", name, value)));
     long[][] confusion = metrics.confusion();
     if (confusion.length > 0) {

@@ -50,8 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskRunner {
   private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
-  /** Image values scored at a time in an evaluation (64 MiB): the batch only bounds memory, not the result. */
-  private static final int EVAL_BATCH_VALUES = 1 << 24;
   static final long TRANSFER_TIMEOUT_SECONDS = 600;
   static final long REPORT_TIMEOUT_SECONDS = 30;
 
@@ -336,10 +334,8 @@ final class TaskRunner {
         ? batchNorm.personalise(task.getJobId(), model.definition().batchNormParameters(), model.parameters())
         : model.parameters();
     EvaluationSums sums = images.isPresent()
-        ? LocalEvaluator.evaluate(model.definition(), parameters, ImageBatches.inOrder(
-            images(task, DatasetCatalogue.Split.EVAL), images.get(), task.getDataset().getName(),
-            Math.max(1, Math.min(32, EVAL_BATCH_VALUES / images.get().pixels()))),
-            family)
+        ? LocalEvaluator.evaluate(model.definition(), parameters, ImageBatches.forScoring(
+            images(task, DatasetCatalogue.Split.EVAL), images.get(), task.getDataset().getName()), family)
         : LocalEvaluator.evaluate(model.definition(), parameters,
             encode(task, DatasetCatalogue.Split.EVAL, evaluate.getNormalization(), family), family);
     EvaluationResult.Builder result = EvaluationResult.newBuilder()
