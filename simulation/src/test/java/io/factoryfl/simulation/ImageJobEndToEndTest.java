@@ -171,6 +171,45 @@ class ImageJobEndToEndTest {
     }
   }
 
+  /**
+   * FedBN ({@code "batch_norm": "local"}): under secure aggregation each plant keeps its own
+   * batch-normalisation values, so the global model's stay exactly as initialised while the other
+   * weights are trained, and the plants' evaluations (each with its own values) still learn the classes.
+   */
+  @Test
+  @Timeout(180)
+  void aFedBnJob_keepsTheBatchNormValuesAtThePlants_andTheRestOfTheModelLearns() throws Exception {
+    Path out = temp.resolve("fedbn");
+    String spec = SPEC.replace("\"hidden_layers\": [8]}", "\"hidden_layers\": [8], \"batch_norm\": \"local\"}");
+    assertTrue(spec.contains("\"local\""), spec);
+    try (LoopbackFederation federation = LoopbackFederation.start(plants(), config(out))) {
+      federation.admin().awaitParticipants(3, Duration.ofSeconds(60));
+      String jobId = federation.admin().submit(spec).getJobId();
+      List<RoundEvent> events = new ArrayList<>();
+      RoundEvent end = federation.admin().watch(jobId, Duration.ofSeconds(150), events::add);
+      assertNotNull(end, "the job did not end: " + events);
+      assertEquals(JobState.JOB_STATE_SUCCEEDED, end.getEnded().getState(), end.getEnded().getMessage());
+      AdminClient.DownloadedModel global = federation.admin().downloadModel(jobId);
+      ModelDefinition model = ModelDefinition.fromJson(global.configurationJson());
+      io.factoryfl.core.model.BatchNormParameters batchNorm = model.batchNormParameters();
+      float[] initial = model.initialParameters();
+
+      assertTrue(batchNorm.count() > 0);
+      assertArrayEquals(batchNorm.extract(initial), batchNorm.extract(global.parameters()),
+          "the coordinator never moved the batch-normalisation values");
+      int trained = 0;
+      for (int i = 0; i < initial.length; i++) {
+        trained += initial[i] != global.parameters()[i] ? 1 : 0;
+      }
+      // (a weight of a unit that never fires gets no gradient and may stay put)
+      assertTrue(trained > (initial.length - batchNorm.count()) * 9 / 10, "the other weights were trained: "
+          + trained + " of " + (initial.length - batchNorm.count()) + " moved");
+      EvaluationDone last = events.stream().filter(RoundEvent::hasEvaluated).map(RoundEvent::getEvaluated)
+          .reduce((first, second) -> second).orElseThrow();
+      assertTrue(last.getMetricsMap().get("accuracy") > 0.6, "chance is 1/3: " + last.getMetricsMap());
+    }
+  }
+
   /** `job model`: the bundle of the job's result, carrying the images' reading but not their augmentation. */
   private static Path downloadBundle(LoopbackFederation federation, String jobId, Path file) throws Exception {
     AdminClient.DownloadedModel downloaded = federation.admin().downloadModel(jobId);
