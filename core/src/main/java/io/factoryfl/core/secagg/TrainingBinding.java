@@ -2,6 +2,7 @@ package io.factoryfl.core.secagg;
 
 import io.factoryfl.proto.v1.CategoricalFeature;
 import io.factoryfl.proto.v1.DatasetBinding;
+import io.factoryfl.proto.v1.ImageBinding;
 import io.factoryfl.proto.v1.Normalization;
 import io.factoryfl.proto.v1.TrainTask;
 import java.security.MessageDigest;
@@ -28,11 +29,12 @@ import java.util.Objects;
  * SHA-256(label "FactoryFL SecAgg+ v1 training binding",
  *         model_hash, local_epochs, batch_size, learning_rate,
  *         #mean, mean..., #std, std..., label mean, label std, update_clip_norm, proximal_mu,
- *         max_examples,
+ *         local_batch_norm, max_examples,
  *         dataset name, #numeric, numeric..., #categorical, (column, #categories, categories...)...,
  *         label column, #label classes, label classes..., task, has clip min, clip min,
  *         has clip max, clip max, regression loss, missing values, sequence group, sequence order,
- *         sequence window, sequence eval rows)
+ *         sequence window, sequence eval rows, image height, width, channels, #mean, mean...,
+ *         #std, std..., resize, horizontal flip, vertical flip, rotation degrees, brightness)
  * </pre>
  *
  * A field added to {@code TrainTask} or {@code DatasetBinding} must be added here (the unit test
@@ -73,6 +75,7 @@ public final class TrainingBinding {
     update(sha, normalization.getLabelStd());
     update(sha, train.getUpdateClipNorm());
     update(sha, train.getProximalMu());
+    Transcript.update(sha, train.getLocalBatchNorm() ? 1 : 0);
     update(sha, maxExamples);
     dataset(sha, dataset);
     return new TrainingBinding(train.getModelHash(), sha.digest());
@@ -125,6 +128,17 @@ public final class TrainingBinding {
     Transcript.update(sha, dataset.getSequenceOrder());
     Transcript.update(sha, dataset.getSequenceWindow());
     Transcript.update(sha, dataset.getSequenceEvalRows());
+    ImageBinding images = dataset.getImages();
+    Transcript.update(sha, images.getHeight());
+    Transcript.update(sha, images.getWidth());
+    Transcript.update(sha, images.getChannels());
+    update(sha, images.getMeanList());
+    update(sha, images.getStdList());
+    Transcript.update(sha, images.getResize() ? 1 : 0);
+    Transcript.update(sha, images.getHorizontalFlip() ? 1 : 0);
+    Transcript.update(sha, images.getVerticalFlip() ? 1 : 0);
+    update(sha, images.getRotationDegrees());
+    update(sha, images.getBrightness());
   }
 
   /**

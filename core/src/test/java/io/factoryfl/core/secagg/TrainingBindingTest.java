@@ -35,7 +35,11 @@ class TrainingBindingTest {
       .addNumericFeatures("torque").addNumericFeatures("speed")
       .addCategoricalFeatures(CategoricalFeature.newBuilder().setColumn("type").addCategories("L")
           .addCategories("M"))
-      .setLabelColumn("failure").addLabelClasses("0").addLabelClasses("1").build();
+      .setLabelColumn("failure").addLabelClasses("0").addLabelClasses("1")
+      // every field set, so that changing any one of them is a change (a tabular job leaves these empty)
+      .setImages(io.factoryfl.proto.v1.ImageBinding.newBuilder().setHeight(8).setWidth(8).setChannels(1)
+          .addMean(0.5).addStd(0.2).setRotationDegrees(5).setBrightness(0.1))
+      .build();
 
   private static final TrainingBinding HONEST = TrainingBinding.of(TRAIN, DATASET, W);
 
