@@ -33,7 +33,7 @@ public final class SimulationMain {
                           neu-surface: six-class defect images (NEU, not bundled: --data DIR,
                           default ../shared/data/neu-surface-defects), 4 plants, images read in
                           place and resized to 32 x 32, a cnn; accuracy, macro-F1 and recall per
-                          class (defaults 15 rounds, 1 epoch)
+                          class (defaults 12 rounds, 1 epoch)
         --split NAME      neu-surface: acq-block (default; acquisition blocks, brightness drift)
                           or label-skew (Dirichlet 0.5 over the classes)
         --factories N     number of factories (default 5; ai4i only)
