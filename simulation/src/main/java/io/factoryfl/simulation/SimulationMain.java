@@ -9,6 +9,7 @@ import io.factoryfl.core.job.ServerOptimizerSpec;
 import io.factoryfl.core.job.ServerOptimizerSpec.Algorithm;
 import io.factoryfl.core.ops.LogFormat;
 import io.factoryfl.core.ops.Logging;
+import io.factoryfl.simulation.datasets.NeuSurface;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,13 @@ public final class SimulationMain {
                           test engines scored on their last cycle, RUL clipped at 125;
                           defaults 8 rounds, 1 local epoch), reported in RMSE, MAE and R2;
                           secom: pass/fail on UCI SECOM over 4 production periods, missing
-                          cells imputed with the federated mean (defaults 20 rounds, 2 epochs)
+                          cells imputed with the federated mean (defaults 20 rounds, 2 epochs);
+                          neu-surface: six-class defect images (NEU, not bundled: --data DIR,
+                          default ../shared/data/neu-surface-defects), 4 plants, images read in
+                          place and resized to 32 x 32, a cnn; accuracy, macro-F1 and recall per
+                          class (defaults 12 rounds, 1 epoch)
+        --split NAME      neu-surface: acq-block (default; acquisition blocks, brightness drift)
+                          or label-skew (Dirichlet 0.5 over the classes)
         --factories N     number of factories (default 5; ai4i only)
         --rounds R        federated rounds (default: ai4i 80)
         --seed S          seed for partitioning, initialisation and training (default 7)
@@ -36,10 +43,12 @@ public final class SimulationMain {
                           directories go (default out/simulate)
         --local-epochs E  local epochs per round (default: ai4i 1); every model gets R x E epochs
         --learning-rate LR  the sites' Adam learning rate, also the centralized and local-only
-                          models' (defaults: ai4i 0.003, cmapss-fd003 0.002, secom 0.001)
+                          models' (defaults: ai4i 0.003, cmapss-fd003 0.002, secom 0.001,
+                          neu-surface 0.002)
         --batch-size B    minibatch size of every model (defaults: ai4i and cmapss-fd003 64,
-                          secom 32)
-        --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i only)
+                          secom and neu-surface 32)
+        --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i);
+                          the NEU folder (labels.csv and images/) for neu-surface
         --no-secagg       plain FedAvg: the coordinator sees each update (secure aggregation,
                           SecAgg+, is on by default)
         --round-deadline SECONDS
@@ -106,21 +115,30 @@ public final class SimulationMain {
       Flags flags = Flags.parse("simulate", args,
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
-              "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size", "--metrics-port"),
+              "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size", "--metrics-port",
+              "--split"),
               Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
-      Path data = flags.has("--data") ? Path.of(flags.get("--data", null)) : null;
-      if (data != null && !Files.isReadable(data)) {
-        throw new UsageException("simulate", "--data " + data + " does not exist or is not readable");
-      }
       String scenario = flags.get("--scenario", AI4I);
       boolean cmapss = scenario.equals(CmapssScenario.NAME);
       boolean secom = scenario.equals(SecomScenario.NAME);
-      if (!cmapss && !secom && !scenario.equals(AI4I)) {
+      boolean neu = scenario.equals(NeuSurfaceScenario.NAME);
+      if (!cmapss && !secom && !neu && !scenario.equals(AI4I)) {
         throw new UsageException("simulate", "unknown --scenario '" + scenario + "': expected " + AI4I + ", "
-            + CmapssScenario.NAME + " or " + SecomScenario.NAME);
+            + CmapssScenario.NAME + ", " + SecomScenario.NAME + " or " + NeuSurfaceScenario.NAME);
+      }
+      if (neu) {
+        return runNeu(flags, out);
+      }
+      if (flags.has("--split")) {
+        throw new UsageException("simulate", "--split chooses the NEU plants; it is for --scenario "
+            + NeuSurfaceScenario.NAME + " only");
+      }
+      Path data = flags.has("--data") ? Path.of(flags.get("--data", null)) : null;
+      if (data != null && !Files.isReadable(data)) {
+        throw new UsageException("simulate", "--data " + data + " does not exist or is not readable");
       }
       if ((cmapss || secom) && (data != null || flags.has("--factories"))) {
         throw new UsageException("simulate", "--scenario " + scenario + " uses the bundled data and its"
@@ -142,10 +160,7 @@ public final class SimulationMain {
           flags.intValue("--metrics-port", 0, 0, 65535));
       SimulationResult result = cmapss ? new CmapssScenario(config, out).run()
           : secom ? new SecomScenario(config, out).run() : new SimulationRunner(config, out).run();
-      SimulationReport.write(result, config.out());
-      SimulationReport.print(result, out);
-      out.println("wrote " + config.out().resolve("summary.json") + ", rounds.csv and global-model.zip");
-      return 0;
+      return report(result, out);
     } catch (HelpRequested help) {
       out.print(HELP);
       return 0;
@@ -158,6 +173,46 @@ public final class SimulationMain {
       err.println("simulation failed: " + e.getMessage());
       return 1;
     }
+  }
+
+  private static int report(SimulationResult result, PrintStream out) throws java.io.IOException {
+    SimulationReport.write(result, result.config().out());
+    SimulationReport.print(result, out);
+    out.println("wrote " + result.config().out().resolve("summary.json") + ", rounds.csv and global-model.zip");
+    return 0;
+  }
+
+  /**
+   * {@code --scenario neu-surface}: the NEU folder from {@code --data} (default {@link
+   * NeuSurface#DEFAULT_FOLDER}), refused with where to get the images when it has no labels.csv.
+   */
+  private static int runNeu(Flags flags, PrintStream out) throws Exception {
+    if (flags.has("--factories") || flags.has("--positive-weight")) {
+      throw new UsageException("simulate", "--scenario " + NeuSurfaceScenario.NAME + " has the 4 plants of"
+          + " labels.csv and six classes; drop --factories and --positive-weight");
+    }
+    Path data = Path.of(flags.get("--data", NeuSurface.DEFAULT_FOLDER.toString()));
+    if (!Files.isRegularFile(data.resolve("labels.csv"))) {
+      throw new UsageException("simulate", "the NEU surface-defect images were not found at "
+          + data.toAbsolutePath().normalize() + " (no labels.csv there); they are not part of FactoryFL: get "
+          + NeuSurface.WHERE_TO_GET + " and pass their folder with --data DIR");
+    }
+    String splitName = flags.get("--split", NeuSurface.Split.ACQUISITION_BLOCK.key());
+    NeuSurface.Split split = NeuSurface.Split.of(splitName);
+    if (split == null) {
+      throw new UsageException("simulate", "unknown --split '" + splitName + "': expected "
+          + NeuSurface.Split.ACQUISITION_BLOCK.key() + " or " + NeuSurface.Split.LABEL_SKEW.key());
+    }
+    SimulationConfig config = new SimulationConfig(4,
+        flags.intValue("--rounds", NeuSurfaceScenario.ROUNDS, 1, 10_000),
+        flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
+        flags.intValue("--local-epochs", NeuSurfaceScenario.LOCAL_EPOCHS, 1, 1000),
+        flags.intValue("--batch-size", NeuSurfaceScenario.BATCH_SIZE, 1, 65_536),
+        learningRate(flags, NeuSurfaceScenario.LEARNING_RATE), NeuSurfaceScenario.HIDDEN,
+        flags.intValue("--round-deadline", 600, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
+        policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), 1,
+        flags.intValue("--metrics-port", 0, 0, 65535));
+    return report(new NeuSurfaceScenario(config, split, out).run(), out);
   }
 
   private static List<Fault> faults(Flags flags) throws UsageException {

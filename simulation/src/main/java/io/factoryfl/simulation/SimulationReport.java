@@ -29,11 +29,10 @@ final class SimulationReport {
     boolean ai4i = result.scenario().equals(SimulationMain.AI4I);
     if (ai4i) {
       c.hiddenLayers().forEach(configuration.putArray("hidden_layers")::add);
-      configuration.put("dataset", c.dataset() == null ? "ai4i2020.csv (bundled)" : c.dataset().toString());
+    }
+    configuration.put("dataset", result.description());
+    if (ai4i) {
       configuration.put("hold_out", SimulationConfig.HOLD_OUT);
-    } else {
-      configuration.put("dataset", result.scenario().equals(SecomScenario.NAME) ? SecomScenario.DESCRIPTION
-          : CmapssScenario.DESCRIPTION);
     }
     configuration.put("secure_aggregation", c.secureAggregation());
     configuration.put("strategy", c.serverOptimizer() != null ? "fed" + c.serverOptimizer().algorithm().key()
@@ -50,12 +49,20 @@ final class SimulationReport {
     configuration.put("proximal_mu", c.proximalMu());
     configuration.put("transport", "gRPC over loopback, mutual TLS 1.3");
     var factories = summary.putArray("factories");
-    for (Factory f : result.factories()) {
+    for (Plant plant : result.factories()) {
       ObjectNode node = factories.addObject();
-      node.put("name", f.name());
-      node.put("partition", f.description());
-      node.put("train_rows", f.train().rows());
-      node.put("eval_rows", f.eval().rows());
+      node.put("name", plant.name());
+      if (plant instanceof Factory f) {
+        node.put("partition", f.description());
+        node.put("train_rows", f.train().rows());
+        node.put("eval_rows", f.eval().rows());
+      } else if (plant instanceof NeuSurfaceScenario.NeuPlant p) {
+        node.put("partition", p.description());
+        node.put("train_images", p.train().size());
+        node.put("eval_images", p.eval().size());
+        NeuSurfaceScenario.classCounts(p.train()).forEach(node.putArray("train_images_per_class")::add);
+        NeuSurfaceScenario.classCounts(p.eval()).forEach(node.putArray("eval_images_per_class")::add);
+      }
     }
     var rounds = summary.putArray("rounds");
     for (RoundRecord r : result.rounds()) {
@@ -104,7 +111,16 @@ final class SimulationReport {
 
   /** Report headings of the metrics a simulation shows. */
   private static final Map<String, String> HEADINGS = Map.of("roc_auc", "ROC-AUC", "pr_auc", "PR-AUC",
-      "rmse", "RMSE", "mae", "MAE", "r2", "R2");
+      "rmse", "RMSE", "mae", "MAE", "r2", "R2", "accuracy", "accuracy", "macro_f1", "macro-F1");
+
+  /** A metric's column heading: {@code recall[rolled-in_scale]} shows as {@code R:rolled}. */
+  private static String heading(String metric) {
+    if (metric.startsWith("recall[") && metric.endsWith("]")) {
+      String name = metric.substring("recall[".length(), metric.length() - 1);
+      return "R:" + name.substring(0, Math.min(6, name.length()));
+    }
+    return HEADINGS.getOrDefault(metric, metric);
+  }
 
   static void print(SimulationResult result, PrintStream out) {
     out.println();
@@ -112,10 +128,12 @@ final class SimulationReport {
         ? "Evaluated on the union of all factories' held-out rows:"
         : result.scenario().equals(SecomScenario.NAME)
             ? "Evaluated on the union of all plants' held-out rows (" + SecomScenario.EVALUATED_ON + "):"
-            : "Evaluated on the union of all plants' held-out engines (" + CmapssScenario.EVALUATED_ON + "):");
+            : result.scenario().equals(NeuSurfaceScenario.NAME)
+                ? "Evaluated on the union of all plants' held-out images (" + NeuSurfaceScenario.EVALUATED_ON + "):"
+                : "Evaluated on the union of all plants' held-out engines (" + CmapssScenario.EVALUATED_ON + "):");
     java.util.List<String> metrics = result.metricNames();
     StringBuilder heading = new StringBuilder(String.format(Locale.ROOT, "  %-28s", "model"));
-    metrics.forEach(m -> heading.append(String.format(Locale.ROOT, " %8s", HEADINGS.getOrDefault(m, m))));
+    metrics.forEach(m -> heading.append(String.format(Locale.ROOT, " %8s", heading(m))));
     out.println(heading);
     line(out, "federated (" + result.config().strategyName() + ")", result.federated(), metrics);
     line(out, "centralized (pooled data)", result.centralized(), metrics);
@@ -130,6 +148,9 @@ final class SimulationReport {
       out.printf(Locale.ROOT, "the coordinator's federated ROC-AUC %.4f (from the sites' log-odds histograms) vs exact"
           + " %.4f: difference %.5f, reported bound %.5f%n", last.rocAuc(), result.federated().rocAuc(),
           Math.abs(last.rocAuc() - result.federated().rocAuc()), last.rocAucBound());
+    }
+    if (metrics.stream().anyMatch(m -> m.startsWith("recall["))) {
+      out.println("  (R:xxx is the recall of the class whose name starts with xxx)");
     }
     out.printf(Locale.ROOT, "federation %.1f s, centralized %.1f s, local-only %.1f s, total %.1f s%n",
         result.federationSeconds(), result.centralizedSeconds(), result.localSeconds(),
