@@ -34,14 +34,14 @@ final class ImageBaselines {
   private final String dataset;
   private final Path folder;
   private final Path work;
-  private final List<NeuSurfaceScenario.NeuPlant> plants;
+  private final List<ImagePlant> plants;
 
   /**
    * @param folder the folder every plant's image paths are relative to
    * @param work where the baselines' listing CSVs are written
    */
   ImageBaselines(ModelDefinition model, ImageSpec spec, TaskFamily task, String dataset, Path folder, Path work,
-      List<NeuSurfaceScenario.NeuPlant> plants) {
+      List<ImagePlant> plants) {
     if (!(task instanceof ClassificationTask classification)) {
       throw new IllegalArgumentException("image baselines need a classification job, this one is "
           + task.kind().key());
@@ -58,13 +58,13 @@ final class ImageBaselines {
 
   /** The model trained on every plant's training images pooled. */
   float[] trainCentralized(TrainingSettings settings) throws IOException {
-    List<NeuSurfaceScenario.ListedImage> pooled = new ArrayList<>();
+    List<ImagePlant.Image> pooled = new ArrayList<>();
     plants.forEach(plant -> pooled.addAll(plant.train()));
     return train(listing("centralized-train.csv", pooled), settings);
   }
 
   /** The model {@code plant} trains on its own training images. */
-  float[] trainAlone(NeuSurfaceScenario.NeuPlant plant, TrainingSettings settings) throws IOException {
+  float[] trainAlone(ImagePlant plant, TrainingSettings settings) throws IOException {
     return train(listing(plant.name() + "-train.csv", plant.train()), settings);
   }
 
@@ -78,7 +78,7 @@ final class ImageBaselines {
    * class's recall, exact over the union.
    */
   Score score(float[] parameters, int batchSize) throws IOException {
-    List<NeuSurfaceScenario.ListedImage> union = new ArrayList<>();
+    List<ImagePlant.Image> union = new ArrayList<>();
     plants.forEach(plant -> union.addAll(plant.eval()));
     ImageListing listing = listing("held-out-union.csv", union);
     EvaluationSums sums = LocalEvaluator.evaluate(model, parameters,
@@ -102,9 +102,9 @@ final class ImageBaselines {
     return names;
   }
 
-  private ImageListing listing(String file, List<NeuSurfaceScenario.ListedImage> images) throws IOException {
+  private ImageListing listing(String file, List<ImagePlant.Image> images) throws IOException {
     Path csv = work.resolve(file);
-    NeuSurfaceScenario.writeListing(csv, images);
+    ImagePlant.writeListing(csv, images);
     return ImageListing.of(dataset, folder, csv, NeuSurfaceScenario.LABEL, task.classes());
   }
 }

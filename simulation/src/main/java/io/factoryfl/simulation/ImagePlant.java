@@ -63,6 +63,11 @@ record ImagePlant(String name, String description, Path root, List<Image> train,
     return JSON.writeValueAsString(entry);
   }
 
+  /** Writes a listing CSV ({@code path,label}) of {@code images}, their paths relative to the plant's root. */
+  static void writeListing(Path csv, List<Image> images) throws IOException {
+    CsvWriter.write(listing(csv.getFileName().toString(), images), csv);
+  }
+
   private static CsvTable listing(String source, List<Image> images) {
     List<String[]> rows = new ArrayList<>(images.size());
     int[] lines = new int[images.size()];

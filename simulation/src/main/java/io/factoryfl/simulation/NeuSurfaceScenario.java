@@ -11,11 +11,7 @@ import io.factoryfl.participant.train.TrainingSettings;
 import io.factoryfl.proto.v1.JobState;
 import io.factoryfl.proto.v1.RoundEvent;
 import io.factoryfl.simulation.datasets.NeuSurface;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,7 +34,8 @@ import java.util.TreeMap;
  */
 final class NeuSurfaceScenario {
   static final String NAME = NeuSurface.NAME;
-  static final String LABEL = NeuSurface.LABEL;
+  /** The listings' class column (the job spec's default {@code dataset.label}). */
+  static final String LABEL = ImagePlant.LABEL_COLUMN;
   static final int HOLD_OUT_PERCENT = 20;
   static final String EVALUATED_ON = HOLD_OUT_PERCENT + "% of each plant's images of each class, held out";
 
@@ -64,34 +61,6 @@ final class NeuSurfaceScenario {
 
   private static final Duration JOB_TIMEOUT = Duration.ofHours(2);
 
-  /** An image of a plant's listing: its path relative to the NEU folder and its class. */
-  record ListedImage(String path, String label) {}
-
-  /**
-   * One simulated plant with images: its site lists its training and held-out images in two
-   * listing CSVs ({@code data/train.csv}, {@code data/eval.csv}) whose paths are relative to the
-   * NEU folder, so the images are read in place. (A minimal image plant for this scenario.)
-   */
-  record NeuPlant(String name, String description, Path folder, List<ListedImage> train, List<ListedImage> eval)
-      implements Plant {
-    NeuPlant {
-      train = List.copyOf(train);
-      eval = List.copyOf(eval);
-    }
-
-    @Override
-    public String writeData(Path site) throws IOException {
-      writeListing(site.resolve("data/train.csv"), train);
-      writeListing(site.resolve("data/eval.csv"), eval);
-      var entry = new ObjectMapper().createObjectNode();
-      entry.put("kind", "images");
-      entry.put("path", folder.toAbsolutePath().toString());
-      entry.put("listing", "data/train.csv");
-      entry.put("eval_listing", "data/eval.csv");
-      return entry.toString();
-    }
-  }
-
   private final SimulationConfig config;
   private final NeuSurface.Split split;
   private final PrintStream out;
@@ -115,12 +84,12 @@ final class NeuSurfaceScenario {
    * its images of each class (rounded, drawn from {@code seed} and the plant's name), the rest
    * train; both keep listing order.
    */
-  static List<NeuPlant> plants(NeuSurface data, NeuSurface.Split split, long seed) {
+  static List<ImagePlant> plants(NeuSurface data, NeuSurface.Split split, long seed) {
     Map<String, List<NeuSurface.Image>> byPlant = new TreeMap<>();
     for (NeuSurface.Image image : data.images()) {
       byPlant.computeIfAbsent(image.plant(split), p -> new ArrayList<>()).add(image);
     }
-    List<NeuPlant> plants = new ArrayList<>();
+    List<ImagePlant> plants = new ArrayList<>();
     for (Map.Entry<String, List<NeuSurface.Image>> plant : byPlant.entrySet()) {
       List<NeuSurface.Image> images = plant.getValue();
       boolean[] heldOut = new boolean[images.size()];
@@ -138,34 +107,24 @@ final class NeuSurfaceScenario {
         int hold = Math.round(ofClass.size() * HOLD_OUT_PERCENT / 100f);
         ofClass.subList(0, hold).forEach(i -> heldOut[i] = true);
       }
-      List<ListedImage> train = new ArrayList<>();
-      List<ListedImage> eval = new ArrayList<>();
+      List<ImagePlant.Image> train = new ArrayList<>();
+      List<ImagePlant.Image> eval = new ArrayList<>();
       for (int i = 0; i < images.size(); i++) {
-        (heldOut[i] ? eval : train).add(new ListedImage(images.get(i).path(), images.get(i).label()));
+        (heldOut[i] ? eval : train).add(new ImagePlant.Image(images.get(i).path(), images.get(i).label()));
       }
-      plants.add(new NeuPlant(plant.getKey().replace('_', '-'), split.key() + " " + plant.getKey() + ": "
+      plants.add(new ImagePlant(plant.getKey().replace('_', '-'), split.key() + " " + plant.getKey() + ": "
           + classCounts(train) + " train, " + eval.size() + " held out", data.folder(), train, eval));
     }
     return plants;
   }
 
   /** Images per class, in class order, e.g. {@code [72, 0, 5, 90, 40, 3]}. */
-  static List<Integer> classCounts(List<ListedImage> images) {
+  static List<Integer> classCounts(List<ImagePlant.Image> images) {
     List<Integer> counts = new ArrayList<>();
     for (String label : NeuSurface.CLASSES) {
       counts.add((int) images.stream().filter(image -> image.label().equals(label)).count());
     }
     return counts;
-  }
-
-  /** Writes a listing CSV ({@code path,class}) of images relative to the NEU folder. */
-  static void writeListing(Path csv, List<ListedImage> images) throws IOException {
-    StringBuilder text = new StringBuilder("path," + LABEL + "\n");
-    for (ListedImage image : images) {
-      text.append(image.path()).append(',').append(image.label()).append('\n');
-    }
-    Files.createDirectories(csv.toAbsolutePath().getParent());
-    Files.writeString(csv, text, StandardCharsets.UTF_8);
   }
 
   /** The job spec the simulated quality engineer submits. */
@@ -197,9 +156,9 @@ final class NeuSurfaceScenario {
   SimulationResult run() throws Exception {
     long started = System.nanoTime();
     NeuSurface data = NeuSurface.load(config.dataset());
-    List<NeuPlant> plants = plants(data, split, config.seed());
+    List<ImagePlant> plants = plants(data, split, config.seed());
     out.println("classes " + NeuSurface.CLASSES + "; images per class:");
-    for (NeuPlant plant : plants) {
+    for (ImagePlant plant : plants) {
       out.printf(Locale.ROOT, "%s  %s%n", plant.name(), plant.description());
     }
     String specJson = jobSpecJson();
@@ -241,7 +200,7 @@ final class NeuSurfaceScenario {
         centralized.get("macro_f1"), centralizedSeconds);
     long localStarted = System.nanoTime();
     Map<String, Score> local = new LinkedHashMap<>();
-    for (NeuPlant plant : plants) {
+    for (ImagePlant plant : plants) {
       local.put(plant.name(), baselines.score(baselines.trainAlone(plant, budget), config.batchSize()));
     }
     double localSeconds = seconds(localStarted);

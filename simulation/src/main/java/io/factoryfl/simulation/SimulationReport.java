@@ -56,7 +56,7 @@ final class SimulationReport {
         node.put("partition", f.description());
         node.put("train_rows", f.train().rows());
         node.put("eval_rows", f.eval().rows());
-      } else if (plant instanceof NeuSurfaceScenario.NeuPlant p) {
+      } else if (plant instanceof ImagePlant p) {
         node.put("partition", p.description());
         node.put("train_images", p.train().size());
         node.put("eval_images", p.eval().size());

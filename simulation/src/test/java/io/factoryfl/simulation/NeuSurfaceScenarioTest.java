@@ -48,19 +48,19 @@ class NeuSurfaceScenarioTest {
   @Test
   void plants_holdOutAFifthOfEachClass_disjointAndCoveringEveryImage() {
     NeuSurface data = synthetic();
-    List<NeuSurfaceScenario.NeuPlant> plants =
+    List<ImagePlant> plants =
         NeuSurfaceScenario.plants(data, NeuSurface.Split.ACQUISITION_BLOCK, 7);
 
     assertEquals(List.of("plant-1", "plant-2", "plant-3", "plant-4"),
-        plants.stream().map(NeuSurfaceScenario.NeuPlant::name).toList());
+        plants.stream().map(ImagePlant::name).toList());
     Set<String> seen = new HashSet<>();
-    for (NeuSurfaceScenario.NeuPlant plant : plants) {
+    for (ImagePlant plant : plants) {
       assertEquals(List.of(8, 8, 8, 8, 8, 8), NeuSurfaceScenario.classCounts(plant.train()), plant.name());
       assertEquals(List.of(2, 2, 2, 2, 2, 2), NeuSurfaceScenario.classCounts(plant.eval()), plant.name());
-      for (NeuSurfaceScenario.ListedImage image : plant.train()) {
+      for (ImagePlant.Image image : plant.train()) {
         assertTrue(seen.add(image.path()), image.path() + " listed twice");
       }
-      for (NeuSurfaceScenario.ListedImage image : plant.eval()) {
+      for (ImagePlant.Image image : plant.eval()) {
         assertTrue(seen.add(image.path()), image.path() + " listed twice");
       }
     }
@@ -69,7 +69,7 @@ class NeuSurfaceScenarioTest {
 
   @Test
   void plants_followTheChosenSplitsColumn() {
-    List<NeuSurfaceScenario.NeuPlant> skewed = NeuSurfaceScenario.plants(synthetic(), NeuSurface.Split.LABEL_SKEW, 7);
+    List<ImagePlant> skewed = NeuSurfaceScenario.plants(synthetic(), NeuSurface.Split.LABEL_SKEW, 7);
     // plant_1 holds classes 0 and 4 (crazing, rolled-in_scale) in the synthetic skew column
     assertEquals(List.of(32, 0, 0, 0, 32, 0), NeuSurfaceScenario.classCounts(skewed.get(0).train()));
     assertEquals(List.of(8, 0, 0, 0, 8, 0), NeuSurfaceScenario.classCounts(skewed.get(0).eval()));
@@ -87,21 +87,21 @@ class NeuSurfaceScenarioTest {
   @Test
   void aPlantsSite_listsItsImagesInPlace_asTheSiteCatalogueReadsThem(@TempDir Path tmp) throws Exception {
     Path folder = tmp.resolve("neu");
-    List<NeuSurfaceScenario.ListedImage> train = List.of(png(folder, "images/crazing/c1.png", "crazing"),
+    List<ImagePlant.Image> train = List.of(png(folder, "images/crazing/c1.png", "crazing"),
         png(folder, "images/scratches/s1.png", "scratches"));
-    List<NeuSurfaceScenario.ListedImage> eval = List.of(png(folder, "images/patches/p1.png", "patches"));
+    List<ImagePlant.Image> eval = List.of(png(folder, "images/patches/p1.png", "patches"));
     Path site = tmp.resolve("site");
-    String entry = new NeuSurfaceScenario.NeuPlant("plant-1", "test", folder, train, eval).writeData(site);
+    String entry = new ImagePlant("plant-1", "test", folder, train, eval).writeData(site);
 
     JsonNode node = new ObjectMapper().readTree(entry);
     assertEquals("images", node.get("kind").asText());
     assertEquals(folder.toAbsolutePath().toString(), node.get("path").asText());
     ImageListing trainListing = ImageListing.of("neu-surface", Path.of(node.get("path").asText()),
-        site.resolve(node.get("listing").asText()), "class", NeuSurface.CLASSES);
+        site.resolve(node.get("listing").asText()), ImagePlant.LABEL_COLUMN, NeuSurface.CLASSES);
     assertEquals("images/scratches/s1.png", trainListing.relativePath(1));
     assertEquals(5, trainListing.label(1));
     ImageListing evalListing = ImageListing.of("neu-surface", Path.of(node.get("path").asText()),
-        site.resolve(node.get("eval_listing").asText()), "class", NeuSurface.CLASSES);
+        site.resolve(node.get("eval_listing").asText()), ImagePlant.LABEL_COLUMN, NeuSurface.CLASSES);
     assertEquals(1, evalListing.size());
     try (var files = Files.walk(site)) {
       assertTrue(files.noneMatch(p -> p.toString().endsWith(".png")), "no image is copied into the site");
@@ -149,19 +149,19 @@ class NeuSurfaceScenarioTest {
         + NEU.toAbsolutePath().normalize() + " (labels.csv); set -Dneu.dir=DIR to run this test");
     NeuSurface data = NeuSurface.load(NEU);
     assertEquals(1800, data.images().size());
-    for (NeuSurfaceScenario.NeuPlant plant : NeuSurfaceScenario.plants(data, NeuSurface.Split.ACQUISITION_BLOCK, 7)) {
+    for (ImagePlant plant : NeuSurfaceScenario.plants(data, NeuSurface.Split.ACQUISITION_BLOCK, 7)) {
       assertEquals(360, plant.train().size(), plant.name());
       assertEquals(90, plant.eval().size(), plant.name());
     }
-    List<NeuSurfaceScenario.NeuPlant> skewed = NeuSurfaceScenario.plants(data, NeuSurface.Split.LABEL_SKEW, 7);
+    List<ImagePlant> skewed = NeuSurfaceScenario.plants(data, NeuSurface.Split.LABEL_SKEW, 7);
     assertEquals(4, skewed.size());
     assertEquals(1800, skewed.stream().mapToInt(p -> p.train().size() + p.eval().size()).sum());
   }
 
-  private static NeuSurfaceScenario.ListedImage png(Path folder, String path, String label) throws Exception {
+  private static ImagePlant.Image png(Path folder, String path, String label) throws Exception {
     Path file = folder.resolve(path);
     Files.createDirectories(file.getParent());
     ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_BYTE_GRAY), "png", file.toFile());
-    return new NeuSurfaceScenario.ListedImage(path, label);
+    return new ImagePlant.Image(path, label);
   }
 }
