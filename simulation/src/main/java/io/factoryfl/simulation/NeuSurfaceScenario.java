@@ -5,6 +5,7 @@ import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
 import io.factoryfl.core.job.JobSpec;
 import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.job.ModelSpec;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.core.model.ModelFile;
 import io.factoryfl.participant.train.TrainingSettings;
@@ -51,7 +52,7 @@ final class NeuSurfaceScenario {
    * The plants' batch-normalisation statistics are averaged with the other parameters (FedBN,
    * {@code local}, is not built yet); docs/results.md compares a run without batch normalisation.
    */
-  static final String BATCH_NORM = "aggregate";
+  static final ModelSpec.BatchNorm BATCH_NORM = ModelSpec.BatchNorm.AGGREGATE;
 
   /** The scenario's training defaults (each can be overridden on the command line). */
   static final int ROUNDS = 12;
@@ -63,12 +64,19 @@ final class NeuSurfaceScenario {
 
   private final SimulationConfig config;
   private final NeuSurface.Split split;
+  private final ModelSpec.BatchNorm batchNorm;
   private final PrintStream out;
 
   /** @param config its {@code dataset()} is the NEU folder */
   NeuSurfaceScenario(SimulationConfig config, NeuSurface.Split split, PrintStream out) {
+    this(config, split, BATCH_NORM, out);
+  }
+
+  /** @param batchNorm the cnn's batch normalisation ({@code LOCAL}: FedBN) */
+  NeuSurfaceScenario(SimulationConfig config, NeuSurface.Split split, ModelSpec.BatchNorm batchNorm, PrintStream out) {
     this.config = config;
     this.split = split;
+    this.batchNorm = batchNorm;
     this.out = out;
   }
 
@@ -137,7 +145,7 @@ final class NeuSurfaceScenario {
     FILTERS.forEach(model.putArray("filters")::add);
     model.put("kernel", KERNEL);
     HIDDEN.forEach(model.putArray("hidden_layers")::add);
-    model.put("batch_norm", BATCH_NORM);
+    model.put("batch_norm", batchNorm.key());
     var dataset = spec.putObject("dataset");
     dataset.put("name", NAME);
     dataset.put("label", LABEL);
@@ -165,7 +173,7 @@ final class NeuSurfaceScenario {
     JobSpec spec = JobSpecParser.parse(specJson);
     ModelDefinition model = ModelDefinition.fromJson(spec.modelConfigurationJson());
     out.println("model: cnn filters " + FILTERS + ", kernel " + KERNEL + ", dense " + HIDDEN + ", batch norm "
-        + BATCH_NORM + " over grey images"
+        + batchNorm.key() + " over grey images"
         + " resized on site to " + SIDE + " x " + SIDE + " (" + model.numParameters() + " parameters); flips and"
         + " brightness jitter at the sites");
 
@@ -190,7 +198,10 @@ final class NeuSurfaceScenario {
 
     ImageBaselines baselines = new ImageBaselines(model, spec.images().orElseThrow(),
         spec.task().family(spec.schema(), 100), NAME, data.folder(), config.out().resolve("baselines"), plants);
-    Score federated = baselines.score(global.parameters(), config.batchSize());
+    // FedBN: each plant scores the shared weights with its own batch normalisation, which the global
+    // model does not hold; the federated score is then the sites' own last evaluation (their sums)
+    Score federated = batchNorm == ModelSpec.BatchNorm.LOCAL ? sitesEvaluation(rounds, spec)
+        : baselines.score(global.parameters(), config.batchSize());
     TrainingSettings budget = new TrainingSettings(config.epochBudget(), config.batchSize(), config.learningRate(),
         config.seed());
     long centralizedStarted = System.nanoTime();
@@ -206,6 +217,17 @@ final class NeuSurfaceScenario {
     double localSeconds = seconds(localStarted);
     return new SimulationResult(config, plants, rounds, global.hash(), federated, centralized, local,
         federationSeconds, centralizedSeconds, localSeconds, seconds(started), NAME, description(split));
+  }
+
+  /** The last round's federated evaluation, summed from the sites' own sums over their held-out images. */
+  private static Score sitesEvaluation(List<RoundRecord> rounds, JobSpec spec) {
+    RoundRecord last = rounds.stream().filter(round -> !round.metrics().isEmpty()).reduce((a, b) -> b)
+        .orElseThrow(() -> new IllegalStateException("the federated job reported no evaluation"));
+    Map<String, Double> values = new LinkedHashMap<>();
+    for (String name : ImageBaselines.metricNames(spec.schema().labelClasses())) {
+      values.put(name, last.metric(name));
+    }
+    return new Score(values);
   }
 
   private static double seconds(long since) {

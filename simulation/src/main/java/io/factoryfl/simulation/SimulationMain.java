@@ -36,6 +36,9 @@ public final class SimulationMain {
                           class (defaults 12 rounds, 1 epoch)
         --split NAME      neu-surface: acq-block (default; acquisition blocks, brightness drift)
                           or label-skew (Dirichlet 0.5 over the classes)
+        --batch-norm M    neu-surface: the cnn's batch normalisation, aggregate (default),
+                          local (FedBN: each plant keeps its own; the federated score is then
+                          the sites' own evaluation, each plant with its normalisation) or none
         --factories N     number of factories (default 5; ai4i only)
         --rounds R        federated rounds (default: ai4i 80)
         --seed S          seed for partitioning, initialisation and training (default 7)
@@ -116,7 +119,7 @@ public final class SimulationMain {
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
               "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size", "--metrics-port",
-              "--split"),
+              "--split", "--batch-norm"),
               Set.of("--no-secagg"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
@@ -132,8 +135,9 @@ public final class SimulationMain {
       if (neu) {
         return runNeu(flags, out);
       }
-      if (flags.has("--split")) {
-        throw new UsageException("simulate", "--split chooses the NEU plants; it is for --scenario "
+      if (flags.has("--split") || flags.has("--batch-norm")) {
+        throw new UsageException("simulate", (flags.has("--split") ? "--split chooses the NEU plants"
+            : "--batch-norm sets the cnn's batch normalisation") + "; it is for --scenario "
             + NeuSurfaceScenario.NAME + " only");
       }
       Path data = flags.has("--data") ? Path.of(flags.get("--data", null)) : null;
@@ -212,7 +216,11 @@ public final class SimulationMain {
         flags.intValue("--round-deadline", 600, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
         policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), 1,
         flags.intValue("--metrics-port", 0, 0, 65535));
-    return report(new NeuSurfaceScenario(config, split, out).run(), out);
+    String mode = flags.get("--batch-norm", NeuSurfaceScenario.BATCH_NORM.key());
+    io.factoryfl.core.job.ModelSpec.BatchNorm batchNorm = io.factoryfl.core.job.ModelSpec.BatchNorm.byKey(mode)
+        .orElseThrow(() -> new UsageException("simulate", "--batch-norm was '" + mode
+            + "'; expected aggregate, local (FedBN) or none"));
+    return report(new NeuSurfaceScenario(config, split, batchNorm, out).run(), out);
   }
 
   private static List<Fault> faults(Flags flags) throws UsageException {

@@ -144,6 +144,25 @@ class NeuSurfaceScenarioTest {
   }
 
   @Test
+  void batchNorm_isANeuSurfaceFlag_withThreeModes(@TempDir Path tmp) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = SimulationMain.run(new String[] {"--batch-norm", "local", "--out", tmp.toString()},
+        new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--batch-norm sets the cnn's batch normalisation; it is for --scenario"
+        + " neu-surface only"), err.toString());
+
+    assumeTrue(Files.isRegularFile(NEU.resolve("labels.csv")), "NEU surface-defect images not found at "
+        + NEU.toAbsolutePath().normalize() + " (labels.csv); set -Dneu.dir=DIR to run this test");
+    err.reset();
+    code = SimulationMain.run(new String[] {"--scenario", "neu-surface", "--data", NEU.toString(), "--batch-norm",
+        "global", "--out", tmp.toString()}, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err));
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--batch-norm was 'global'; expected aggregate, local (FedBN) or none"),
+        err.toString());
+  }
+
+  @Test
   void theNeuListing_givesFourPlantsOf450ByAcquisitionBlock_eachHolding90Out() {
     assumeTrue(Files.isRegularFile(NEU.resolve("labels.csv")), "NEU surface-defect images not found at "
         + NEU.toAbsolutePath().normalize() + " (labels.csv); set -Dneu.dir=DIR to run this test");
