@@ -55,10 +55,10 @@ final class NeuSurfaceScenario {
   static final ModelSpec.BatchNorm BATCH_NORM = ModelSpec.BatchNorm.AGGREGATE;
 
   /** The scenario's training defaults (each can be overridden on the command line). */
-  static final int ROUNDS = 12;
+  static final int ROUNDS = 24;
   static final int LOCAL_EPOCHS = 1;
   static final int BATCH_SIZE = 32;
-  static final double LEARNING_RATE = 0.002;
+  static final double LEARNING_RATE = 0.001;
 
   private static final Duration JOB_TIMEOUT = Duration.ofHours(2);
 

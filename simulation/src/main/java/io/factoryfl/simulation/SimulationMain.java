@@ -33,7 +33,7 @@ public final class SimulationMain {
                           neu-surface: six-class defect images (NEU, not bundled: --data DIR,
                           default ../shared/data/neu-surface-defects), 4 plants, images read in
                           place and resized to 32 x 32, a cnn; accuracy, macro-F1 and recall per
-                          class (defaults 12 rounds, 1 epoch)
+                          class (defaults 24 rounds, 1 epoch)
         --split NAME      neu-surface: acq-block (default; acquisition blocks, brightness drift)
                           or label-skew (Dirichlet 0.5 over the classes)
         --batch-norm M    neu-surface: the cnn's batch normalisation, aggregate (default),
@@ -47,7 +47,7 @@ public final class SimulationMain {
         --local-epochs E  local epochs per round (default: ai4i 1); every model gets R x E epochs
         --learning-rate LR  the sites' Adam learning rate, also the centralized and local-only
                           models' (defaults: ai4i 0.003, cmapss-fd003 0.002, secom 0.001,
-                          neu-surface 0.002)
+                          neu-surface 0.001)
         --batch-size B    minibatch size of every model (defaults: ai4i and cmapss-fd003 64,
                           secom and neu-surface 32)
         --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i);
