@@ -94,9 +94,16 @@ final class ImageSandbox {
 
     @Override
     public void close() throws InterruptedException {
+      // the entrypoint's JVM runs under the image's user below unshare and the shell that enters the
+      // image; --kill-child reaches the shell only, so the JVM is ended here as well
+      List<ProcessHandle> started = process.descendants().toList();
       process.destroy();
       if (!process.waitFor(30, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor();
+      }
+      for (ProcessHandle child : started) {
+        child.destroyForcibly();
+        child.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> child).join();
       }
     }
   }
