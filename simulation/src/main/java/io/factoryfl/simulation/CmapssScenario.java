@@ -141,7 +141,9 @@ final class CmapssScenario {
       String jobId = federation.admin().submit(specJson).getJobId();
       out.println("submitted job " + jobId + " to the coordinator over mutual TLS; " + plants.size()
           + " plants dialled in");
-      Progress progress = new Progress(rounds);
+      MetricProgress progress = new MetricProgress(out, rounds,
+          round -> String.format(Locale.ROOT, "eval RMSE %.2f  MAE %.2f  R2 %.3f", round.metric("rmse"),
+          round.metric("mae"), round.metric("r2")));
       RoundEvent end = federation.admin().watch(jobId, JOB_TIMEOUT, progress::accept);
       if (end == null || end.getEnded().getState() != JobState.JOB_STATE_SUCCEEDED) {
         throw new IllegalStateException("the federated job did not succeed: "
@@ -173,46 +175,5 @@ final class CmapssScenario {
 
   private static double seconds(long since) {
     return (System.nanoTime() - since) / 1e9;
-  }
-
-  /** Prints one line per round once its evaluation is in. */
-  private final class Progress {
-    private final List<RoundRecord> rounds;
-    private RoundEvent committed;
-    private long lastLine = System.nanoTime();
-
-    Progress(List<RoundRecord> rounds) {
-      this.rounds = rounds;
-    }
-
-    void accept(RoundEvent event) {
-      switch (event.getEventCase()) {
-        case COMMITTED -> committed = event;
-        case EVALUATED -> {
-          if (committed != null && committed.getRound() == event.getRound()) {
-            record(event.getEvaluated().getMetricsMap());
-          }
-        }
-        case RETRIED, DROPPED, REJECTED, REFUSED -> out.println("  " + EventFormat.line(event));
-        case ENDED -> {
-          if (committed != null) {
-            record(Map.of());
-          }
-        }
-        default -> { }
-      }
-    }
-
-    private void record(Map<String, Double> metrics) {
-      double seconds = (System.nanoTime() - lastLine) / 1e9;
-      lastLine = System.nanoTime();
-      RoundRecord round = new RoundRecord(committed.getRound(), committed.getCommitted().getParticipantsCount(),
-          committed.getCommitted().getTrainLoss(), Double.NaN, Double.NaN, Double.NaN, seconds, metrics);
-      rounds.add(round);
-      committed = null;
-      out.printf(Locale.ROOT, "round %3d  participants %d  train loss %.4f  eval RMSE %.2f  MAE %.2f  R2 %.3f  %.1f s%n",
-          round.round(), round.participants(), round.trainLoss(), round.metric("rmse"), round.metric("mae"),
-          round.metric("r2"), round.seconds());
-    }
   }
 }
