@@ -2,7 +2,6 @@ package io.factoryfl.core.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.factoryfl.core.data.FeatureSchema;
@@ -10,10 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,16 +21,14 @@ import org.junit.jupiter.api.Test;
 class JobSpecDocTest {
   private static final Path DOC = Path.of("..", "docs", "job-spec.md");
   private static final Path README = Path.of("..", "README.md");
-  private static final Pattern FENCE =
-      Pattern.compile("^```([a-z ]*)\\n(.*?)^```$", Pattern.DOTALL | Pattern.MULTILINE);
 
-  private record Block(String info, String body) {}
 
   @Test
   void everyJsonExampleInTheDoc_isAcceptedByTheParser() throws IOException {
-    List<Block> accepted = blocks(DOC).stream().filter(b -> b.info().equals("json")).toList();
+    List<SpecDocExamples.Block> accepted =
+        SpecDocExamples.blocks(DOC).stream().filter(b -> b.info().equals("json")).toList();
     assertEquals(5, accepted.size(), "json examples in " + DOC);
-    for (Block block : accepted) {
+    for (SpecDocExamples.Block block : accepted) {
       JobSpec spec = JobSpecParser.parse(block.body());
       assertNotNull(spec.name());
     }
@@ -41,26 +36,12 @@ class JobSpecDocTest {
 
   @Test
   void everyRefusedExampleInTheDoc_failsWithTheMessageShownUnderIt() throws IOException {
-    List<Block> blocks = blocks(DOC);
-    int refused = 0;
-    for (int i = 0; i < blocks.size(); i++) {
-      if (!blocks.get(i).info().equals("json refused")) {
-        continue;
-      }
-      refused++;
-      String spec = blocks.get(i).body();
-      Block message = blocks.get(i + 1);
-      assertEquals("text", message.info(), "the block after a refused example holds its message");
-      InvalidJobSpecException e =
-          assertThrows(InvalidJobSpecException.class, () -> JobSpecParser.parse(spec), spec);
-      assertEquals(message.body().strip(), e.getMessage());
-    }
-    assertEquals(7, refused, "refused examples in " + DOC);
+    assertEquals(7, SpecDocExamples.assertRefusedExamples(DOC), "refused examples in " + DOC);
   }
 
   @Test
   void minimalExample_getsTheDefaultsTheDocLists() throws IOException {
-    JobSpec spec = JobSpecParser.parse(blocks(DOC).get(1).body());
+    JobSpec spec = JobSpecParser.parse(SpecDocExamples.blocks(DOC).get(1).body());
     assertEquals("minimal", spec.name());
     assertEquals(10, spec.rounds());
     assertEquals(2, spec.minParticipants());
@@ -111,18 +92,9 @@ class JobSpecDocTest {
     String readme = Files.readString(README);
     int section = readme.indexOf("\n## Job spec\n");
     assertTrue(section >= 0, "README has a '## Job spec' section");
-    Matcher fence = FENCE.matcher(readme);
+    Matcher fence = SpecDocExamples.FENCE.matcher(readme);
     assertTrue(fence.find(section), "README's job spec section has a code block");
     assertEquals("json", fence.group(1));
     assertEquals(20, JobSpecParser.parse(fence.group(2)).rounds());
-  }
-
-  private static List<Block> blocks(Path file) throws IOException {
-    List<Block> blocks = new ArrayList<>();
-    Matcher fence = FENCE.matcher(Files.readString(file));
-    while (fence.find()) {
-      blocks.add(new Block(fence.group(1).strip(), fence.group(2)));
-    }
-    return blocks;
   }
 }
