@@ -2,9 +2,7 @@ package io.factoryfl.core.secagg;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -23,22 +21,23 @@ import java.util.SplittableRandom;
 public final class NeighbourGraph {
   private final int size;
   private final int degree;
-  private final int[][] neighbours;
-  private final List<List<Integer>> views;
+  /** The node at each ring position. */
+  private final int[] ring;
+  /** Each node's ring position (the inverse of {@link #ring}). */
+  private final int[] position;
 
-  private NeighbourGraph(int size, int degree, int[][] neighbours) {
+  /**
+   * The graph is held as its ring, O(n) memory: a node's neighbours are computed when asked for.
+   * A cohort of 1,000 with k = 400 would otherwise hold 400,000 entries at every site.
+   */
+  private NeighbourGraph(int size, int degree, int[] ring) {
     this.size = size;
     this.degree = degree;
-    this.neighbours = neighbours;
-    List<List<Integer>> lists = new ArrayList<>(size);
-    for (int[] row : neighbours) {
-      List<Integer> list = new ArrayList<>(row.length);
-      for (int v : row) {
-        list.add(v);
-      }
-      lists.add(Collections.unmodifiableList(list));
+    this.ring = ring;
+    this.position = new int[size];
+    for (int p = 0; p < size; p++) {
+      position[ring[p]] = p;
     }
-    this.views = Collections.unmodifiableList(lists);
   }
 
   /**
@@ -69,42 +68,18 @@ public final class NeighbourGraph {
       order[i] = order[j];
       order[j] = swap;
     }
-    int[] position = new int[n];
-    for (int p = 0; p < n; p++) {
-      position[order[p]] = p;
-    }
-    int[][] rows = new int[n][];
-    for (int node = 0; node < n; node++) {
-      int p = position[node];
-      int[] row = new int[k];
-      int filled = 0;
-      for (int offset = 1; offset <= k / 2; offset++) {
-        row[filled++] = order[(p + offset) % n];
-        row[filled++] = order[(p - offset + n) % n];
-      }
-      if (k % 2 == 1) {
-        row[filled++] = order[(p + n / 2) % n];
-      }
-      Arrays.sort(row);
-      rows[node] = row;
-    }
-    return new NeighbourGraph(n, k, rows);
+    return new NeighbourGraph(n, k, order);
   }
 
   /**
    * This graph with node {@code p} renamed {@code label[p]} ({@code label} a permutation of 0..n-1).
    */
   NeighbourGraph relabel(int[] label) {
-    int[][] rows = new int[size][];
+    int[] renamed = new int[size];
     for (int p = 0; p < size; p++) {
-      int[] row = new int[degree];
-      for (int i = 0; i < degree; i++) {
-        row[i] = label[neighbours[p][i]];
-      }
-      Arrays.sort(row);
-      rows[label[p]] = row;
+      renamed[p] = label[ring[p]];
     }
-    return new NeighbourGraph(size, degree, rows);
+    return new NeighbourGraph(size, degree, renamed);
   }
 
   /**
@@ -141,30 +116,50 @@ public final class NeighbourGraph {
 
   /** The neighbours of {@code index}, ascending. */
   public List<Integer> neighbours(int index) {
-    return views.get(index);
+    return Arrays.stream(row(index)).boxed().toList();
   }
 
-  /** Whether {@code a} and {@code b} are neighbours (a node is not its own neighbour). */
+  /**
+   * Whether {@code a} and {@code b} are neighbours (a node is not its own neighbour): their ring
+   * positions are at most floor(k/2) apart, or, for odd k, exactly n/2.
+   */
   public boolean adjacent(int a, int b) {
-    return Arrays.binarySearch(neighbours[a], b) >= 0;
+    if (a == b) {
+      return false;
+    }
+    int gap = Math.floorMod(position[b] - position[a], size);
+    int distance = Math.min(gap, size - gap);
+    return distance <= degree / 2 || (degree % 2 == 1 && gap == size / 2);
   }
 
-  /** The neighbours of {@code index} as an array the caller must not modify. */
+  /** The neighbours of {@code index}, ascending, in a new array. */
   int[] row(int index) {
-    return neighbours[index];
+    int p = position[index];
+    int[] row = new int[degree];
+    int filled = 0;
+    for (int offset = 1; offset <= degree / 2; offset++) {
+      row[filled++] = ring[(p + offset) % size];
+      row[filled++] = ring[(p - offset + size) % size];
+    }
+    if (degree % 2 == 1) {
+      row[filled] = ring[(p + size / 2) % size];
+    }
+    Arrays.sort(row);
+    return row;
   }
 
   /** SHA-256 of the adjacency lists, bound into the session id. */
   byte[] fingerprint() {
     MessageDigest digest = Transcript.sha256();
-    ByteBuffer buffer = ByteBuffer.allocate(4 * (2 + size * degree));
-    buffer.putInt(size).putInt(degree);
-    for (int[] row : neighbours) {
-      for (int v : row) {
+    ByteBuffer buffer = ByteBuffer.allocate(4 * Math.max(2, degree));
+    digest.update(buffer.putInt(size).putInt(degree).array(), 0, 8);
+    for (int node = 0; node < size; node++) {
+      buffer.clear();
+      for (int v : row(node)) {
         buffer.putInt(v);
       }
+      digest.update(buffer.array(), 0, buffer.position());
     }
-    digest.update(buffer.array());
     return digest.digest();
   }
 
