@@ -46,13 +46,22 @@ import java.util.concurrent.TimeUnit;
 final class LoopbackFederation implements AutoCloseable {
   private static final Duration CERT_VALIDITY = Duration.ofDays(2);
   /**
-   * Loopback never stalls: a node silent for 5 s has crashed. (Heartbeats go every 1.25 s, so a
-   * busy 2-core machine training five sites still never misses one.)
+   * How long a busy site may go without a call before it is dropped: 5 s, plus 15 ms per site. A
+   * waiting site is alive through its open poll; a training site through its heartbeat, which a
+   * machine simulating thousands of sites on two cores may run late (1,000 sites: 20 s).
    */
-  private static final Duration HEARTBEAT_GRACE = Duration.ofSeconds(5);
+  static Duration heartbeatGrace(int sites) {
+    return Duration.ofSeconds(5).plusMillis(15L * sites);
+  }
 
   private final CoordinatorServer coordinator;
   private final List<ParticipantNode> nodes = new ArrayList<>();
+  /**
+   * The sites work off their tasks two per core at most: one machine plays every plant, and a
+   * thousand sites computing at once would starve the network threads they all depend on.
+   */
+  private final java.util.concurrent.Semaphore workPermits =
+      new java.util.concurrent.Semaphore(2 * Runtime.getRuntime().availableProcessors());
   private final ManagedChannel adminChannel;
   private final AdminClient admin;
   private final ManagedChannel auditorChannel;
@@ -104,7 +113,7 @@ final class LoopbackFederation implements AutoCloseable {
         ca.issue("coordinator", Role.COORDINATOR, CERT_VALIDITY, List.of("localhost"));
     CoordinatorServer server = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
-        out.resolve("coordinator-data"), clock, HEARTBEAT_GRACE, new AuthenticationInterceptor(),
+        out.resolve("coordinator-data"), clock, heartbeatGrace(factories.size()), new AuthenticationInterceptor(),
         SigningIdentity.of(coordinatorIdentity), null, CoordinatorLimits.defaults(),
         RelayedRevocations.inProcess(ca, RevocationList::empty, clock),
         store.apply(out.resolve("coordinator-data")), CoordinatorMetrics.fresh())
@@ -184,7 +193,8 @@ final class LoopbackFederation implements AutoCloseable {
 
   private void startParticipant(ParticipantConfig config, SplittableRandom random, List<Fault> faults)
       throws IOException {
-    nodes.add(ParticipantNode.start(config, random, faults.isEmpty() ? List.of() : List.of(new FaultInjector(faults))));
+    nodes.add(ParticipantNode.start(config, random, faults.isEmpty() ? List.of() : List.of(new FaultInjector(faults)),
+        workPermits));
   }
 
   /** The port of the coordinator's /metrics, /healthz and /readyz on 127.0.0.1; 0 when not served. */

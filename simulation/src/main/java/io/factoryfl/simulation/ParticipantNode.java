@@ -52,6 +52,15 @@ final class ParticipantNode implements AutoCloseable {
    */
   static ParticipantNode start(ParticipantConfig config, SplittableRandom random, List<ClientInterceptor> interceptors)
       throws IOException {
+    return start(config, random, interceptors, null);
+  }
+
+  /**
+   * As above, the node's tasks run only while it holds one of {@code workPermits} (shared by the
+   * nodes of one simulation; null: no limit), see {@link ParticipantAgent#limitingWorkWith}.
+   */
+  static ParticipantNode start(ParticipantConfig config, SplittableRandom random, List<ClientInterceptor> interceptors,
+      java.util.concurrent.Semaphore workPermits) throws IOException {
     TlsMaterial tls = TlsMaterial.load(config.certificate(), config.privateKey(), config.ca());
     ManagedChannel channel = ChannelTls.open(config.coordinator(), tls);
     Channel calls = ClientInterceptors.intercept(channel, interceptors);
@@ -63,6 +72,9 @@ final class ParticipantNode implements AutoCloseable {
     ParticipantMetrics metrics = ParticipantMetrics.fresh();
     ParticipantAgent agent = new ParticipantAgent(site, calls, config.pollWait(), random, metrics,
         config.reconnectMax());
+    if (workPermits != null) {
+      agent.limitingWorkWith(workPermits);
+    }
     Thread thread = new Thread(agent, "participant-" + tls.self().name());
     thread.setDaemon(true);
     thread.start();

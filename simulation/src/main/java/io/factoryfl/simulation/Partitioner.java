@@ -17,8 +17,15 @@ import java.util.SplittableRandom;
  * three L plants, one M plant, one H plant). With fewer factories than groups, groups are dealt
  * largest first to the currently smallest factory. Each factory then holds out a seeded random
  * share of its rows for evaluation.
+ *
+ * <p>A table has room for one factory per 10 rows (AI4I: 1,000). Beyond that, factory n + i is a
+ * twin of factory i + 1, holding the same rows under its own name and certificate: a scale run
+ * exercises the coordinator and the protocol, which need sites, not new data.
  */
 final class Partitioner {
+  /** The most factories one simulation runs; the point of thousands is the coordinator, not the data. */
+  static final int MAX_FACTORIES = 10_000;
+
   private Partitioner() {}
 
   static List<Factory> split(CsvTable table, int factories, String groupColumn, String idColumn,
@@ -27,9 +34,13 @@ final class Partitioner {
       throw new IllegalArgumentException(table.source() + " has " + table.rows()
           + " data rows; the simulator needs at least 10 per factory");
     }
-    if (factories < 1 || factories > table.rows() / 10) {
+    if (factories < 1 || factories > MAX_FACTORIES) {
       throw new IllegalArgumentException("--factories was " + factories + "; must be between 1 and "
-          + table.rows() / 10 + " (at least 10 rows per factory)");
+          + MAX_FACTORIES);
+    }
+    int distinct = table.rows() / 10;
+    if (factories > distinct) {
+      return withTwins(split(table, distinct, groupColumn, idColumn, holdOut, seed), factories);
     }
     Map<String, List<Integer>> groups = new LinkedHashMap<>();
     for (int row = 0; row < table.rows(); row++) {
@@ -93,5 +104,19 @@ final class Partitioner {
       values[i] = values[j];
       values[j] = swap;
     }
+  }
+
+  /** The {@code distinct} factories followed by twins of them, up to {@code factories} in all. */
+  private static List<Factory> withTwins(List<Factory> distinct, int factories) {
+    int width = String.valueOf(factories).length();
+    List<Factory> result = new ArrayList<>();
+    for (int f = 0; f < factories; f++) {
+      Factory original = distinct.get(f % distinct.size());
+      String name = String.format("factory-%0" + width + "d", f + 1);
+      String description = f < distinct.size() ? original.description()
+          : "twin of " + String.format("factory-%0" + width + "d", f % distinct.size() + 1);
+      result.add(new Factory(name, description, original.train(), original.eval()));
+    }
+    return result;
   }
 }

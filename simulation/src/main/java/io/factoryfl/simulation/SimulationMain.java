@@ -39,7 +39,10 @@ public final class SimulationMain {
         --batch-norm M    neu-surface: the cnn's batch normalisation, aggregate (default),
                           local (FedBN: each plant keeps its own; the federated score is then
                           the sites' own evaluation, each plant with its normalisation) or none
-        --factories N     number of factories (default 5; ai4i only)
+        --factories N     number of factories, up to 10000 (default 5; ai4i only). AI4I has
+                          room for 1000 (10 rows each); beyond that, factories are twins
+                          of the first 1000 (same rows, own site and certificate). Above
+                          100 factories the local-only yardstick trains 100, spread evenly
         --rounds R        federated rounds (default: ai4i 80)
         --seed S          seed for partitioning, initialisation and training (default 7)
         --out DIR         where summary.json, rounds.csv, global-model.zip and the sites'
@@ -55,7 +58,8 @@ public final class SimulationMain {
         --no-secagg       plain FedAvg: the coordinator sees each update (secure aggregation,
                           SecAgg+, is on by default)
         --round-deadline SECONDS
-                          stragglers later than this are dropped from the round (default 120)
+                          stragglers later than this are dropped from the round (default
+                          120, plus 1 s per 5 factories: one machine works them all off)
         --faults LIST     faults on demand, comma-separated: crash:FACTORY@ROUND[:SECONDS]
                           (node goes dark, optionally back after SECONDS), slow:FACTORY@ROUND
                           (finishes after the round deadline); e.g. crash:factory-2@3,slow:factory-4@5
@@ -149,7 +153,7 @@ public final class SimulationMain {
             + " plants.csv (4 plants); drop --data and --factories");
       }
       SimulationConfig config = new SimulationConfig(
-          cmapss || secom ? 4 : flags.intValue("--factories", 5, 1, 500),
+          cmapss || secom ? 4 : flags.intValue("--factories", 5, 1, Partitioner.MAX_FACTORIES),
           flags.intValue("--rounds", cmapss ? CmapssScenario.ROUNDS : secom ? SecomScenario.ROUNDS : AI4I_ROUNDS, 1,
               10_000),
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
@@ -159,7 +163,8 @@ public final class SimulationMain {
               1, 65_536),
           learningRate(flags, cmapss ? CmapssScenario.LEARNING_RATE : secom ? SecomScenario.LEARNING_RATE : 0.003),
           cmapss ? CmapssScenario.HIDDEN : secom ? SecomScenario.HIDDEN : List.of(64, 32),
-          flags.intValue("--round-deadline", cmapss ? 600 : 120, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
+          flags.intValue("--round-deadline", cmapss ? 600 : 120 + flags.intValue("--factories", 5, 1,
+              Partitioner.MAX_FACTORIES) / 5, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
           policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss),
           flags.intValue("--metrics-port", 0, 0, 65535));
       SimulationResult result = cmapss ? new CmapssScenario(config, out).run()

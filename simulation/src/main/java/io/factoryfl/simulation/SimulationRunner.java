@@ -30,6 +30,8 @@ import java.util.Map;
  */
 final class SimulationRunner {
   private static final Duration JOB_TIMEOUT = Duration.ofHours(2);
+  /** The most factories the local-only yardstick trains one by one. */
+  static final int LOCAL_ONLY_LIMIT = 100;
 
   private final SimulationConfig config;
   private final PrintStream out;
@@ -57,7 +59,8 @@ final class SimulationRunner {
     long federationStarted = System.nanoTime();
     try (LoopbackFederation federation = LoopbackFederation.start(factories, config)) {
       // Submit only once every site is connected, so the cohorts (and results) follow the seed.
-      federation.admin().awaitParticipants(factories.size(), Duration.ofSeconds(60));
+      federation.admin().awaitParticipants(factories.size(),
+          Duration.ofSeconds(60).plusMillis(20L * factories.size()));
       String jobId = federation.admin().submit(specJson).getJobId();
       out.println("submitted job " + jobId + " to the coordinator over mutual TLS; "
           + factories.size() + " participants dialled in");
@@ -90,13 +93,35 @@ final class SimulationRunner {
     double centralizedSeconds = seconds(centralizedStarted);
     long localStarted = System.nanoTime();
     Map<String, Score> local = new LinkedHashMap<>();
-    for (Factory factory : factories) {
+    List<Factory> alone = localOnlySample(factories);
+    if (alone.size() < factories.size()) {
+      out.println("local-only yardstick: every " + factories.size() / alone.size() + "th factory, "
+          + alone.size() + " of " + factories.size());
+    }
+    for (Factory factory : alone) {
       local.put(factory.name(), baselines.score(baselines.trainAlone(factory, budget),
           baselines.ownNormalization(factory)));
     }
     double localSeconds = seconds(localStarted);
     return new SimulationResult(config, factories, rounds, global.hash(), federated, centralized, local,
         federationSeconds, centralizedSeconds, localSeconds, seconds(started));
+  }
+
+  /**
+   * The factories trained alone for the local-only yardstick: all of them up to {@link
+   * #LOCAL_ONLY_LIMIT}, else that many spread evenly (a scale run of thousands of sites would spend
+   * its time training thousands of one-site models).
+   */
+  static List<Factory> localOnlySample(List<Factory> factories) {
+    if (factories.size() <= LOCAL_ONLY_LIMIT) {
+      return factories;
+    }
+    int step = factories.size() / LOCAL_ONLY_LIMIT;
+    List<Factory> sample = new ArrayList<>();
+    for (int f = 0; f < factories.size() && sample.size() < LOCAL_ONLY_LIMIT; f += step) {
+      sample.add(factories.get(f));
+    }
+    return sample;
   }
 
   /**

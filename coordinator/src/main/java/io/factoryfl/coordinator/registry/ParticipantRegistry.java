@@ -25,8 +25,11 @@ import java.util.function.Predicate;
  * still alive, and the mailbox of tasks waiting for each of them.
  *
  * <p>Mailboxes are keyed by participant identity, not by session, so a participant that
- * reconnects picks up the tasks addressed to it. A participant is alive while it has called within
- * the grace period; its heartbeat keeps it alive while it trains.
+ * reconnects picks up the tasks addressed to it. A participant is alive while its long poll is
+ * parked here (an open call on a live connection: gRPC cancels it when the connection goes) or
+ * while it has called within the grace period; its heartbeat keeps it alive while it trains. So a
+ * site waiting for work costs no heartbeat traffic, and a loaded site is judged by its calls, not
+ * by how fast it answers.
  */
 public final class ParticipantRegistry {
   private final Clock clock;
@@ -130,8 +133,8 @@ public final class ParticipantRegistry {
 
   public synchronized boolean isAlive(String participantId) {
     Entry entry = byId.get(participantId);
-    return entry != null && entry.sessionId != null
-        && Duration.between(entry.lastSeen, clock.instant()).compareTo(grace) <= 0;
+    return entry != null && entry.sessionId != null && (entry.waiting != null
+        || Duration.between(entry.lastSeen, clock.instant()).compareTo(grace) <= 0);
   }
 
   /** Every participant that ever registered, in identity order. */
@@ -313,6 +316,7 @@ public final class ParticipantRegistry {
       }
       ready = entry.waiting;
       entry.waiting = null;
+      seen(entry);
     }
     hand(participantId, ready, delivery);
   }
@@ -324,8 +328,19 @@ public final class ParticipantRegistry {
         return;
       }
       entry.waiting = null;
+      seen(entry);
     }
     poll.complete(new Delivery(null, List.of()));
+  }
+
+  /**
+   * A poll parked until now proves the participant was there until now: its grace starts again
+   * when the poll ends, so the moment between one poll and the next never reads as silence.
+   */
+  private void seen(Entry entry) {
+    if (entry.sessionId != null) {
+      entry.lastSeen = clock.instant();
+    }
   }
 
   private void cancel(String participantId, LongPoll poll) {

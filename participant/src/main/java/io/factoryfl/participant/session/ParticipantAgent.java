@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +26,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * The site's session with the coordinator. It only ever dials out: register, then long-poll for
- * tasks and run them one at a time, with a heartbeat alongside. When the coordinator is
+ * tasks and run them one at a time, with a heartbeat alongside while it works (an open poll is
+ * presence enough). When the coordinator is
  * unreachable it retries with exponential backoff and jitter; when the coordinator no longer
  * knows the session (it restarted) it registers again.
  *
@@ -44,6 +46,10 @@ public final class ParticipantAgent implements Runnable {
   private final TaskRunner runner;
   private final String name;
   private final ScheduledExecutorService heartbeats;
+  /** Whether a long poll is open: the coordinator counts it as presence, so heartbeats pause. */
+  private volatile boolean polling;
+  /** Shared with the other agents of a simulation; null for a deployed site. */
+  private volatile Semaphore workPermits;
   private final ParticipantMetrics metrics;
   private volatile boolean stopped;
   private volatile boolean sessionValid;
@@ -141,13 +147,29 @@ public final class ParticipantAgent implements Runnable {
         () -> heartbeat(sessionId), interval, interval, TimeUnit.MILLISECONDS);
     try {
       while (!stopped && sessionValid) {
-        PollTaskResponse polled = blocking
-            .withDeadlineAfter(pollWait.toMillis() + 10_000, TimeUnit.MILLISECONDS)
-            .pollTask(PollTaskRequest.newBuilder().setSessionId(sessionId)
-                .setWaitMillis(pollWait.toMillis()).build());
+        PollTaskResponse polled;
+        polling = true;
+        try {
+          polled = blocking
+              .withDeadlineAfter(pollWait.toMillis() + 10_000, TimeUnit.MILLISECONDS)
+              .pollTask(PollTaskRequest.newBuilder().setSessionId(sessionId)
+                  .setWaitMillis(pollWait.toMillis()).build());
+        } finally {
+          polling = false;
+        }
         receipts.keep(polled.getReceiptsList());
         if (polled.hasTask()) {
-          runner.run(polled.getTask(), sessionId, blocking, async);
+          Semaphore permits = workPermits;
+          if (permits != null) {
+            permits.acquire();
+          }
+          try {
+            runner.run(polled.getTask(), sessionId, blocking, async);
+          } finally {
+            if (permits != null) {
+              permits.release();
+            }
+          }
         }
       }
     } finally {
@@ -156,6 +178,10 @@ public final class ParticipantAgent implements Runnable {
   }
 
   private void heartbeat(String sessionId) {
+    if (polling) {
+      // The parked poll itself keeps the site alive at the coordinator: no heartbeat while idle.
+      return;
+    }
     try {
       boolean valid = blocking.withDeadlineAfter(5, TimeUnit.SECONDS)
           .heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build()).getSessionValid();
@@ -165,6 +191,17 @@ public final class ParticipantAgent implements Runnable {
     } catch (StatusRuntimeException e) {
       // The poll loop sees the same outage and handles reconnection.
     }
+  }
+
+  /**
+   * Runs each task only while holding one of {@code permits}, which other agents in this process
+   * share: a simulation of thousands of sites on a few cores then works them off a few at a time,
+   * instead of all at once with the network threads starved. A deployed site runs alone and has
+   * none. The agent stays alive meanwhile by its heartbeat. Call before {@link #run}.
+   */
+  public ParticipantAgent limitingWorkWith(Semaphore permits) {
+    this.workPermits = permits;
+    return this;
   }
 
   /** Stops after the current task; interrupts a wait for the coordinator. */

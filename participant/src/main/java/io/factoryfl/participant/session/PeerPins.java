@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * key.
  *
  * <p><b>On disk</b>: a JSON file next to the site's receipt log ({@link #besideReceipts}),
- * replaced atomically, and written before a new or moved pin is relied on:
+ * replaced atomically, and written before anything the site sends relies on a new or moved pin:
  * <pre>{@code
  * {"version": 1, "pins": {"plant-b": {"key": "sha256:<hex of the Ed25519 SubjectPublicKeyInfo>",
  *                                     "since": "2026-06-01T12:00:00Z"}}}
@@ -60,6 +60,8 @@ final class PeerPins {
   private final Path file;
   private final Clock clock;
   private final Map<String, Pin> pins;
+  /** Pins admitted since the last {@link #keep}, with the pin each replaced (empty: none). */
+  private final Map<String, Optional<Pin>> unsaved = new java.util.HashMap<>();
 
   private PeerPins(Path file, Clock clock, Map<String, Pin> pins) {
     this.file = file;
@@ -121,11 +123,12 @@ final class PeerPins {
   /**
    * Accepts {@code key} for {@code name} if it is the pinned key, pins it if {@code name} has
    * no pin yet, or moves the pin if {@code continuity} (from the peer's certificate) shows that
-   * the pinned key endorsed it.
+   * the pinned key endorsed it. A new or moved pin is written by {@link #keep}, which the site
+   * calls before anything it sends depends on the pin: once per stage, not once per peer (a
+   * cohort of 1,000 brings 400 new peers at once).
    *
    * @throws IllegalArgumentException if {@code name} is pinned to another key and the change is
    *     not announced; the message names both fingerprints and what to do
-   * @throws UncheckedIOException if a new pin cannot be written (then it is not relied on)
    */
   synchronized void admit(String name, PublicKey key, List<KeyContinuity.Link> continuity) {
     String fingerprint = KeyContinuity.fingerprint(key);
@@ -142,17 +145,35 @@ final class PeerPins {
           + " again, check with its operator and then remove its entry from this site's peer"
           + " pins file (NAME" + SUFFIX + " beside the receipt log)");
     }
-    Pin previous = pins.put(name, new Pin(fingerprint, clock.instant()));
+    unsaved.putIfAbsent(name, Optional.ofNullable(pin));
+    pins.put(name, new Pin(fingerprint, clock.instant()));
+  }
+
+  /**
+   * Writes the pins admitted since the last call; a no-op if there are none. If the file cannot be
+   * written the new pins are forgotten (nothing relied on them yet) and the error says so.
+   *
+   * @throws UncheckedIOException naming the file and how many new pins could not be written
+   */
+  synchronized void keep() {
+    if (unsaved.isEmpty()) {
+      return;
+    }
     try {
       save();
+      unsaved.clear();
     } catch (IOException e) {
-      if (previous == null) {
-        pins.remove(name);
-      } else {
-        pins.put(name, previous);
-      }
-      throw new UncheckedIOException("cannot record the identity key of peer '" + name
-          + "' in " + file + ": " + e.getMessage(), e);
+      int count = unsaved.size();
+      unsaved.forEach((name, previous) -> {
+        if (previous.isPresent()) {
+          pins.put(name, previous.get());
+        } else {
+          pins.remove(name);
+        }
+      });
+      unsaved.clear();
+      throw new UncheckedIOException("cannot record the identity keys of " + count + " peer(s) in "
+          + file + ": " + e.getMessage(), e);
     }
   }
 

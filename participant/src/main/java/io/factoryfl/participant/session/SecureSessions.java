@@ -393,7 +393,12 @@ final class SecureSessions {
 
   private <T> T guarded(String tag, java.util.function.Supplier<T> step) {
     try {
-      return step.get();
+      T answer = step.get();
+      if (peerCheck != null) {
+        // Peers pinned during the step are on disk before the answer that relied on them leaves.
+        peerCheck.keepPins();
+      }
+      return answer;
     } catch (SecAggException e) {
       abort(tag);
       throw e;

@@ -66,6 +66,28 @@ class PeerCheckTest {
   }
 
   @Test
+  void aPeerAcceptedInAnEarlierRound_isRefusedOnceTheCaRevokesIt() throws Exception {
+    // Verified certificates are remembered across rounds; revocation is still checked every time.
+    check.relayed(SignedRevocationList.sign(ca, RevocationList.empty()).encoded());
+    check.signingKey("plant-b", plantB.certificate().getEncoded());
+
+    check.relayed(revokedPlantB().encoded());
+
+    assertTrue(refusal().getMessage().contains(") is revoked"), refusal().getMessage());
+  }
+
+  @Test
+  void aRememberedCertificate_isStillRefusedUnderAnotherName() throws Exception {
+    check.relayed(SignedRevocationList.sign(ca, RevocationList.empty()).encoded());
+    check.signingKey("plant-b", plantB.certificate().getEncoded());
+
+    SecAggException e = assertThrows(SecAggException.class,
+        () -> check.signingKey("plant-c", plantB.certificate().getEncoded()));
+
+    assertTrue(e.getMessage().contains("issued to 'plant-b', not 'plant-c'"), e.getMessage());
+  }
+
+  @Test
   void withoutAnyRevocationList_noPeerIsAccepted() {
     check.relayed(new byte[0]);
 

@@ -1,6 +1,7 @@
 package io.factoryfl.participant.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,7 +69,9 @@ class PeerPinsTest {
   void firstUse_pinsThePeersKeyInAFileThatOutlivesTheProcess() throws Exception {
     IssuedIdentity b = plantB();
 
-    check().signingKey("plant-b", der(b.certificate()));
+    PeerCheck check = check();
+    check.signingKey("plant-b", der(b.certificate()));
+    check.keepPins();
 
     PeerPins reopened = PeerPins.open(dir.resolve("receipts.peer-pins.json"), clock);
     assertEquals(KeyContinuity.fingerprint(SigningIdentity.of(b).publicKey()),
@@ -78,7 +81,9 @@ class PeerPinsTest {
 
   @Test
   void aCertificateFromTheSameCaWithAnotherKey_isRefusedAfterARestart() throws Exception {
-    check().signingKey("plant-b", der(plantB().certificate()));
+    PeerCheck first = check();
+    first.signingKey("plant-b", der(plantB().certificate()));
+    first.keepPins();
     IssuedIdentity minted = plantB();
 
     SecAggException e = assertThrows(SecAggException.class,
@@ -102,6 +107,7 @@ class PeerPinsTest {
     IssuedIdentity renewed = renew(first);
 
     check.signingKey("plant-b", der(renewed.certificate()));
+    check.keepPins();
 
     String renewedKey = KeyContinuity.fingerprint(SigningIdentity.of(renewed).publicKey());
     assertEquals(renewedKey, PeerPins.open(dir.resolve("receipts.peer-pins.json"), clock)
@@ -110,6 +116,20 @@ class PeerPinsTest {
         () -> check.signingKey("plant-b", der(first.certificate())),
         "the old key does not come back: nothing endorses it");
     assertTrue(back.getMessage().contains("pinned " + renewedKey), back.getMessage());
+  }
+
+  @Test
+  void theKeysOfAStage_areWrittenOnceWhenTheStageEnds_notOncePerPeer() throws Exception {
+    PeerCheck check = check();
+    check.signingKey("plant-b", der(plantB().certificate()));
+    check.signingKey("plant-c", der(ca.issue("plant-c", Role.PARTICIPANT, Duration.ofDays(1), List.of()).certificate()));
+    assertFalse(Files.exists(dir.resolve("receipts.peer-pins.json")), "nothing written before the stage ends");
+
+    check.keepPins();
+
+    PeerPins reopened = PeerPins.open(dir.resolve("receipts.peer-pins.json"), clock);
+    assertTrue(reopened.pinOf("plant-b").isPresent());
+    assertTrue(reopened.pinOf("plant-c").isPresent());
   }
 
   @Test
