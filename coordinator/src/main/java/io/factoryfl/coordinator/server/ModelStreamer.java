@@ -11,7 +11,8 @@ import io.grpc.stub.StreamObserver;
 /**
  * Streams a model version as a header followed by chunks of at most 1 MiB, sending only while the
  * transport is ready: a slow reader holds back the sender instead of filling the coordinator's
- * memory with encoded chunks.
+ * memory with encoded chunks. Each chunk is read from the version when it is sent ({@link
+ * ModelVersion#bytes}), so a large model streams from its file without being loaded whole.
  */
 final class ModelStreamer {
   private static final int FLOATS_PER_CHUNK = ParameterCodec.MAX_CHUNK_BYTES / Float.BYTES;
@@ -47,17 +48,17 @@ final class ModelStreamer {
   }
 
   private synchronized void drain() {
-    float[] parameters = model.parameters();
+    int dimension = model.dimension();
     while (!done && call.isReady()) {
       if (next < 0) {
         call.onNext(ModelChunk.newBuilder().setHeader(ModelHeader.newBuilder()
             .setModelHash(model.hash()).setConfigurationJson(model.configurationJson())
-            .setNumParameters(parameters.length).setBundleJson(bundleJson)).build());
+            .setNumParameters(dimension).setBundleJson(bundleJson)).build());
         next = 0;
-      } else if (next < parameters.length) {
-        int count = Math.min(FLOATS_PER_CHUNK, parameters.length - next);
+      } else if (next < dimension) {
+        int count = Math.min(FLOATS_PER_CHUNK, dimension - next);
         call.onNext(ModelChunk.newBuilder()
-            .setData(ByteString.copyFrom(ParameterCodec.encode(parameters, next, count))).build());
+            .setData(ByteString.copyFrom(model.bytes(next, count))).build());
         next += count;
       } else {
         done = true;

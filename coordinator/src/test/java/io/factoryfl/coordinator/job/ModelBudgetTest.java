@@ -36,12 +36,13 @@ class ModelBudgetTest {
 
   @Test
   void check_refusesAModelThatWouldNotFitTheHeap() {
-    // [1024, 1024]: 1,054,722 parameters, about 24 MiB while training
+    // [1024, 1024]: 1,054,722 parameters, about 12 MiB while plain FedAvg trains
     InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
-        () -> new ModelBudget(100_000_000, 16L << 20, GIB).check(mlp("[1024, 1024]")));
+        () -> new ModelBudget(100_000_000, 8L << 20, GIB).check(mlp("[1024, 1024]")));
 
-    assertTrue(e.getMessage().contains("needs about 24 MiB of coordinator memory"), e.getMessage());
-    assertTrue(e.getMessage().contains("the coordinator has 16 MiB (its -Xmx)"), e.getMessage());
+    assertTrue(e.getMessage().contains("needs about 12 MiB of coordinator memory while it trains (plain FedAvg)"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("the coordinator has 8 MiB (its -Xmx)"), e.getMessage());
   }
 
   @Test
