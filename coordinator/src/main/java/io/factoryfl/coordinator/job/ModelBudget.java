@@ -15,12 +15,13 @@ import io.factoryfl.core.job.JobSpecParser;
 public record ModelBudget(long maxParameters, long memoryBytes, long uploadBufferBytes) {
   /**
    * Bytes the coordinator holds per parameter while a plain FedAvg job trains: the accumulator's
-   * 64-bit sums (8), plus a model's worth (4) for the model being created or read whole at the edges
-   * of a round. Updates in flight are spilled to disk, the new model is written as the mean is
-   * drained from the sums, and downloads stream from the store's file. What each strategy adds is
-   * in {@link #bytesPerParameter} and docs/performance.md.
+   * 64-bit sums (8) and headroom (2) for chunks in flight and the rest of the coordinator. The
+   * initial model (4, created before the round) is never held together with the sums; updates in
+   * flight are spilled to disk, the new model is written as the mean is drained from the sums, and
+   * downloads stream from the store's file. What each strategy adds is in {@link
+   * #bytesPerParameter}; measured in docs/performance.md.
    */
-  static final int BYTES_PER_PARAMETER = 12;
+  static final int BYTES_PER_PARAMETER = 10;
   /**
    * A secure round holds the masked sum (4) and, until the session transcript and unmasking are
    * streamed, copies of it for the transcript kept for a restart and for the decoded mean.

@@ -90,7 +90,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
             "the header was sent twice; send it once, first");
       } else {
         try {
-          spill.append(chunk.getData().toByteArray());
+          spill.append(chunk.getData());
         } catch (IllegalArgumentException e) {
           throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT, e.getMessage());
         }

@@ -67,39 +67,42 @@ final class UpdateSpill implements WordSource {
    *     words than announced (the same messages as {@link io.factoryfl.core.params.ParameterAssembler})
    */
   void append(byte[] chunk) {
-    if (chunk.length > ParameterCodec.MAX_CHUNK_BYTES) {
+    append(com.google.protobuf.UnsafeByteOperations.unsafeWrap(chunk));
+  }
+
+  /** As {@link #append(byte[])}, reading the message's bytes in place (no copy of the chunk). */
+  void append(com.google.protobuf.ByteString chunk) {
+    if (chunk.size() > ParameterCodec.MAX_CHUNK_BYTES) {
       throw new IllegalArgumentException(
-          "chunk of " + chunk.length + " bytes exceeds the limit of " + ParameterCodec.MAX_CHUNK_BYTES);
+          "chunk of " + chunk.size() + " bytes exceeds the limit of " + ParameterCodec.MAX_CHUNK_BYTES);
     }
-    long bytesAfter = words * Integer.BYTES + carry.position() + chunk.length;
+    long bytesAfter = words * Integer.BYTES + carry.position() + chunk.size();
     if (bytesAfter > expectedWords * Integer.BYTES + (Integer.BYTES - 1)) {
       throw new IllegalArgumentException(
           "update carries more than the announced " + expectedWords + " parameters");
     }
-    hash.update(chunk);
-    ByteBuffer in = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
-    while (in.hasRemaining()) {
-      if (carry.position() > 0 || in.remaining() < Integer.BYTES) {
-        while (carry.hasRemaining() && in.hasRemaining()) {
-          carry.put(in.get());
-        }
-        if (!carry.hasRemaining()) {
-          carry.flip();
-          scan(carry.getInt());
-          carry.clear();
-        }
-      } else {
-        scan(in.getInt());
-      }
-    }
-    if (words > expectedWords) {
-      throw new IllegalArgumentException(
-          "update carries more than the announced " + expectedWords + " parameters");
-    }
     try {
-      ByteBuffer out = ByteBuffer.wrap(chunk);
-      while (out.hasRemaining()) {
-        channel.write(out);
+      for (ByteBuffer part : chunk.asReadOnlyByteBufferList()) {
+        hash.update(part.duplicate());
+        ByteBuffer in = part.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        while (in.hasRemaining()) {
+          if (carry.position() > 0 || in.remaining() < Integer.BYTES) {
+            while (carry.hasRemaining() && in.hasRemaining()) {
+              carry.put(in.get());
+            }
+            if (!carry.hasRemaining()) {
+              carry.flip();
+              scan(carry.getInt());
+              carry.clear();
+            }
+          } else {
+            scan(in.getInt());
+          }
+        }
+        ByteBuffer out = part.duplicate();
+        while (out.hasRemaining()) {
+          channel.write(out);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the upload spill file " + file, e);

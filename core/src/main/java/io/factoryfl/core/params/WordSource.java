@@ -16,8 +16,12 @@ public interface WordSource {
     void accept(long offset, int[] words, int count);
   }
 
-  /** Words per chunk of the in-memory and file-backed sources: 1 MiB. */
-  int CHUNK_WORDS = ParameterCodec.MAX_CHUNK_BYTES / Integer.BYTES;
+  /**
+   * Words per chunk of the in-memory and file-backed sources: 256 KiB, below the size at which G1
+   * allocates an object as humongous (half a region; regions are 1 MiB in heaps under 2 GiB), so
+   * chunk buffers never need contiguous free regions in a heap that is mostly one large aggregate.
+   */
+  int CHUNK_WORDS = 1 << 16;
 
   /** The number of words. */
   long length();

@@ -119,7 +119,8 @@ public final class LargeModelBench {
   }
 
   /** What one run measured. */
-  record Figures(long parameters, int sites, long heapMib, long peakHeapMib, int collections, double roundSeconds,
+  record Figures(long parameters, int sites, long heapMib, long peakHeapMib, long peakRetainedMib, int collections,
+      double roundSeconds,
       JobState state, String message, String command) {
     String report(double factor) {
       double modelMib = parameters * 4.0 / (1 << 20);
@@ -132,15 +133,19 @@ public final class LargeModelBench {
           | model bytes (float32) | %,d (%.1f MiB) |
           | sites | %d |
           | coordinator -Xmx | %,d MiB (%.2fx the model) |
-          | peak heap, plain FedAvg round | %,d MiB (%.2fx the model) |
+          | peak heap, plain FedAvg round (before a collection, garbage included) | %,d MiB (%.2fx the model) |
+          | peak heap retained after a collection | %,d MiB (%.2fx the model) |
           | garbage collections | %d |
           | job wall time (model creation, feature statistics, 1 round) | %.1f s |
           | job outcome | %s: %s |
 
-          Peak heap: the largest heap occupancy before a collection in the coordinator's -Xlog:gc log.
+          Peak heap: the largest heap occupancy before a collection in the coordinator's -Xlog:gc log;
+          G1 lets garbage build up to -Xmx before it collects, so this figure tracks -Xmx. Retained: the
+          largest occupancy right after a collection (live data plus garbage that collection kept).
           Coordinator: %s
           """, parameters, parameters * 4, modelMib, sites, heapMib, heapMib / modelMib, peakHeapMib,
-          peakHeapMib / modelMib, collections, roundSeconds, state, message, command);
+          peakHeapMib / modelMib, peakRetainedMib, peakRetainedMib / modelMib, collections, roundSeconds, state,
+          message, command);
     }
   }
 
@@ -235,15 +240,17 @@ public final class LargeModelBench {
       }
     }
     long peak = 0;
+    long retained = 0;
     int collections = 0;
     for (String line : Files.readAllLines(gcLog)) {
       Matcher m = GC_LINE.matcher(line);
       if (m.find()) {
         collections++;
         peak = Math.max(peak, Long.parseLong(m.group(1)));
+        retained = Math.max(retained, Long.parseLong(m.group(2)));
       }
     }
-    return new Figures(parameters, sites, heapMib, peak, collections, (ended - started) / 1e9, status.getState(),
+    return new Figures(parameters, sites, heapMib, peak, retained, collections, (ended - started) / 1e9, status.getState(),
         status.getMessage(), "java -Xmx" + heapMib + "m -Xlog:gc:file=... -jar " + jar + " serve ...");
   }
 
@@ -255,7 +262,7 @@ public final class LargeModelBench {
          "rounds": 1, "participants": {"min": %d, "max": %d},
          "training": {"local_epochs": 1, "batch_size": 10, "learning_rate": 0.01},
          "round_deadline_seconds": 3600, "evaluate_every": 0, "seed": 7, "start_timeout_seconds": 600,
-         "secure_aggregation": {"enabled": false}}"""
+         "secure_aggregation": {"enabled": false}, "server_momentum": 0}"""
         .formatted(hidden, hidden, DATASET, sites, sites);
   }
 
