@@ -15,13 +15,14 @@ import java.nio.file.StandardOpenOption;
 /**
  * One upload's words on disk instead of in the heap: chunks are appended to a temporary file as
  * they arrive, hashed and scanned for non-finite float32 values on the way, and once the stream is
- * verified the update is read back in chunks of 1 MiB ({@link WordSource}) to be folded into the
+ * verified the update is read back in chunks of 256 KiB ({@link WordSource}) to be folded into the
  * round's aggregate. The heap holds one chunk, whatever the model's size.
  *
- * <p>File format: the upload's bytes exactly as sent, little-endian 32-bit words. The file is
- * created in the coordinator's spill directory, readable by its owner only, and deleted by {@link
- * #delete} in every outcome (accepted, rejected, cancelled); a crash leaves it to the next start's
- * clean-up of that directory.
+ * <p>File format: the upload's bytes exactly as sent, little-endian 32-bit words. The file
+ * ({@code upload-*.spill}) is created in the coordinator's spill directory ({@code java.io.tmpdir}),
+ * readable by its owner only, and deleted by {@link #delete} in every outcome (accepted, rejected,
+ * cancelled, task settled elsewhere); only a killed coordinator leaves one behind, for the system's
+ * temporary-file clean-up.
  */
 final class UpdateSpill implements WordSource {
   /** All exponent bits set: the float is NaN or infinite. */
@@ -146,7 +147,7 @@ final class UpdateSpill implements WordSource {
     return words;
   }
 
-  /** Reads the spilled words back, 1 MiB at a time. */
+  /** Reads the spilled words back, a chunk at a time. */
   @Override
   public synchronized void forEachChunk(ChunkConsumer consumer) {
     ByteBuffer buffer = ByteBuffer.allocate(CHUNK_WORDS * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);

@@ -119,7 +119,8 @@ public final class LargeModelBench {
   }
 
   /** What one run measured. */
-  record Figures(long parameters, int sites, long heapMib, long peakHeapMib, long peakRetainedMib, int collections,
+  record Figures(long parameters, int sites, long heapMib, long peakHeapMib, long peakRetainedMib, long peakLiveMib,
+      int collections,
       double roundSeconds,
       JobState state, String message, String command) {
     String report(double factor) {
@@ -135,16 +136,19 @@ public final class LargeModelBench {
           | coordinator -Xmx | %,d MiB (%.2fx the model) |
           | peak heap, plain FedAvg round (before a collection, garbage included) | %,d MiB (%.2fx the model) |
           | peak heap retained after a collection | %,d MiB (%.2fx the model) |
+          | peak live heap (after a full collection; 0 if none ran) | %,d MiB (%.2fx the model) |
           | garbage collections | %d |
           | job wall time (model creation, feature statistics, 1 round) | %.1f s |
           | job outcome | %s: %s |
 
           Peak heap: the largest heap occupancy before a collection in the coordinator's -Xlog:gc log;
           G1 lets garbage build up to -Xmx before it collects, so this figure tracks -Xmx. Retained: the
-          largest occupancy right after a collection (live data plus garbage that collection kept).
+          largest occupancy right after a collection (live data plus garbage that collection kept). Live:
+          the largest occupancy after a full collection, which keeps live data only.
           Coordinator: %s
           """, parameters, parameters * 4, modelMib, sites, heapMib, heapMib / modelMib, peakHeapMib,
-          peakHeapMib / modelMib, peakRetainedMib, peakRetainedMib / modelMib, collections, roundSeconds, state,
+          peakHeapMib / modelMib, peakRetainedMib, peakRetainedMib / modelMib, peakLiveMib, peakLiveMib / modelMib,
+          collections, roundSeconds, state,
           message, command);
     }
   }
@@ -241,6 +245,7 @@ public final class LargeModelBench {
     }
     long peak = 0;
     long retained = 0;
+    long live = 0;
     int collections = 0;
     for (String line : Files.readAllLines(gcLog)) {
       Matcher m = GC_LINE.matcher(line);
@@ -248,9 +253,12 @@ public final class LargeModelBench {
         collections++;
         peak = Math.max(peak, Long.parseLong(m.group(1)));
         retained = Math.max(retained, Long.parseLong(m.group(2)));
+        if (line.contains("Pause Full")) {
+          live = Math.max(live, Long.parseLong(m.group(2)));
+        }
       }
     }
-    return new Figures(parameters, sites, heapMib, peak, retained, collections, (ended - started) / 1e9, status.getState(),
+    return new Figures(parameters, sites, heapMib, peak, retained, live, collections, (ended - started) / 1e9, status.getState(),
         status.getMessage(), "java -Xmx" + heapMib + "m -Xlog:gc:file=... -jar " + jar + " serve ...");
   }
 
