@@ -60,13 +60,19 @@ public final class FileModelStore implements ModelStore {
   private final Path directory;
   private final StoreFailures failures;
   private final List<CorruptModel> corruptAtStart;
-  private final RecentModels cache = new RecentModels();
+  private final RecentModels cache;
 
   /**
    * Opens (creating if needed) the store under {@code directory} and checks every stored model
    * against its hash, logging each corrupt one.
    */
   public FileModelStore(Path directory) {
+    this(directory, RecentModels.DEFAULT_BYTES);
+  }
+
+  /** As {@link #FileModelStore(Path)}, keeping models of up to {@code cacheBytes} in memory. */
+  FileModelStore(Path directory, long cacheBytes) {
+    this.cache = new RecentModels(cacheBytes);
     this.directory = directory.resolve("models");
     this.failures = new StoreFailures("model store in " + this.directory, this.directory.toString());
     try {
