@@ -85,8 +85,9 @@ final class ServeCommand {
         --max-uploads-per-participant N
                            SubmitUpdate streams one participant may hold open at once (default 4)
         --max-upload-buffer-mib N
-                           memory all updates in flight may buffer together (default: half the
-                           heap); an upload beyond it is refused with RESOURCE_EXHAUSTED
+                           bytes all updates in flight may spill together to files in the JVM's
+                           temporary directory (java.io.tmpdir; default: half the heap); an
+                           upload beyond it is refused with RESOURCE_EXHAUSTED
       """ + OpsFlags.help(METRICS_PORT, "0.0.0.0") + """
         The gRPC port also serves the standard grpc.health.v1 Health service (SERVING while
         the coordinator serves); see docs/operations.md, "Metrics and health".
@@ -268,9 +269,9 @@ final class ServeCommand {
     }
     int streams = flags.intValue("--max-uploads-per-participant",
         defaults.maxUploadStreamsPerParticipant(), 1, 1024);
-    long heapMib = defaults.memoryBytes() >> 20;
+    // updates in flight are spilled to disk (UpdateSpill), so the bound is not the heap's
     int bufferMib = flags.intValue("--max-upload-buffer-mib",
-        (int) Math.max(1, defaults.maxUploadBufferBytes() >> 20), 1, (int) Math.min(Integer.MAX_VALUE, heapMib));
+        (int) Math.max(1, defaults.maxUploadBufferBytes() >> 20), 1, 1 << 20);
     return new CoordinatorLimits(parameters, streams, (long) bufferMib << 20, defaults.memoryBytes());
   }
 }

@@ -7,6 +7,8 @@ import io.factoryfl.coordinator.store.JobCheckpoint;
 import io.factoryfl.coordinator.store.JobStore;
 import io.factoryfl.coordinator.store.JobSubmission;
 import io.factoryfl.coordinator.store.ModelVersion;
+import io.factoryfl.coordinator.strategy.BaseModel;
+import io.factoryfl.core.params.WordSource;
 import io.factoryfl.coordinator.store.StoredJob;
 import io.factoryfl.coordinator.strategy.Aggregation;
 import io.factoryfl.coordinator.strategy.EvaluateResult;
@@ -844,9 +846,10 @@ public final class JobRun implements Runnable {
     if (spec.secureAggregation().enabled()) {
       return secureTrainRound(round, attempt, cohort, base, started);
     }
-    Aggregation aggregation = strategy.beginFit(round, base.parameters());
+    BaseModel baseModel = baseModel(base);
+    Aggregation aggregation = strategy.beginFit(round, baseModel);
     RoundGate gate = new RoundGate(
-        (id, update, header) -> aggregation.accept(update.values(), header.getNumExamples()));
+        (id, update, header) -> aggregation.accept(update, header.getNumExamples()));
     List<String> ids = cohort.stream().map(FitInstruction::participantId).toList();
     List<TaskOutcome> outcomes = dispatcher.run(ids, round, attempt, "train",
         dispatcher.deadlineAfter(spec.roundDeadline()), gate,
@@ -863,12 +866,13 @@ public final class JobRun implements Runnable {
         failures.add(dispatcher.report(round, attempt, "train", outcome));
       }
     }
-    FitOutcome fit = strategy.aggregateFit(round, base.parameters(), aggregation, results, failures);
+    FitOutcome fit = strategy.aggregateFit(round, baseModel, aggregation, results, failures);
     if (!fit.isCommitted()) {
       return Attempt.failed(fit.rejection());
     }
-    return commit(round, attempt, cohort.size(), started, fit.parameters(), contributions,
-        ParameterCodec.hash(fit.parameters()), fit.totalExamples(), fit.trainLoss(), null, null);
+    // a plain round's aggregate is the new model itself: its hash is taken as it is stored
+    return commit(round, attempt, cohort.size(), started, fit.model(), contributions,
+        null, fit.totalExamples(), fit.trainLoss(), null, null);
   }
 
   /** A training round under secure aggregation: one session over the cohort, its mean committed. */
@@ -901,13 +905,13 @@ public final class JobRun implements Runnable {
     } catch (IllegalArgumentException e) {
       return Attempt.failed("the unmasked sum is not a valid aggregate: " + e.getMessage());
     }
-    FitOutcome fit = strategy.aggregateSecureFit(round, base.parameters(), input.layout().meanDelta(decoded),
+    FitOutcome fit = strategy.aggregateSecureFit(round, baseModel(base), input.meanDelta(decoded),
         decoded.totalExamples(), input.layout().meanLoss(decoded, secure.parameters().clip()), secure.results(),
         secure.failures());
     if (!fit.isCommitted()) {
       return Attempt.failed(fit.rejection());
     }
-    return commit(round, attempt, secure.cohortSize(), started, fit.parameters(), secure.contributions(),
+    return commit(round, attempt, secure.cohortSize(), started, fit.model(), secure.contributions(),
         secure.aggregateHash(), fit.totalExamples(), fit.trainLoss(), secure.parameters().neighbours(),
         secure.parameters().threshold());
   }
@@ -976,6 +980,26 @@ public final class JobRun implements Runnable {
         session.carryOn(transcript, input, log.contributions(round, attempt), federation.revocations()));
   }
 
+  /** The round's base model for the strategy: read from the store in chunks, or whole, as it asks. */
+  private static BaseModel baseModel(ModelVersion version) {
+    return new BaseModel() {
+      @Override
+      public int dimension() {
+        return version.dimension();
+      }
+
+      @Override
+      public float[] parameters() {
+        return version.parameters();
+      }
+
+      @Override
+      public WordSource words() {
+        return version.words();
+      }
+    };
+  }
+
   private TrainTask trainTask(FitInstruction instruction, ModelVersion base) {
     return TrainTask.newBuilder().setModelHash(base.hash())
         .setLocalEpochs(instruction.localEpochs()).setBatchSize(instruction.batchSize())
@@ -989,10 +1013,14 @@ public final class JobRun implements Runnable {
    * Commits a round: store the model version, then sign and force the round-closed record (log
    * before acknowledging), and only then make the version current and announce it.
    */
-  private Attempt<Void> commit(int round, int attempt, int cohortSize, long started, float[] parameters,
+  private Attempt<Void> commit(int round, int attempt, int cohortSize, long started, WordSource parameters,
       Map<String, String> contributions, String aggregateHash, long totalExamples, double trainLoss,
       Integer neighbours, Integer threshold) {
-    ModelVersion version = federation.store().put(configurationJson, parameters);
+    HashedWords hashed = new HashedWords(parameters);
+    ModelVersion version = federation.store().put(configurationJson, hashed);
+    if (aggregateHash == null) {
+      aggregateHash = hashed.hex();
+    }
     JobCheckpoint.Prepared prepared = new JobCheckpoint.Prepared(round, version.hash());
     store.save(jobId, checkpoint.withPrepared(prepared), round, strategy.state(), checkpoint.committedRound());
     checkpoint = checkpoint.withPrepared(prepared);

@@ -98,6 +98,11 @@ sealed interface SecureInput {
       return FixedPoint.decode(result.sum(), result.parameters(), result.cohortSize(), result.contributors(),
           maxExamples);
     }
+
+    /** The update part of a decoded mean, for the strategy. */
+    io.factoryfl.coordinator.strategy.MeanDelta meanDelta(FixedPoint.Decoded decoded) {
+      return io.factoryfl.coordinator.strategy.MeanDelta.of(layout.meanDelta(decoded));
+    }
   }
 
   /** Feature statistics in exact integer limbs, laid out by {@link StatisticsLayout}. */

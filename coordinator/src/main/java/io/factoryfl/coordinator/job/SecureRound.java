@@ -317,7 +317,7 @@ final class SecureRound {
         throw new IllegalArgumentException("'" + id + "' sent a masked input other than the one the round log"
             + " accepted from it in this session before the restart");
       }
-      secagg.acceptMaskedInput(id, update.words());
+      secagg.acceptMaskedInput(id, update);
     });
     for (TaskOutcome outcome : dispatcher.run(askable(sharers), round, attempt, "secagg-masked",
         dispatcher.deadlineAfter(spec.roundDeadline()), gate, id -> {

@@ -1,20 +1,22 @@
 package io.factoryfl.coordinator.server;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.factoryfl.coordinator.store.ModelVersion;
-import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.core.params.WordSource;
 import io.factoryfl.proto.v1.ModelChunk;
 import io.factoryfl.proto.v1.ModelHeader;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 /**
- * Streams a model version as a header followed by chunks of at most 1 MiB, sending only while the
+ * Streams a model version as a header followed by chunks of 256 KiB (the protocol's limit is 1 MiB), sending only while the
  * transport is ready: a slow reader holds back the sender instead of filling the coordinator's
- * memory with encoded chunks.
+ * memory with encoded chunks. Each chunk is read from the version when it is sent ({@link
+ * ModelVersion#bytes}), so a large model streams from its file without being loaded whole.
  */
 final class ModelStreamer {
-  private static final int FLOATS_PER_CHUNK = ParameterCodec.MAX_CHUNK_BYTES / Float.BYTES;
+  /** 256 KiB (the protocol allows up to 1 MiB): small enough never to be a humongous G1 object. */
+  private static final int FLOATS_PER_CHUNK = WordSource.CHUNK_WORDS;
 
   private final ModelVersion model;
   private final ServerCallStreamObserver<ModelChunk> call;
@@ -47,17 +49,18 @@ final class ModelStreamer {
   }
 
   private synchronized void drain() {
-    float[] parameters = model.parameters();
+    int dimension = model.dimension();
     while (!done && call.isReady()) {
       if (next < 0) {
         call.onNext(ModelChunk.newBuilder().setHeader(ModelHeader.newBuilder()
             .setModelHash(model.hash()).setConfigurationJson(model.configurationJson())
-            .setNumParameters(parameters.length).setBundleJson(bundleJson)).build());
+            .setNumParameters(dimension).setBundleJson(bundleJson)).build());
         next = 0;
-      } else if (next < parameters.length) {
-        int count = Math.min(FLOATS_PER_CHUNK, parameters.length - next);
+      } else if (next < dimension) {
+        int count = Math.min(FLOATS_PER_CHUNK, dimension - next);
         call.onNext(ModelChunk.newBuilder()
-            .setData(ByteString.copyFrom(ParameterCodec.encode(parameters, next, count))).build());
+            // the array is this chunk's own and never changed: wrap it rather than copy it
+            .setData(UnsafeByteOperations.unsafeWrap(model.bytes(next, count))).build());
         next += count;
       } else {
         done = true;

@@ -13,7 +13,6 @@ import io.factoryfl.coordinator.task.PendingTask;
 import io.factoryfl.coordinator.task.TaskBoard;
 import io.factoryfl.coordinator.task.TaskOutcome;
 import io.factoryfl.core.params.ContentHash;
-import io.factoryfl.core.params.ParameterAssembler;
 import io.factoryfl.core.secagg.MaskedLayout;
 import io.factoryfl.core.secagg.StatisticsLayout;
 import io.factoryfl.proto.v1.SubmitUpdateResponse;
@@ -33,10 +32,12 @@ import org.slf4j.LoggerFactory;
  * finite. A rejected update settles its task as rejected, so the round does not wait for it.
  *
  * <p>Resources: the stream holds one of its participant's stream slots from the start (the
- * caller claims it), the task's single upload slot from the header on, and its buffer's bytes in
- * the coordinator's upload budget from just before the buffer is allocated. All three are
- * returned when the stream ends in any way, and the buffer is dropped as soon as the task settles
- * elsewhere (round closed, participant dropped), so a half-sent stream holds nothing for long.
+ * caller claims it), the task's single upload slot from the header on, and its bytes in the
+ * coordinator's upload budget from just before its spill file is created. The update's words go
+ * to that file as they arrive ({@link UpdateSpill}), never into the heap whole; once verified they
+ * are read back in chunks into the aggregate. All three are returned and the file deleted when the
+ * stream ends in any way, and as soon as the task settles elsewhere (round closed, participant
+ * dropped), so a half-sent stream holds nothing for long.
  * Calls are serialised on this object: gRPC delivers one message at a time, and the task may
  * settle on a job thread.
  */
@@ -53,7 +54,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
 
   private UpdateHeader header;
   private PendingTask task;
-  private ParameterAssembler assembler;
+  private UpdateSpill spill;
   private boolean masked;
   private boolean finished;
   private boolean ownsTaskSlot;
@@ -89,7 +90,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
             "the header was sent twice; send it once, first");
       } else {
         try {
-          assembler.append(chunk.getData().toByteArray());
+          spill.append(chunk.getData());
         } catch (IllegalArgumentException e) {
           throw reject(UpdateRejection.MALFORMED, Status.INVALID_ARGUMENT, e.getMessage());
         }
@@ -180,7 +181,7 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
           .asRuntimeException();
     }
     reservedBytes = bytes;
-    assembler = new ParameterAssembler(h.getNumParameters());
+    spill = new UpdateSpill(slots.spillDirectory(), h.getNumParameters());
     // A task that settles elsewhere (deadline, drop) takes its half-sent buffer with it.
     task.outcome().whenComplete((outcome, error) -> abandon());
   }
@@ -241,27 +242,26 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
         throw Status.INVALID_ARGUMENT.withDescription("the update stream was empty; send the header first")
             .asRuntimeException();
       }
-      if (!assembler.complete()) {
+      if (!spill.complete()) {
         throw reject(UpdateRejection.INCOMPLETE, Status.INVALID_ARGUMENT,
-            "the stream ended after " + assembler.received() + " of "
+            "the stream ended after " + spill.received() + " of "
             + header.getNumParameters() + " parameters");
       }
-      String actual = assembler.finishHash();
+      String actual = spill.finishHash();
       if (!ContentHash.matches(header.getSha256(), actual)) {
         throw reject(UpdateRejection.HASH_MISMATCH, Status.INVALID_ARGUMENT,
             "sha256 mismatch: the header announced "
             + header.getSha256() + " but the parameters hash to " + actual);
       }
-      long bad = masked ? -1 : assembler.firstNonFiniteIndex();
+      long bad = masked ? -1 : spill.firstNonFiniteIndex();
       if (bad >= 0) {
         throw reject(UpdateRejection.NON_FINITE, Status.INVALID_ARGUMENT, "parameter " + bad + " is "
-            + Float.intBitsToFloat(assembler.words()[(int) bad])
-            + "; updates must contain only finite values");
+            + spill.firstNonFiniteValue() + "; updates must contain only finite values");
       }
       boolean admitted;
       try {
         settling = true;
-        admitted = task.gate().admit(task, assembler, header);
+        admitted = task.gate().admit(task, spill, header);
       } catch (IllegalArgumentException e) {
         throw reject(UpdateRejection.AGGREGATE_REFUSED, Status.INVALID_ARGUMENT, e.getMessage());
       } finally {
@@ -320,9 +320,12 @@ final class UpdateReceiver implements StreamObserver<UpdateChunk> {
     response.onError(e);
   }
 
-  /** Returns the buffer, its bytes, the task's upload slot and the stream slot; idempotent. */
+  /** Deletes the spill file, returns its bytes, the task's upload slot and the stream slot; idempotent. */
   private void release() {
-    assembler = null;
+    if (spill != null) {
+      spill.delete();
+      spill = null;
+    }
     if (reservedBytes > 0) {
       slots.release(reservedBytes);
       reservedBytes = 0;

@@ -1,17 +1,21 @@
 package io.factoryfl.coordinator.server;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * What the coordinator lets participants hold while they upload: a bounded number of open
  * SubmitUpdate streams per participant, and a bounded total of bytes buffered for updates in
- * flight across all streams. A stream claims its slot when it opens and its bytes before the
- * buffer is allocated; both are returned when the stream ends in any way.
+ * flight across all streams. A stream claims its slot when it opens and its bytes before its
+ * spill file is created; both are returned when the stream ends in any way. Updates in flight are
+ * spilled to files in {@link #spillDirectory} ({@link UpdateSpill}), so the byte bound limits disk,
+ * not heap.
  */
 final class UploadSlots {
   private final int maxStreamsPerParticipant;
   private final long maxBufferBytes;
+  private final Path spillDirectory;
   private final Map<String, Integer> streams = new HashMap<>();
   private long bufferedBytes;
 
@@ -20,6 +24,13 @@ final class UploadSlots {
    * @param maxBufferBytes bytes of update buffers all streams together may hold
    */
   UploadSlots(int maxStreamsPerParticipant, long maxBufferBytes) {
+    this(maxStreamsPerParticipant, maxBufferBytes, Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * @param spillDirectory where updates in flight are spilled (created when first needed)
+   */
+  UploadSlots(int maxStreamsPerParticipant, long maxBufferBytes, Path spillDirectory) {
     if (maxStreamsPerParticipant < 1) {
       throw new IllegalArgumentException(
           "maxStreamsPerParticipant must be at least 1, was " + maxStreamsPerParticipant);
@@ -29,6 +40,11 @@ final class UploadSlots {
     }
     this.maxStreamsPerParticipant = maxStreamsPerParticipant;
     this.maxBufferBytes = maxBufferBytes;
+    this.spillDirectory = spillDirectory;
+  }
+
+  Path spillDirectory() {
+    return spillDirectory;
   }
 
   int maxStreamsPerParticipant() {

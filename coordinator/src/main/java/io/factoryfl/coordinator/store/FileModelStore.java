@@ -4,6 +4,12 @@ import io.factoryfl.core.io.AtomicFiles;
 import io.factoryfl.core.params.ContentHash;
 import io.factoryfl.core.params.ModelHash;
 import io.factoryfl.core.params.ParameterCodec;
+import io.factoryfl.core.params.WordSource;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -35,6 +41,12 @@ import java.util.regex.Pattern;
  * in {@link #corruptAtStart()}), each model it loads before serving it (a corrupt one throws
  * {@link CorruptModelException}, a DATA_LOSS status naming the hash), and an existing model
  * that is committed again (a corrupt or missing file is rewritten from the committed content).
+ *
+ * <p>Memory: a model that fits the cache ({@link RecentModels}) is loaded and kept; a larger one is
+ * checked by streaming its file and then handed out as a version that reads its file chunk by chunk
+ * ({@link ModelVersion#bytes}), and {@link #put(String, WordSource)} writes a model as it is
+ * produced. A model changed on disk after its check is caught by the sites, which verify the hash
+ * of every model they download.
  */
 public final class FileModelStore implements ModelStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileModelStore.class);
@@ -48,13 +60,19 @@ public final class FileModelStore implements ModelStore {
   private final Path directory;
   private final StoreFailures failures;
   private final List<CorruptModel> corruptAtStart;
-  private final RecentModels cache = new RecentModels();
+  private final RecentModels cache;
 
   /**
    * Opens (creating if needed) the store under {@code directory} and checks every stored model
    * against its hash, logging each corrupt one.
    */
   public FileModelStore(Path directory) {
+    this(directory, RecentModels.DEFAULT_BYTES);
+  }
+
+  /** As {@link #FileModelStore(Path)}, keeping models of up to {@code cacheBytes} in memory. */
+  FileModelStore(Path directory, long cacheBytes) {
+    this.cache = new RecentModels(cacheBytes);
     this.directory = directory.resolve("models");
     this.failures = new StoreFailures("model store in " + this.directory, this.directory.toString());
     try {
@@ -82,6 +100,9 @@ public final class FileModelStore implements ModelStore {
   /** As {@link ModelStore#put}; a version whose files are damaged or missing is written again. */
   @Override
   public synchronized ModelVersion put(String configurationJson, float[] parameters) {
+    if (!cache.fits(parameters.length)) {
+      return put(configurationJson, WordSource.ofFloats(parameters));
+    }
     String hash = ModelHash.of(configurationJson, parameters);
     ModelVersion version = new ModelVersion(hash, configurationJson, parameters);
     Path params = directory.resolve(hash + ".params");
@@ -104,6 +125,80 @@ public final class FileModelStore implements ModelStore {
     return version;
   }
 
+  /**
+   * As {@link ModelStore#put(String, WordSource)}: the parameters go to a temporary file while
+   * they are hashed, which then becomes the version's file (or is dropped if the version is stored
+   * already and intact).
+   */
+  @Override
+  public synchronized ModelVersion put(String configurationJson, WordSource parameters) {
+    if (cache.fits(parameters.length())) {
+      return put(configurationJson, parameters.toFloats());
+    }
+    Path temporary;
+    String parameterHash;
+    try {
+      temporary = Files.createTempFile(directory, "incoming-", ".tmp");
+      ContentHash digest = new ContentHash();
+      try (FileChannel out = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+        ByteBuffer buffer = ByteBuffer.allocate(WordSource.CHUNK_WORDS * Integer.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
+        parameters.forEachChunk((offset, words, count) -> {
+          buffer.clear();
+          buffer.asIntBuffer().put(words, 0, count);
+          buffer.limit(count * Integer.BYTES);
+          digest.update(buffer.array(), 0, buffer.limit());
+          try {
+            while (buffer.hasRemaining()) {
+              out.write(buffer);
+            }
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+        out.force(true);
+      }
+      parameterHash = digest.hex();
+    } catch (IOException | UncheckedIOException e) {
+      throw failures.failed("store a model", e instanceof UncheckedIOException u ? u.getCause() : (IOException) e);
+    }
+    String hash = ModelHash.of(configurationJson, parameterHash);
+    Path params = directory.resolve(hash + ".params");
+    try {
+      if (Files.exists(params) && check(hash) == null) {
+        Files.deleteIfExists(temporary);
+      } else {
+        writeAtomically(directory.resolve(hash + ".json"), configurationJson.getBytes(StandardCharsets.UTF_8));
+        Files.move(temporary, params, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw failures.failed("store model " + hash, e);
+    }
+    return onFile(hash, configurationJson, (int) parameters.length());
+  }
+
+  /** A version that reads its parameters from its file when asked. */
+  private ModelVersion onFile(String hash, String configurationJson, int dimension) {
+    Path params = directory.resolve(hash + ".params");
+    return new ModelVersion(hash, configurationJson, dimension, (from, count) -> {
+      ByteBuffer bytes = ByteBuffer.allocate(count * Float.BYTES);
+      try (FileChannel in = FileChannel.open(params, StandardOpenOption.READ)) {
+        while (bytes.hasRemaining()) {
+          if (in.read(bytes, from * Float.BYTES + bytes.position()) < 0) {
+            throw new CorruptModelException(new CorruptModel(hash, "models/" + hash + ".params",
+                "ended before parameter " + (from + count) + " while it was read"));
+          }
+        }
+      } catch (NoSuchFileException e) {
+        throw new CorruptModelException(new CorruptModel(hash, "models/" + hash + ".params",
+            "disappeared while it was read; restore the data directory's models/ from a backup"));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read model " + hash + " from " + directory, e);
+      }
+      return bytes.array();
+    });
+  }
+
   @Override
   public synchronized Optional<ModelVersion> get(String hash) {
     Optional<ModelVersion> cached = cache.get(hash);
@@ -124,6 +219,12 @@ public final class FileModelStore implements ModelStore {
       throw new CorruptModelException(damage);
     }
     try {
+      long size = Files.size(params);
+      if (!cache.fits(size / Float.BYTES)) {
+        // checked above by streaming; read chunk by chunk when needed
+        return Optional.of(onFile(hash, Files.readString(directory.resolve(hash + ".json"), StandardCharsets.UTF_8),
+            (int) (size / Float.BYTES)));
+      }
       float[] parameters = ParameterCodec.decode(Files.readAllBytes(params));
       String config = Files.readString(directory.resolve(hash + ".json"), StandardCharsets.UTF_8);
       String actual = ModelHash.of(config, parameters);

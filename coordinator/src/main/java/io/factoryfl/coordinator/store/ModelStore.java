@@ -1,5 +1,6 @@
 package io.factoryfl.coordinator.store;
 
+import io.factoryfl.core.params.WordSource;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,6 +17,15 @@ public interface ModelStore {
    * harmless.
    */
   ModelVersion put(String configurationJson, float[] parameters);
+
+  /**
+   * As {@link #put(String, float[])}, with the parameters read once, chunk by chunk: the file
+   * store writes them to disk as they come, so a large model is stored without being held whole.
+   * The database store holds them whole (O(d)) while it writes.
+   */
+  default ModelVersion put(String configurationJson, WordSource parameters) {
+    return put(configurationJson, parameters.toFloats());
+  }
 
   /**
    * Loads a version by hash, verifying its stored bytes still hash to it.

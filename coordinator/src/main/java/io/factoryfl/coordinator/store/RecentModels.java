@@ -34,8 +34,12 @@ final class RecentModels {
     return Optional.ofNullable(versions.get(hash));
   }
 
+  /** Keeps a version held in memory; one that reads its parameters from the store is not kept. */
   synchronized void put(ModelVersion version) {
     long size = sizeOf(version);
+    if (!version.inMemory()) {
+      return;
+    }
     if (versions.containsKey(version.hash()) || size > maxBytes) {
       return;
     }
@@ -49,11 +53,16 @@ final class RecentModels {
   }
 
   /** Bytes the cache holds (parameters and configurations). */
+  /** Whether a model of {@code dimension} parameters could be kept at all. */
+  boolean fits(long dimension) {
+    return dimension * Float.BYTES <= maxBytes;
+  }
+
   synchronized long bytes() {
     return bytes;
   }
 
   private static long sizeOf(ModelVersion version) {
-    return (long) version.parameters().length * Float.BYTES + 2L * version.configurationJson().length();
+    return (long) version.dimension() * Float.BYTES + 2L * version.configurationJson().length();
   }
 }

@@ -3,6 +3,7 @@ package io.factoryfl.coordinator.strategy;
 import io.factoryfl.coordinator.registry.ParticipantInfo;
 import io.factoryfl.core.aggregate.WeightedSumAccumulator;
 import io.factoryfl.core.job.JobSpec;
+import io.factoryfl.core.params.WordSource;
 import io.factoryfl.core.task.EvaluationSums;
 import io.factoryfl.core.task.LabelScale;
 import io.factoryfl.core.task.TaskFamily;
@@ -13,6 +14,12 @@ import java.util.SplittableRandom;
 /**
  * Federated averaging (McMahan et al. 2017): the new model is the mean of the cohort's models
  * weighted by their example counts, computed by a streaming {@link WeightedSumAccumulator}.
+ *
+ * <p>Memory: with the {@link BaseModel} forms the round holds the accumulator (8 bytes per
+ * parameter) and nothing else of size d: updates are folded chunk by chunk, the base model is not
+ * read in a plain round, and the new model is the accumulator's mean handed out block by block
+ * ({@link WeightedSumAccumulator#drainMean}). A secure round streams the base model and adds the
+ * decoded mean delta as it goes.
  */
 public final class FedAvg implements Strategy {
   private final JobSpec spec;
@@ -49,12 +56,61 @@ public final class FedAvg implements Strategy {
     return new Weighted(accumulator, spec);
   }
 
+  @Override
+  public Aggregation beginFit(int round, BaseModel base) {
+    return new Weighted(new WeightedSumAccumulator(base.dimension()), spec);
+  }
+
   /** Each update weighs its example count capped at the job's max_examples_per_site. */
   private record Weighted(WeightedSumAccumulator accumulator, JobSpec spec) implements Aggregation {
     @Override
     public void accept(float[] parameters, long numExamples) {
       accumulator.add(parameters, spec.cappedWeight(numExamples));
     }
+
+    @Override
+    public void accept(WordSource parameters, long numExamples) {
+      accumulator.add(parameters, spec.cappedWeight(numExamples));
+    }
+  }
+
+  /** As the float[] form; the new model is drained from the accumulator, readable once. */
+  @Override
+  public FitOutcome aggregateFit(int round, BaseModel base, Aggregation aggregation,
+      List<FitResult> results, List<Failure> failures) {
+    String shortfall = shortfall(spec, results, failures);
+    if (shortfall != null) {
+      return FitOutcome.notCommitted(shortfall);
+    }
+    WeightedSumAccumulator accumulator = ((Weighted) aggregation).accumulator();
+    return FitOutcome.committed(accumulator.drainMean(), trainLoss(spec, results), accumulator.totalWeight());
+  }
+
+  /** As the float[] form; the new model is the base model read in chunks plus the decoded delta. */
+  @Override
+  public FitOutcome aggregateSecureFit(int round, BaseModel base, MeanDelta meanDelta, long totalExamples,
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
+    if (results.size() < spec.minParticipants()) {
+      return aggregateSecureFit(round, new float[0], new float[0], totalExamples, trainLoss, results, failures);
+    }
+    WordSource baseWords = base.words();
+    WordSource next = new WordSource() {
+      @Override
+      public long length() {
+        return baseWords.length();
+      }
+
+      @Override
+      public void forEachChunk(ChunkConsumer consumer) {
+        baseWords.forEachChunk((offset, words, count) -> {
+          for (int k = 0; k < count; k++) {
+            words[k] = Float.floatToRawIntBits(Float.intBitsToFloat(words[k]) + meanDelta.at((int) offset + k));
+          }
+          consumer.accept(offset, words, count);
+        });
+      }
+    };
+    return FitOutcome.committed(next, trainLoss, totalExamples);
   }
 
   @Override

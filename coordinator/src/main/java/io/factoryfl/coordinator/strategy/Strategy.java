@@ -46,6 +46,34 @@ public interface Strategy {
   FitOutcome aggregateSecureFit(int round, float[] base, float[] meanDelta, long totalExamples,
       double trainLoss, List<FitResult> results, List<Failure> failures);
 
+  /**
+   * As {@link #beginFit(int, float[])}, with the base model as a handle the strategy reads only if
+   * it needs to. This default loads it whole; FedAvg uses its dimension only.
+   */
+  default Aggregation beginFit(int round, BaseModel base) {
+    return beginFit(round, base.parameters());
+  }
+
+  /**
+   * As {@link #aggregateFit(int, float[], Aggregation, List, List)}, with the base model as a
+   * handle. This default loads it whole; FedAvg does not touch it.
+   */
+  default FitOutcome aggregateFit(int round, BaseModel base, Aggregation aggregation, List<FitResult> results,
+      List<Failure> failures) {
+    return aggregateFit(round, base.parameters(), aggregation, results, failures);
+  }
+
+  /**
+   * As {@link #aggregateSecureFit(int, float[], float[], long, double, List, List)}, with handles
+   * for the base model and the mean delta. This default loads both whole; FedAvg streams the base
+   * model and decodes the delta value by value.
+   */
+  default FitOutcome aggregateSecureFit(int round, BaseModel base, MeanDelta meanDelta, long totalExamples,
+      double trainLoss, List<FitResult> results, List<Failure> failures) {
+    return aggregateSecureFit(round, base.parameters(), meanDelta.toArray(), totalExamples, trainLoss, results,
+        failures);
+  }
+
   /** Chooses who evaluates the model after {@code round}; an empty list skips evaluation. */
   List<String> configureEvaluate(int round, List<ParticipantInfo> available);
 

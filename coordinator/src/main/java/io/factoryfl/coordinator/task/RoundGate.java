@@ -1,6 +1,6 @@
 package io.factoryfl.coordinator.task;
 
-import io.factoryfl.core.params.ParameterAssembler;
+import io.factoryfl.core.params.WordSource;
 import io.factoryfl.proto.v1.UpdateHeader;
 
 /**
@@ -12,9 +12,10 @@ public final class RoundGate {
   /** Where admitted updates go: a FedAvg accumulator, or the secure-aggregation masked sum. */
   public interface Sink {
     /**
+     * @param update the verified update's words, to be read in chunks (it may live on disk)
      * @throws IllegalArgumentException if the update cannot be aggregated; nothing was added
      */
-    void accept(String participantId, ParameterAssembler update, UpdateHeader header);
+    void accept(String participantId, WordSource update, UpdateHeader header);
   }
 
   private final Sink sink;
@@ -30,7 +31,7 @@ public final class RoundGate {
    * @return false if the round is closed or the task was already settled (dropped, timed out)
    * @throws IllegalArgumentException if the sink refuses the values; nothing was added
    */
-  public synchronized boolean admit(PendingTask task, ParameterAssembler update, UpdateHeader header) {
+  public synchronized boolean admit(PendingTask task, WordSource update, UpdateHeader header) {
     if (closed || task.settled()) {
       return false;
     }

@@ -19,6 +19,25 @@ class ModelBudgetTest {
          "dataset": {"name": "d", "numeric_features": ["x1", "x2"], "label": "y"}}""".formatted(layers));
   }
 
+  /** As {@link #mlp}, aggregated by plain FedAvg: no secure aggregation, no server momentum. */
+  private static JobSpec plainMlp(String layers) {
+    return JobSpecParser.parse("""
+        {"name": "b", "model": {"template": "mlp", "hidden_layers": %s},
+         "dataset": {"name": "d", "numeric_features": ["x1", "x2"], "label": "y"},
+         "secure_aggregation": {"enabled": false}, "server_momentum": 0}""".formatted(layers));
+  }
+
+  @Test
+  void check_countsWhatSecureAggregationAndServerMomentumHold() {
+    // the defaults: 24 bytes per parameter for the secure round, 12 more for FedAvgM
+    InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
+        () -> new ModelBudget(100_000_000, 32L << 20, GIB).check(mlp("[1024, 1024]")));
+
+    assertTrue(e.getMessage().contains("needs about 36 MiB of coordinator memory while it trains"
+        + " (secure aggregation, server momentum)"), e.getMessage());
+    new ModelBudget(100_000_000, 32L << 20, GIB).check(plainMlp("[1024, 1024]"));
+  }
+
   @Test
   void check_acceptsAModelWithinEveryLimit() {
     new ModelBudget(1000, GIB, GIB).check(mlp("[3]"));  // 17 parameters
@@ -36,12 +55,13 @@ class ModelBudgetTest {
 
   @Test
   void check_refusesAModelThatWouldNotFitTheHeap() {
-    // [1024, 1024]: 1,054,722 parameters, about 24 MiB while training
+    // [1024, 1024]: 1,054,722 parameters, about 10 MiB while plain FedAvg trains
     InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
-        () -> new ModelBudget(100_000_000, 16L << 20, GIB).check(mlp("[1024, 1024]")));
+        () -> new ModelBudget(100_000_000, 8L << 20, GIB).check(plainMlp("[1024, 1024]")));
 
-    assertTrue(e.getMessage().contains("needs about 24 MiB of coordinator memory"), e.getMessage());
-    assertTrue(e.getMessage().contains("the coordinator has 16 MiB (its -Xmx)"), e.getMessage());
+    assertTrue(e.getMessage().contains("needs about 10 MiB of coordinator memory while it trains (plain FedAvg)"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("the coordinator has 8 MiB (its -Xmx)"), e.getMessage());
   }
 
   @Test

@@ -133,4 +133,22 @@ class FileModelStoreTest {
     assertEquals(CONFIG, Files.readString(data.resolve("models/" + hash + ".json")));
     assertEquals(CONFIG, new FileModelStore(data).get(hash).orElseThrow().configurationJson());
   }
+
+  @Test
+  void modelLargerThanTheCache_isWrittenAndServedFromItsFileInChunks(@TempDir Path other) {
+    float[] values = new float[300_000]; // more than one chunk of 65,536 words
+    for (int i = 0; i < values.length; i++) {
+      values[i] = i * 0.25f - 7f;
+    }
+    FileModelStore small = new FileModelStore(data, 0);
+    ModelVersion stored = small.put("{}", io.factoryfl.core.params.WordSource.ofFloats(values));
+
+    assertEquals(new FileModelStore(other).put("{}", values).hash(), stored.hash(),
+        "the same content hash as a model stored whole");
+    ModelVersion read = new FileModelStore(data, 0).get(stored.hash()).orElseThrow();
+    assertTrue(!read.inMemory(), "served from its file, not loaded");
+    assertArrayEquals(values, read.parameters());
+    assertArrayEquals(java.util.Arrays.copyOfRange(io.factoryfl.core.params.ParameterCodec.encode(values),
+        4 * 70_000, 4 * 70_010), read.bytes(70_000, 10));
+  }
 }

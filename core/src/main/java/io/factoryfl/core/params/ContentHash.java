@@ -30,6 +30,12 @@ public final class ContentHash {
   }
 
   /** Finishes the hash and returns it as 64 lower-case hex digits. */
+  /** Hashes the buffer's remaining bytes and consumes them. */
+  public ContentHash update(java.nio.ByteBuffer bytes) {
+    digest.update(bytes);
+    return this;
+  }
+
   public String hex() {
     return HexFormat.of().formatHex(digest.digest());
   }

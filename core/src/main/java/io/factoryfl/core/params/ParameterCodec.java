@@ -66,8 +66,9 @@ public final class ParameterCodec {
   /** The content hash of a vector, equal to the hash of its concatenated chunks. */
   public static String hash(float[] values) {
     ContentHash hash = new ContentHash();
-    for (byte[] chunk : chunks(values)) {
-      hash.update(chunk);
+    int perChunk = MAX_CHUNK_BYTES / Float.BYTES;
+    for (int from = 0; from < values.length; from += perChunk) {
+      hash.update(encode(values, from, Math.min(perChunk, values.length - from)));
     }
     return hash.hex();
   }

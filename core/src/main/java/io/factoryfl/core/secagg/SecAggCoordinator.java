@@ -250,6 +250,15 @@ public final class SecAggCoordinator {
 
   /** Stage 3: adds a masked input into the running sum (O(d)); the vector is not kept. */
   public synchronized void acceptMaskedInput(String from, int[] maskedInput) {
+    acceptMaskedInput(from, io.factoryfl.core.params.WordSource.of(
+        Objects.requireNonNull(maskedInput, "maskedInput")));
+  }
+
+  /**
+   * As {@link #acceptMaskedInput(String, int[])}, with the input read in chunks (it may be on disk),
+   * so only the sum is held.
+   */
+  public synchronized void acceptMaskedInput(String from, io.factoryfl.core.params.WordSource maskedInput) {
     open(Stage.MASKED_INPUT, "masked input");
     int u = cohort.index(from, "masked input");
     if (!shared.get(u)) {
@@ -258,13 +267,15 @@ public final class SecAggCoordinator {
     if (masked.get(u)) {
       throw new SecAggException("'" + from + "' sent its masked input twice");
     }
-    if (Objects.requireNonNull(maskedInput, "maskedInput").length != dimension) {
-      throw new SecAggException("the masked input of '" + from + "' has " + maskedInput.length
+    if (Objects.requireNonNull(maskedInput, "maskedInput").length() != dimension) {
+      throw new SecAggException("the masked input of '" + from + "' has " + maskedInput.length()
           + " values; this round expects " + dimension);
     }
-    for (int i = 0; i < dimension; i++) {
-      sum[i] += maskedInput[i];
-    }
+    maskedInput.forEachChunk((offset, words, count) -> {
+      for (int k = 0; k < count; k++) {
+        sum[(int) offset + k] += words[k];
+      }
+    });
     masked.set(u);
   }
 

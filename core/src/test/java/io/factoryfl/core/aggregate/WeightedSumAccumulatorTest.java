@@ -389,4 +389,27 @@ class WeightedSumAccumulatorTest {
     }
     return bits;
   }
+
+  @Test
+  void drainMean_handsOutTheWeightedMeanOnceAndSpendsTheAccumulator() {
+    int dimension = 70_000; // three blocks of sums
+    float[] a = new float[dimension];
+    float[] b = new float[dimension];
+    for (int i = 0; i < dimension; i++) {
+      a[i] = i % 97 * 0.5f;
+      b[i] = -i % 13 * 0.25f;
+    }
+    WeightedSumAccumulator whole = new WeightedSumAccumulator(dimension);
+    WeightedSumAccumulator drained = new WeightedSumAccumulator(dimension);
+    for (WeightedSumAccumulator accumulator : List.of(whole, drained)) {
+      accumulator.add(a, 3);
+      accumulator.add(io.factoryfl.core.params.WordSource.ofFloats(b), 5);
+    }
+
+    io.factoryfl.core.params.WordSource mean = drained.drainMean();
+
+    assertArrayEquals(whole.weightedMean(), mean.toFloats());
+    assertThrows(IllegalStateException.class, mean::toFloats, "readable once");
+    assertThrows(IllegalStateException.class, () -> drained.add(a, 1), "the accumulator is spent");
+  }
 }
