@@ -163,8 +163,9 @@ final class LoopbackFederation implements AutoCloseable {
     }
     if (processes != null) {
       try {
-        // JVMs starting side by side on few cores: a minute, and more for a large fleet
-        processes.awaitRegistered(federation.admin, Duration.ofSeconds(Math.max(60, 2L * factories.size())));
+        // JVMs starting side by side on a few busy cores can take minutes; a process that exits
+        // ends the wait at once
+        processes.awaitRegistered(federation.admin, Duration.ofSeconds(Math.max(180, 5L * factories.size())));
       } catch (RuntimeException e) {
         federation.closeQuietly();
         throw e;

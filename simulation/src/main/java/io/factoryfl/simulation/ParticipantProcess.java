@@ -62,10 +62,6 @@ final class ParticipantProcess {
     Files.writeString(site.resolve(PID), process.pid() + "\n", StandardCharsets.UTF_8);
   }
 
-  synchronized long pid() {
-    return process.pid();
-  }
-
   synchronized boolean alive() {
     return process != null && process.isAlive();
   }

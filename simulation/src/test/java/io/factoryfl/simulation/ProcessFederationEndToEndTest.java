@@ -70,6 +70,25 @@ class ProcessFederationEndToEndTest {
     pids.forEach(pid -> assertFalse(alive(pid), "participant process " + pid + " outlived the simulation"));
   }
 
+  @Test
+  @Timeout(120)
+  void aParticipantProcessThatCannotStart_failsTheSimulationWithItsExitCodeAndLogTail() throws Exception {
+    Path policy = Files.writeString(out.resolve("broken-policy.json"), "{ not json");
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    int code = SimulationMain.run(new String[] {"--processes", "--factories", "2", "--rounds", "1",
+        "--policy", "factory-2=" + policy, "--out", out.resolve("run").toString()}, stream, stream);
+    String output = bytes.toString(StandardCharsets.UTF_8);
+
+    assertEquals(1, code, output);
+    assertTrue(output.contains("simulation failed: the participant process of factory-2 (pid "), output);
+    assertTrue(output.contains("exited with code 1 before registering with the coordinator"), output);
+    assertTrue(output.contains("participant failed: "), "the end of its log is shown\n" + output);
+    assertFalse(output.contains("Exception"), output);
+    long pid = pid(out.resolve("run/sites/factory-1"));
+    assertFalse(alive(pid), "factory-1's process " + pid + " outlived the failed simulation");
+  }
+
   private static String simulate(String... args) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
