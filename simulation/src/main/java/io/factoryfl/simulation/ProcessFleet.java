@@ -3,17 +3,18 @@ package io.factoryfl.simulation;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.proto.v1.ParticipantStatus;
 import io.grpc.ServerInterceptor;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ final class ProcessFleet implements AutoCloseable {
   });
   private final Thread hook = new Thread(this::stopAll, "participant-processes-shutdown");
   private volatile boolean closing;
+  /** Set once every process registered: an exit before that is {@link #awaitRegistered}'s to report. */
+  private volatile boolean registered;
 
   private ProcessFleet(ParticipantCommand command, List<Fault> faults) {
     this.command = command;
@@ -81,6 +84,7 @@ final class ProcessFleet implements AutoCloseable {
    */
   void awaitRegistered(AdminClient admin, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    String unanswered = null;
     try {
       while (true) {
         for (ParticipantProcess process : processes) {
@@ -91,16 +95,25 @@ final class ProcessFleet implements AutoCloseable {
                 + " the end of " + process.log() + ":" + process.logTail());
           }
         }
-        Set<String> live = admin.participants().stream().filter(ParticipantStatus::getAlive)
-            .map(ParticipantStatus::getParticipantId).collect(Collectors.toSet());
+        Set<String> live = new HashSet<>();
+        try {
+          admin.participants().stream().filter(ParticipantStatus::getAlive)
+              .forEach(participant -> live.add(participant.getParticipantId()));
+        } catch (StatusRuntimeException e) {
+          // the in-process coordinator on a machine busy starting JVMs: ask again until the deadline
+          unanswered = e.getStatus().getCode().toString();
+        }
         List<ParticipantProcess> missing = processes.stream().filter(p -> !live.contains(p.factory())).toList();
         if (missing.isEmpty()) {
+          registered = true;
           return;
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(missing.size() + " of " + processes.size() + " participant processes"
               + " did not register with the coordinator within " + timeout.toSeconds() + " s (the machine may be"
-              + " overloaded: fewer --factories, or see the logs); the end of " + missing.get(0).log() + ":"
+              + " overloaded: fewer --factories, or see the logs"
+              + (unanswered == null ? "" : "; the simulator's calls to the coordinator failed with " + unanswered)
+              + "); the end of " + missing.get(0).log() + ":"
               + missing.get(0).logTail());
         }
         Thread.sleep(200);
@@ -113,7 +126,7 @@ final class ProcessFleet implements AutoCloseable {
 
   private void reportExit(ParticipantProcess process) {
     process.onExit().thenAccept(exit -> {
-      if (!exit.planned() && !closing) {
+      if (!exit.planned() && registered && !closing) {
         LOG.warn("the participant process of {} (pid {}) exited with {}; the federation goes on without it."
             + " The end of {}:{}", process.factory(), exit.pid(), exit.meaning(), process.log(), process.logTail());
       }
