@@ -136,6 +136,28 @@ class KubernetesManifestsTest {
     assertTrue(rendered("participant").stream().anyMatch(o -> o.get("kind").asText().equals("Deployment")));
   }
 
+  @Test
+  void simulatedParticipantsAreAnIndexedJob_eachPodPickingItsSiteByItsIndex() throws Exception {
+    List<JsonNode> objects = rendered("simulation");
+    assertEquals(1, objects.size());
+    JsonNode job = objects.get(0);
+    assertEquals("Job", job.get("kind").asText());
+    assertEquals("Indexed", job.at("/spec/completionMode").asText());
+    assertEquals(job.at("/spec/completions").asInt(), job.at("/spec/parallelism").asInt(),
+        "every simulated site runs at once");
+    JsonNode pod = job.at("/spec/template/spec");
+    assertTrue(pod.at("/securityContext/runAsNonRoot").asBoolean());
+    JsonNode container = pod.at("/containers/0");
+    assertTrue(texts(container.get("args")).contains("--config=/etc/factoryfl/sites/site-$(JOB_COMPLETION_INDEX).json"),
+        container.get("args").toString());
+    assertEquals("metadata.annotations['batch.kubernetes.io/job-completion-index']",
+        env(container, "JOB_COMPLETION_INDEX").at("/valueFrom/fieldRef/fieldPath").asText());
+    assertTrue(container.at("/securityContext/readOnlyRootFilesystem").asBoolean());
+    assertFalse(container.at("/resources/limits/memory").isMissingNode());
+    assertTrue(mountPaths(container).containsAll(List.of("/etc/factoryfl/sites", "/etc/factoryfl/tls", "/data",
+        "/var/lib/factoryfl", "/tmp")), mountPaths(container).toString());
+  }
+
   private static JsonNode object(String kind, String name) {
     return example.stream()
         .filter(o -> o.get("kind").asText().equals(kind) && o.at("/metadata/name").asText().equals(name))

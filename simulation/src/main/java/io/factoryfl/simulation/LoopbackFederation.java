@@ -41,7 +41,9 @@ import java.util.concurrent.TimeUnit;
  * the same config loader and agent as {@code factoryfl participant}. One difference, fine for a
  * simulation and not for a deployment: the CA lives in the same JVM as the coordinator, which
  * relays the revocation list the CA signs here (in production it runs as {@code factoryfl ca
- * serve} and the coordinator never holds its key).
+ * serve} and the coordinator never holds its key). With {@code --processes} each participant is
+ * instead its own process running the participant binary ({@link ProcessFleet}); the coordinator
+ * stays in this JVM.
  */
 final class LoopbackFederation implements AutoCloseable {
   private static final Duration CERT_VALIDITY = Duration.ofDays(2);
@@ -62,6 +64,8 @@ final class LoopbackFederation implements AutoCloseable {
    */
   private final java.util.concurrent.Semaphore workPermits =
       new java.util.concurrent.Semaphore(2 * Runtime.getRuntime().availableProcessors());
+  /** The participant processes with --processes; null when the participants are threads here. */
+  private final ProcessFleet processes;
   private final ManagedChannel adminChannel;
   private final AdminClient admin;
   private final ManagedChannel auditorChannel;
@@ -70,8 +74,9 @@ final class LoopbackFederation implements AutoCloseable {
   private ObservabilityServer metrics;
 
   private LoopbackFederation(CoordinatorServer coordinator, ManagedChannel adminChannel,
-      ManagedChannel auditorChannel) {
+      ManagedChannel auditorChannel, ProcessFleet processes) {
     this.coordinator = coordinator;
+    this.processes = processes;
     this.adminChannel = adminChannel;
     this.admin = new AdminClient(adminChannel);
     this.auditorChannel = auditorChannel;
@@ -109,11 +114,14 @@ final class LoopbackFederation implements AutoCloseable {
     }
     Pem.writeCertificates(out.resolve("ca.pem"), List.of(ca.certificate()));
 
+    ProcessFleet processes = simulation.processes() == null ? null
+        : ProcessFleet.create(simulation.processes(), simulation.faults());
     IssuedIdentity coordinatorIdentity =
         ca.issue("coordinator", Role.COORDINATOR, CERT_VALIDITY, List.of("localhost"));
     CoordinatorServer server = CoordinatorServer.assemble(
         ServerTls.serverBuilder(new InetSocketAddress("127.0.0.1", 0), TlsMaterial.of(coordinatorIdentity)),
-        out.resolve("coordinator-data"), clock, heartbeatGrace(factories.size()), new AuthenticationInterceptor(),
+        out.resolve("coordinator-data"), clock, heartbeatGrace(factories.size()),
+        processes == null ? new AuthenticationInterceptor() : processes.watching(new AuthenticationInterceptor()),
         SigningIdentity.of(coordinatorIdentity), null, CoordinatorLimits.defaults(),
         RelayedRevocations.inProcess(ca, RevocationList::empty, clock),
         store.apply(out.resolve("coordinator-data")), CoordinatorMetrics.fresh())
@@ -124,7 +132,7 @@ final class LoopbackFederation implements AutoCloseable {
     IssuedIdentity auditor = ca.issue("auditor", Role.AUDITOR, CERT_VALIDITY, List.of());
     LoopbackFederation federation = new LoopbackFederation(server,
         AdminClient.openChannel(target, TlsMaterial.of(engineer)),
-        AdminClient.openChannel(target, TlsMaterial.of(auditor)));
+        AdminClient.openChannel(target, TlsMaterial.of(auditor)), processes);
     if (simulation.metricsPort() != 0) {
       try {
         federation.metrics = ObservabilityServer.start(new InetSocketAddress("127.0.0.1", simulation.metricsPort()),
@@ -150,9 +158,27 @@ final class LoopbackFederation implements AutoCloseable {
       boolean hasPolicy = Files.exists(site.resolve("site-policy.json"));
       Files.writeString(site.resolve("site.json"), siteConfig(target, dataset, entry, factory.name(), hasPolicy),
           StandardCharsets.UTF_8);
-      federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
-          new SplittableRandom(simulation.seed() + 1000L * ++index),
-          simulation.faultsOf(factory.name()));
+      try {
+        if (processes != null) {
+          processes.start(factory.name(), site.resolve("site.json"));
+        } else {
+          federation.startParticipant(ParticipantConfig.load(site.resolve("site.json")),
+              new SplittableRandom(simulation.seed() + 1000L * ++index), simulation.faultsOf(factory.name()));
+        }
+      } catch (IOException | RuntimeException e) {
+        federation.closeQuietly();
+        throw e;
+      }
+    }
+    if (processes != null) {
+      try {
+        // JVMs starting side by side on a few busy cores can take minutes; a process that exits
+        // ends the wait at once
+        processes.awaitRegistered(federation.admin, Duration.ofSeconds(Math.max(180, 5L * factories.size())));
+      } catch (RuntimeException e) {
+        federation.closeQuietly();
+        throw e;
+      }
     }
     return federation;
   }
@@ -226,6 +252,9 @@ final class LoopbackFederation implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    if (processes != null) {
+      processes.close();
+    }
     nodes.forEach(ParticipantNode::stop);
     for (ParticipantNode node : nodes) {
       node.close();

@@ -9,12 +9,32 @@ import java.util.List;
  * local training budget shared by the federated, centralized and local-only models.
  *
  * @param metricsPort where the in-process coordinator's /metrics is served on 127.0.0.1; 0: nowhere
+ * @param processes each participant as its own process ({@code --processes}); null: threads of the simulator
  */
 record SimulationConfig(
     int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
     double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
     boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
-    ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight, int metricsPort) {
+    ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight, int metricsPort,
+    ParticipantProcesses processes) {
+
+  /** A simulation whose participants are threads of the simulator. */
+  SimulationConfig(
+      int factories, int rounds, long seed, Path out, Path dataset, int localEpochs, int batchSize,
+      double learningRate, List<Integer> hiddenLayers, int roundDeadlineSeconds, List<Fault> faults,
+      boolean secureAggregation, java.util.Map<String, Path> policies, double serverMomentum,
+      ServerOptimizerSpec serverOptimizer, double proximalMu, double positiveWeight, int metricsPort) {
+    this(factories, rounds, seed, out, dataset, localEpochs, batchSize, learningRate, hiddenLayers,
+        roundDeadlineSeconds, faults, secureAggregation, policies, serverMomentum, serverOptimizer, proximalMu,
+        positiveWeight, metricsPort, null);
+  }
+
+  /** This simulation with its participants run as {@code processes} (null: as threads). */
+  SimulationConfig withProcesses(ParticipantProcesses processes) {
+    return new SimulationConfig(factories, rounds, seed, out, dataset, localEpochs, batchSize, learningRate,
+        hiddenLayers, roundDeadlineSeconds, faults, secureAggregation, policies, serverMomentum, serverOptimizer,
+        proximalMu, positiveWeight, metricsPort, processes);
+  }
 
   /** A simulation whose coordinator serves no metrics endpoint. */
   SimulationConfig(
@@ -41,6 +61,9 @@ record SimulationConfig(
     hiddenLayers = List.copyOf(hiddenLayers);
     faults = List.copyOf(faults);
     policies = java.util.Map.copyOf(policies);
+    if (processes != null) {
+      ParticipantProcesses.checkFaults(faults);
+    }
   }
 
   /** A simulation without a server optimiser (null) and without FedProx's proximal term. */

@@ -78,6 +78,12 @@ public final class SimulationMain {
                           give a factory a site policy file (see README "Site policy")
         --metrics-port N  serve the coordinator's /metrics (Prometheus), /healthz and /readyz on
                           http://127.0.0.1:N while the federation runs (default 0: off)
+        --processes       run each factory's participant as its own OS process (the participant
+                          binary, started from its site directory under --out/sites, dialling the
+                          coordinator over mutual TLS; its output in participant.log there);
+                          crash faults are then a SIGKILL of the process (SECONDS: started again);
+                          slow faults need the in-process participants
+        --process-heap SIZE  each participant process's heap with --processes (default 512m)
       """;
 
   /** The default scenario; {@value CmapssScenario#NAME} is the other. */
@@ -124,8 +130,8 @@ public final class SimulationMain {
           Set.of("--factories", "--rounds", "--seed", "--out", "--local-epochs", "--data",
               "--round-deadline", "--faults", "--policy", "--server-momentum", "--server-optimizer",
               "--proximal-mu", "--scenario", "--positive-weight", "--learning-rate", "--batch-size", "--metrics-port",
-              "--split", "--batch-norm"),
-              Set.of("--no-secagg"));
+              "--split", "--batch-norm", "--process-heap"),
+              Set.of("--no-secagg", "--processes"));
       if (!flags.positional().isEmpty()) {
         throw new UsageException("simulate", "unexpected argument '" + flags.positional().get(0) + "'");
       }
@@ -167,7 +173,7 @@ public final class SimulationMain {
           flags.intValue("--round-deadline", cmapss ? 600 : 120 + flags.intValue("--factories", 5, 1,
               Partitioner.MAX_FACTORIES) / 5, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
           policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss),
-          flags.intValue("--metrics-port", 0, 0, 65535));
+          flags.intValue("--metrics-port", 0, 0, 65535)).withProcesses(processes(flags));
       SimulationResult result = cmapss ? new CmapssScenario(config, out).run()
           : secom ? new SecomScenario(config, out).run() : new SimulationRunner(config, out).run();
       return report(result, out);
@@ -221,7 +227,7 @@ public final class SimulationMain {
         learningRate(flags, NeuSurfaceScenario.LEARNING_RATE), NeuSurfaceScenario.HIDDEN,
         flags.intValue("--round-deadline", 600, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
         policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), 1,
-        flags.intValue("--metrics-port", 0, 0, 65535));
+        flags.intValue("--metrics-port", 0, 0, 65535)).withProcesses(processes(flags));
     String mode = flags.get("--batch-norm", NeuSurfaceScenario.BATCH_NORM.key());
     io.factoryfl.core.job.ModelSpec.BatchNorm batchNorm = io.factoryfl.core.job.ModelSpec.BatchNorm.byKey(mode)
         .orElseThrow(() -> new UsageException("simulate", "--batch-norm was '" + mode
@@ -234,6 +240,24 @@ public final class SimulationMain {
       return Fault.parseAll(flags.get("--faults", ""));
     } catch (IllegalArgumentException e) {
       throw new UsageException("simulate", "--faults: " + e.getMessage());
+    }
+  }
+
+  /** {@code --processes [--process-heap SIZE]}, or null for participants as threads of the simulator. */
+  private static ParticipantProcesses processes(Flags flags) throws UsageException {
+    if (!flags.has("--processes")) {
+      if (flags.has("--process-heap")) {
+        throw new UsageException("simulate", "--process-heap sizes the participant processes; add --processes");
+      }
+      return null;
+    }
+    try {
+      ParticipantProcesses processes = ParticipantProcesses.parse(
+          flags.get("--process-heap", ParticipantProcesses.DEFAULT_HEAP_MEGABYTES + "m"));
+      ParticipantProcesses.checkFaults(faults(flags));
+      return processes;
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("simulate", e.getMessage());
     }
   }
 
