@@ -101,10 +101,11 @@ public final class SimulationMain {
   public static void main(String[] args) {
     if (args.length > 0 && args[0].equals("bench")) {
       String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-      java.util.Set<String> benches = java.util.Set.of("secagg", "robust", "store", "durability", "large-model");
+      java.util.Set<String> benches = java.util.Set.of("secagg", "robust", "store", "durability", "large-model",
+          "idle-sites");
       if (rest.length == 0 || !benches.contains(rest[0])) {
         boolean help = rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"));
-        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust|store|durability|large-model [options]"
+        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust|store|durability|large-model|idle-sites [options]"
             + "   ('factoryfl bench NAME --help' for its options)");
         System.exit(help ? 0 : 2);
       }
@@ -114,6 +115,7 @@ public final class SimulationMain {
         case "store" -> io.factoryfl.simulation.bench.StoreBench.run(options, System.out, System.err);
         case "durability" -> DurabilityBench.run(options, System.out, System.err);
         case "large-model" -> io.factoryfl.simulation.bench.LargeModelBench.run(options, System.out, System.err);
+        case "idle-sites" -> io.factoryfl.simulation.bench.IdleSitesBench.run(options, System.out, System.err);
         default -> io.factoryfl.simulation.bench.SecAggBench.run(options, System.out, System.err);
       });
     }

@@ -274,7 +274,7 @@ public final class LargeModelBench {
         .formatted(hidden, hidden, DATASET, sites, sites);
   }
 
-  private static void ca(String... args) {
+  static void ca(String... args) {
     ByteArrayOutputStream text = new ByteArrayOutputStream();
     PrintStream print = new PrintStream(text, true, StandardCharsets.UTF_8);
     if (CaCommand.run(args, print, print) != 0) {
@@ -282,13 +282,13 @@ public final class LargeModelBench {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
   }
 
-  private static void awaitPort(int port, Process process, Path output) throws Exception {
+  static void awaitPort(int port, Process process, Path output) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -305,7 +305,7 @@ public final class LargeModelBench {
         + tail(output));
   }
 
-  private static String tail(Path output) throws IOException {
+  static String tail(Path output) throws IOException {
     String text = Files.exists(output) ? Files.readString(output) : "";
     return text.substring(Math.max(0, text.length() - 4000));
   }
