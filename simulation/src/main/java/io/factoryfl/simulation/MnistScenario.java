@@ -180,12 +180,15 @@ final class MnistScenario {
     double federationSeconds = seconds(federationStarted);
     boolean ended = end != null && (end.getEnded().getState() == JobState.JOB_STATE_SUCCEEDED
         || reached[0] > 0 && end.getEnded().getState() == JobState.JOB_STATE_CANCELLED);
-    if (!ended) {
-      throw new IllegalStateException("the federated job did not finish: "
-          + (end == null ? "no end event within " + JOB_TIMEOUT : EventFormat.line(end)));
-    }
     double best = rounds.stream().mapToDouble(r -> r.metric("accuracy")).filter(Double::isFinite).max().orElse(Double.NaN);
-    writeSummary(rounds, reached[0], best, federationSeconds, seconds(started));
+    String ending = end == null ? "no end event within " + JOB_TIMEOUT : EventFormat.line(end);
+    // written whatever the ending, so the rounds of a long run that failed late are kept
+    writeSummary(rounds, reached[0], best, federationSeconds, seconds(started), ending);
+    if (!ended) {
+      throw new IllegalStateException("the federated job did not finish after " + rounds.size() + " rounds (best"
+          + " test accuracy " + String.format(Locale.ROOT, "%.4f", best) + ", kept in " + config.out()
+          + "/rounds.csv): " + ending);
+    }
     out.printf(Locale.ROOT, "%s, secure aggregation %s, lr %s: %s (McMahan et al. 2017: %d); best test"
         + " accuracy %.4f; %d rounds in %.0f s (%.1f s per round)%n", split.key(),
         config.secureAggregation() ? "on" : "off", config.learningRate(),
@@ -196,7 +199,7 @@ final class MnistScenario {
   }
 
   private void writeSummary(List<RoundRecord> rounds, int reached, double best, double federationSeconds,
-      double totalSeconds) throws IOException {
+      double totalSeconds, String ending) throws IOException {
     ObjectNode summary = JSON.createObjectNode();
     summary.put("scenario", NAME);
     summary.put("split", split.key());
@@ -215,6 +218,7 @@ final class MnistScenario {
     summary.put("best_test_accuracy", best);
     summary.put("federation_seconds", federationSeconds);
     summary.put("total_seconds", totalSeconds);
+    summary.put("job_ended", ending);
     Files.createDirectories(config.out());
     JSON.writerWithDefaultPrettyPrinter().writeValue(config.out().resolve("summary.json").toFile(), summary);
     StringBuilder csv = new StringBuilder("round,participants,train_loss,test_accuracy,seconds\n");

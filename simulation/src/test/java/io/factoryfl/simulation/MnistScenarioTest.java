@@ -1,5 +1,6 @@
 package io.factoryfl.simulation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,8 @@ class MnistScenarioTest {
     // shard s is positions 300s to 300s + 299 of the images sorted by digit (ties by index)
     Integer[] sorted = IntStream.range(0, 60_000).boxed().toArray(Integer[]::new);
     Arrays.sort(sorted, (a, b) -> Integer.compare(data.train().label(a), data.train().label(b)));
+    assertArrayEquals(Arrays.stream(sorted).mapToInt(Integer::intValue).toArray(),
+        MnistPartition.sortedByLabel(data.train().labels()));
     Map<String, Integer> shardOf = new HashMap<>();
     for (int position = 0; position < sorted.length; position++) {
       shardOf.put(MnistImages.trainPath(sorted[position]), position / 300);

@@ -67,8 +67,7 @@ public final class MnistPartition {
   public static List<int[]> pathological(byte[] labels, int clients, int shardsPerClient, long seed) {
     int shards = Math.multiplyExact(clients, shardsPerClient);
     requireDivides(labels.length, shards, "shards (" + clients + " clients x " + shardsPerClient + ")");
-    int[] byLabel = IntStream.range(0, labels.length).boxed()
-        .sorted((a, b) -> Integer.compare(labels[a], labels[b])).mapToInt(Integer::intValue).toArray();
+    int[] byLabel = sortedByLabel(labels);
     int[] shardOrder = IntStream.range(0, shards).toArray();
     shuffle(shardOrder, new SplittableRandom(seed));
     int shardSize = labels.length / shards;
@@ -82,6 +81,22 @@ public final class MnistPartition {
       parts.add(part);
     }
     return parts;
+  }
+
+  /** The indices of {@code labels} sorted by label (unsigned byte), ties in index order: a counting sort. */
+  public static int[] sortedByLabel(byte[] labels) {
+    int[] start = new int[257];
+    for (byte label : labels) {
+      start[(label & 0xff) + 1]++;
+    }
+    for (int k = 1; k < start.length; k++) {
+      start[k] += start[k - 1];
+    }
+    int[] sorted = new int[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      sorted[start[labels[i] & 0xff]++] = i;
+    }
+    return sorted;
   }
 
   private static void requireDivides(int examples, int parts, String what) {
