@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.factoryfl.coordinator.admin.AdminClient;
 import io.factoryfl.coordinator.admin.EventFormat;
 import io.factoryfl.core.job.JobSpecParser;
+import io.factoryfl.core.job.LocalOptimizer;
 import io.factoryfl.core.model.ModelDefinition;
 import io.factoryfl.proto.v1.JobState;
 import io.factoryfl.proto.v1.RoundEvent;
@@ -105,13 +106,14 @@ final class MnistScenario {
     ObjectNode dataset = spec.putObject("dataset");
     dataset.put("name", NAME);
     dataset.put("label", ImagePlant.LABEL_COLUMN);
-    IntStream.range(0, Mnist.CLASSES).forEach(d -> dataset.withArray("label_classes").add(Integer.toString(d)));
+    var classes = dataset.putArray("label_classes");
+    IntStream.range(0, Mnist.CLASSES).forEach(digit -> classes.add(Integer.toString(digit)));
     // pixels scaled to [0, 1], no standardisation, no augmentation
     dataset.putObject("images").put("height", 28).put("width", 28).put("channels", 1);
     spec.put("rounds", config.rounds());
     spec.putObject("participants").put("min", COHORT).put("max", CLIENTS).put("fraction", FRACTION);
     spec.putObject("training").put("local_epochs", LOCAL_EPOCHS).put("batch_size", BATCH_SIZE)
-        .put("learning_rate", config.learningRate()).put("optimizer", "sgd");
+        .put("learning_rate", config.learningRate()).put("optimizer", LocalOptimizer.SGD.key());
     spec.put("server_momentum", 0.0);
     // every client holds 600 images: the weights are equal, and secure aggregation quantises finest
     spec.put("max_examples_per_site", 60_000 / CLIENTS);
