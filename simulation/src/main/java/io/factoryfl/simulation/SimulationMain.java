@@ -51,7 +51,7 @@ public final class SimulationMain {
         --local-epochs E  local epochs per round (default: ai4i 1); every model gets R x E epochs
         --learning-rate LR  the sites' Adam learning rate, also the centralized and local-only
                           models' (defaults: ai4i 0.003, cmapss-fd003 0.002, secom 0.001,
-                          neu-surface 0.001)
+                          neu-surface 0.001; mnist 0.1, plain SGD)
         --batch-size B    minibatch size of every model (defaults: ai4i and cmapss-fd003 64,
                           secom and neu-surface 32)
         --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i);
