@@ -33,9 +33,13 @@ public final class SimulationMain {
                           neu-surface: six-class defect images (NEU, not bundled: --data DIR,
                           default ../shared/data/neu-surface-defects), 4 plants, images read in
                           place and resized to 32 x 32, a cnn; accuracy, macro-F1 and recall per
-                          class (defaults 24 rounds, 1 epoch)
+                          class (defaults 24 rounds, 1 epoch);
+                          mnist: McMahan et al. 2017's 2NN on MNIST (not bundled: scripts/fetch-mnist.sh,
+                          --data DIR, default ~/.cache/factoryfl/mnist), 100 clients, C=0.1, E=1,
+                          B=10, plain SGD and FedAvg; rounds to 97% test accuracy (stops there)
         --split NAME      neu-surface: acq-block (default; acquisition blocks, brightness drift)
-                          or label-skew (Dirichlet 0.5 over the classes)
+                          or label-skew (Dirichlet 0.5 over the classes); mnist: iid (default) or
+                          non-iid (sorted by digit, 200 shards of 300, 2 per client)
         --batch-norm M    neu-surface: the cnn's batch normalisation, aggregate (default),
                           local (FedBN: each plant keeps its own; the federated score is then
                           the sites' own evaluation, each plant with its normalisation) or none
@@ -50,7 +54,7 @@ public final class SimulationMain {
         --local-epochs E  local epochs per round (default: ai4i 1); every model gets R x E epochs
         --learning-rate LR  the sites' Adam learning rate, also the centralized and local-only
                           models' (defaults: ai4i 0.003, cmapss-fd003 0.002, secom 0.001,
-                          neu-surface 0.001)
+                          neu-surface 0.001; mnist 0.1, plain SGD)
         --batch-size B    minibatch size of every model (defaults: ai4i and cmapss-fd003 64,
                           secom and neu-surface 32)
         --data FILE       a CSV with the AI4I 2020 columns instead of the bundled dataset (ai4i);
@@ -141,12 +145,17 @@ public final class SimulationMain {
       boolean cmapss = scenario.equals(CmapssScenario.NAME);
       boolean secom = scenario.equals(SecomScenario.NAME);
       boolean neu = scenario.equals(NeuSurfaceScenario.NAME);
-      if (!cmapss && !secom && !neu && !scenario.equals(AI4I)) {
+      boolean mnist = scenario.equals(MnistScenario.NAME);
+      if (!cmapss && !secom && !neu && !mnist && !scenario.equals(AI4I)) {
         throw new UsageException("simulate", "unknown --scenario '" + scenario + "': expected " + AI4I + ", "
-            + CmapssScenario.NAME + ", " + SecomScenario.NAME + " or " + NeuSurfaceScenario.NAME);
+            + CmapssScenario.NAME + ", " + SecomScenario.NAME + ", " + NeuSurfaceScenario.NAME + " or "
+            + MnistScenario.NAME);
       }
       if (neu) {
         return runNeu(flags, out);
+      }
+      if (mnist) {
+        return MnistOptions.run(flags, out);
       }
       if (flags.has("--split") || flags.has("--batch-norm")) {
         throw new UsageException("simulate", (flags.has("--split") ? "--split chooses the NEU plants"

@@ -40,6 +40,7 @@ import java.time.Duration;
  * @param sequence how rows become windows of their group's last rows ({@code dataset.sequence});
  *     empty: every row is an example of its own
  * @param images the images each example is ({@code dataset.images}); empty for a tabular job
+ * @param optimizer how a site trains a template model ({@code training.optimizer}): Adam or plain SGD
  */
 public record JobSpec(
     String name,
@@ -67,7 +68,8 @@ public record JobSpec(
     double proximalMu,
     ServerOptimizerSpec serverOptimizer,
     java.util.Optional<io.factoryfl.core.data.SequenceSpec> sequence,
-    java.util.Optional<io.factoryfl.core.data.ImageSpec> images) {
+    java.util.Optional<io.factoryfl.core.data.ImageSpec> images,
+    LocalOptimizer optimizer) {
   /**
    * The server momentum of a spec that names none (and no server_optimizer): FedAvgM 0.5, chosen
    * by measuring FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad and FedProx on the bundled AI4I,
@@ -81,6 +83,7 @@ public record JobSpec(
     java.util.Objects.requireNonNull(selection, "selection");
     java.util.Objects.requireNonNull(sequence, "sequence");
     java.util.Objects.requireNonNull(images, "images");
+    java.util.Objects.requireNonNull(optimizer, "optimizer");
     if (images.isPresent() && sequence.isPresent()) {
       throw new IllegalArgumentException("an image job has no sensor sequence");
     }
@@ -108,8 +111,9 @@ public record JobSpec(
     return sequence.map(s -> s.inputs(schema.numInputs())).orElse(schema.numInputs());
   }
 
-  /** The DL4J configuration JSON of the job's model. */
+  /** The DL4J configuration JSON of the job's model, training with the job's {@link #optimizer}. */
   public String modelConfigurationJson() {
-    return model.resolve(schema, sequence, images, task.family(schema, 1), learningRate, seed);
+    return optimizer.applyTo(model.resolve(schema, sequence, images, task.family(schema, 1), learningRate, seed),
+        learningRate);
   }
 }

@@ -93,7 +93,7 @@ public final class JobSpecParser {
   private static final Set<String> CATEGORICAL = Set.of("column", "categories");
   private static final Set<String> PARTICIPANTS = Set.of("min", "max", "fraction");
   private static final Set<String> TRAINING =
-      Set.of("local_epochs", "batch_size", "learning_rate", "class_weights", "loss", "proximal_mu");
+      Set.of("local_epochs", "batch_size", "learning_rate", "class_weights", "loss", "proximal_mu", "optimizer");
 
   private JobSpecParser() {}
 
@@ -158,6 +158,7 @@ public final class JobSpecParser {
     SecureAggregationSpec secure = secureAggregation(top, min, max, maxExamples);
     RobustAggregationSpec robust = RobustAggregationParser.parse(top, min, secure);
     ModelSpec model = model(top.object("model", MODEL), sequence, images);
+    LocalOptimizer optimizer = optimizer(training, model);
     checkModelFitsSchema(model, schema, sequence, images, task);
     var selection = SelectionParser.parse(top, kind, schema.labelClasses(), evaluateEvery);
     double momentum = serverMomentum(top);
@@ -166,7 +167,24 @@ public final class JobSpecParser {
     return new JobSpec(name, model, datasetName, schema, rounds, min, max, fraction, epochs, batch,
         learningRate, Duration.ofSeconds(deadlineSeconds), evaluateEvery, seed, attempts,
         Duration.ofSeconds(startTimeout), secure, momentum, maxExamples, robust, task, selection, proximalMu,
-        serverOptimizer, sequence, images);
+        serverOptimizer, sequence, images, optimizer);
+  }
+
+  /**
+   * {@code training.optimizer}: {@code adam} (the default) or {@code sgd}, for a template model; a
+   * full {@code model.configuration} names its own updater, so the field is refused with one.
+   */
+  private static LocalOptimizer optimizer(SpecNode training, ModelSpec model) {
+    if (model.configurationJson() != null) {
+      if (training.has("optimizer")) {
+        throw new InvalidJobSpecException(training.field("optimizer"), "cannot be combined with"
+            + " model.configuration, whose layers name their own updater; remove one of them");
+      }
+      return LocalOptimizer.ADAM;
+    }
+    String key = training.string("optimizer", LocalOptimizer.ADAM.key());
+    return LocalOptimizer.byKey(key).orElseThrow(() -> new InvalidJobSpecException(training.field("optimizer"),
+        "was '" + key + "'; must be adam or sgd (plain minibatch SGD, no momentum)"));
   }
 
   /**

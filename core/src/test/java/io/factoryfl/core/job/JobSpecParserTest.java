@@ -206,7 +206,7 @@ class JobSpecParserTest {
 
     assertEquals("training.batchsize", e.field());
     assertTrue(e.getMessage().contains(
-            "allowed fields here are [batch_size, class_weights, learning_rate, local_epochs, loss, proximal_mu]"),
+            "allowed fields here are [batch_size, class_weights, learning_rate, local_epochs, loss, optimizer, proximal_mu]"),
         e.getMessage());
   }
 

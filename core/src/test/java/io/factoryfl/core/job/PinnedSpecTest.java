@@ -64,7 +64,7 @@ class PinnedSpecTest {
     assertEquals(1, pinned.get("evaluate_every").asInt());
     assertEquals(JSON.readTree("{\"min\": 2, \"max\": 1000, \"fraction\": 1.0}"), pinned.get("participants"));
     assertEquals(JSON.readTree("{\"local_epochs\": 1, \"batch_size\": 32, \"learning_rate\": 0.001,"
-        + " \"proximal_mu\": 0.0}"), pinned.get("training"));
+        + " \"proximal_mu\": 0.0, \"optimizer\": \"adam\"}"), pinned.get("training"));
     assertEquals(JSON.readTree("[\"0\", \"1\"]"), pinned.get("dataset").get("label_classes"));
     assertEquals("refuse", pinned.get("dataset").get("missing_values").asText());
     JsonNode secure = pinned.get("secure_aggregation");
