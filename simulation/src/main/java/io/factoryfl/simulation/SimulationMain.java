@@ -106,10 +106,10 @@ public final class SimulationMain {
     if (args.length > 0 && args[0].equals("bench")) {
       String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
       java.util.Set<String> benches = java.util.Set.of("secagg", "robust", "store", "durability", "large-model",
-          "idle-sites");
+          "idle-sites", "aggregation");
       if (rest.length == 0 || !benches.contains(rest[0])) {
         boolean help = rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"));
-        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust|store|durability|large-model|idle-sites [options]"
+        (help ? System.out : System.err).println("Usage: factoryfl bench secagg|robust|store|durability|large-model|idle-sites|aggregation [options]"
             + "   ('factoryfl bench NAME --help' for its options)");
         System.exit(help ? 0 : 2);
       }
@@ -120,6 +120,7 @@ public final class SimulationMain {
         case "durability" -> DurabilityBench.run(options, System.out, System.err);
         case "large-model" -> io.factoryfl.simulation.bench.LargeModelBench.run(options, System.out, System.err);
         case "idle-sites" -> io.factoryfl.simulation.bench.IdleSitesBench.run(options, System.out, System.err);
+        case "aggregation" -> io.factoryfl.simulation.bench.AggregationBench.run(options, System.out, System.err);
         default -> io.factoryfl.simulation.bench.SecAggBench.run(options, System.out, System.err);
       });
     }

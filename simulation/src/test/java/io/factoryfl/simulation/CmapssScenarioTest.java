@@ -98,7 +98,7 @@ class CmapssScenarioTest {
     int code = SimulationMain.run(new String[] {"--scenario", "secom2"}, new PrintStream(new ByteArrayOutputStream()),
         new PrintStream(err));
     assertEquals(2, code);
-    assertTrue(err.toString().contains("unknown --scenario 'secom2': expected ai4i, cmapss-fd003, secom or"
-        + " neu-surface"), err.toString());
+    assertTrue(err.toString().contains("unknown --scenario 'secom2': expected ai4i, cmapss-fd003, secom,"
+        + " neu-surface or mnist"), err.toString());
   }
 }
