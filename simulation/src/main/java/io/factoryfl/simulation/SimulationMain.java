@@ -171,8 +171,9 @@ public final class SimulationMain {
         throw new UsageException("simulate", "--scenario " + scenario + " uses the bundled data and its"
             + " plants.csv (4 plants); drop --data and --factories");
       }
+      int factories = cmapss || secom ? 4 : flags.intValue("--factories", 5, 1, Partitioner.MAX_FACTORIES);
       SimulationConfig config = new SimulationConfig(
-          cmapss || secom ? 4 : flags.intValue("--factories", 5, 1, Partitioner.MAX_FACTORIES),
+          factories,
           flags.intValue("--rounds", cmapss ? CmapssScenario.ROUNDS : secom ? SecomScenario.ROUNDS : AI4I_ROUNDS, 1,
               10_000),
           flags.longValue("--seed", 7), Path.of(flags.get("--out", "out/simulate")), data,
@@ -182,8 +183,8 @@ public final class SimulationMain {
               1, 65_536),
           learningRate(flags, cmapss ? CmapssScenario.LEARNING_RATE : secom ? SecomScenario.LEARNING_RATE : 0.003),
           cmapss ? CmapssScenario.HIDDEN : secom ? SecomScenario.HIDDEN : List.of(64, 32),
-          flags.intValue("--round-deadline", cmapss ? 600 : 120 + flags.intValue("--factories", 5, 1,
-              Partitioner.MAX_FACTORIES) / 5, 1, 86_400), faults(flags), !flags.has("--no-secagg"),
+          flags.intValue("--round-deadline", cmapss ? 600 : 120 + factories / 5, 1, 86_400), faults(flags),
+          !flags.has("--no-secagg"),
           policies(flags), momentum(flags), serverOptimizer(flags), proximalMu(flags), positiveWeight(flags, cmapss),
           flags.intValue("--metrics-port", 0, 0, 65535)).withProcesses(processes(flags));
       SimulationResult result = cmapss ? new CmapssScenario(config, out).run()

@@ -5,8 +5,6 @@ import io.factoryfl.core.cli.Flags;
 import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -43,13 +41,7 @@ public final class AggregationBench {
       int repeats = flags.intValue("--repeats", 7, 1, 100);
       Path file = Path.of(flags.get("--out", "out/bench/aggregation.md"));
       String report = measure(parameters, repeats);
-      out.print(report);
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, report, StandardCharsets.UTF_8);
-      out.println("written to " + file);
+      BenchReport.publish(report, file, out);
       return 0;
     } catch (HelpRequested help) {
       out.print(HELP);

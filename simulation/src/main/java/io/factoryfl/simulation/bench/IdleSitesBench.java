@@ -85,13 +85,7 @@ public final class IdleSitesBench {
       Path file = Path.of(flags.get("--out", "out/bench/idle-sites.md"));
       List<Reading> readings = measure(dir, jar, steps, idle, err);
       String report = report(readings, idle);
-      out.print(report);
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, report, StandardCharsets.UTF_8);
-      out.println("written to " + file);
+      BenchReport.publish(report, file, out);
       return 0;
     } catch (HelpRequested help) {
       out.print(HELP);

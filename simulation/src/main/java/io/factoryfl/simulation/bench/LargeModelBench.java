@@ -94,13 +94,7 @@ public final class LargeModelBench {
       long heapMib = (long) Math.floor(factor * modelBytes / (1 << 20));
       Figures figures = measure(dir, jar, hidden, parameters, sites, heapMib, err);
       String report = figures.report(factor);
-      out.print(report);
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, report, StandardCharsets.UTF_8);
-      out.println("written to " + file);
+      BenchReport.publish(report, file, out);
       return figures.state == JobState.JOB_STATE_SUCCEEDED ? 0 : 1;
     } catch (HelpRequested help) {
       out.print(HELP);

@@ -6,8 +6,6 @@ import io.factoryfl.core.cli.UsageException;
 import io.factoryfl.core.job.InvalidJobSpecException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +75,7 @@ public final class RobustBench {
       }
       String table = table(results, participants, dim, repeats, seed);
       out.print(table);
-      write(file, table);
+      BenchReport.write(file, table);
       out.println("written to " + file);
       return 0;
     } catch (HelpRequested help) {
@@ -117,13 +115,5 @@ public final class RobustBench {
           (double) r.heldBytes() / Math.max(1, fedAvg.heldBytes()), r.fitAllocatedBytes() / 1e6));
     }
     return table.toString();
-  }
-
-  private static void write(Path file, String text) throws IOException {
-    Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
-    }
-    Files.writeString(file, text, StandardCharsets.UTF_8);
   }
 }

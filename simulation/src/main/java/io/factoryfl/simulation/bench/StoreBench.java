@@ -14,7 +14,6 @@ import io.factoryfl.core.cli.HelpRequested;
 import io.factoryfl.core.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -89,13 +88,7 @@ public final class StoreBench {
             err));
       }
       String table = table(results, rounds, dim, seed);
-      out.print(table);
-      Path parent = file.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      Files.writeString(file, table, StandardCharsets.UTF_8);
-      out.println("written to " + file);
+      BenchReport.publish(table, file, out);
       return 0;
     } catch (HelpRequested help) {
       out.print(HELP);
